@@ -1,0 +1,28 @@
+# Sourced by scripts/run and scripts/test: create or reuse .venv and install
+# the package into it. Needs only Python 3.11+ and PyPI; no root, no system
+# espeak-ng or ffmpeg (the wheels espeakng-loader and imageio-ffmpeg ship them).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PYTHON="${PYTHON:-}"
+if [ -z "$PYTHON" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      PYTHON="$candidate"; break
+    fi
+  done
+fi
+[ -n "$PYTHON" ] || { echo "error: voiceguide needs Python 3.11 or newer" >&2; exit 1; }
+VENV="$ROOT/.venv"
+EXTRAS="${1:-}"
+STAMP="$VENV/.installed${EXTRAS:+-$EXTRAS}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+# Reinstall only when pyproject.toml changed since the last install.
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"
+  touch "$STAMP"
+fi

@@ -1,0 +1,74 @@
+"""One routine from file to finished track: the stages in order.
+
+The library API the CLI is a skin over. Words are rendered and measured
+before the plan is fitted, because how long the words take is the shortest
+a part can be; then the plan, the timed script, the mix and the export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import mixer, sounds
+from .errors import InputError
+from .export import export
+from .plan import TimingRequest, make_plan
+from .routines import Routine, load_routine
+from .script import LEAD_IN_MS, Script, narrate, needs, place
+from .speech import DEFAULT_RATE_WPM, Speaker
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    timing: TimingRequest = field(default_factory=TimingRequest)
+    voice: str | None = None
+    rate: int = DEFAULT_RATE_WPM
+    lead_in_ms: int = LEAD_IN_MS
+    cache_dir: Path | None = None
+
+
+def find_routine(name: str, routines_dir: Path) -> Path:
+    """ROUTINE is a path to a YAML file, or the id of one in ``routines_dir``."""
+    as_path = Path(name)
+    if as_path.suffix in (".yaml", ".yml") or "/" in name or as_path.is_file():
+        if not as_path.is_file():
+            raise InputError(f"{name}: no such routine file")
+        return as_path
+    for suffix in (".yaml", ".yml"):
+        candidate = routines_dir / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    known = ", ".join(sorted(p.stem for p in routine_files(routines_dir))) or "none"
+    raise InputError(
+        f'no routine "{name}" in {routines_dir}/ (known: {known}); or give a path to a .yaml file'
+    )
+
+
+def routine_files(routines_dir: Path) -> list[Path]:
+    if not routines_dir.is_dir():
+        return []
+    return sorted(
+        p for p in routines_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+    )
+
+
+def prepare(routine: Routine, options: BuildOptions, speaker: Speaker) -> Script:
+    """Narrate, measure, fit and place: the timed script, with every clip now cached."""
+    narration = narrate(routine, intro=options.timing.intro, lead_in_ms=options.lead_in_ms)
+    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms))
+    return place(narration, plan, speaker.length_ms, sounds.sound_lengths_ms())
+
+
+def build(routine: Routine, out_dir: Path, options: BuildOptions, speaker: Speaker) -> list[Path]:
+    """Write ``<id>.mp3`` and its sidecars into ``out_dir``; returns the paths."""
+    script = prepare(routine, options, speaker)
+    clips = speaker.clips(c.text for c in script.speech)
+    bells = {name: sounds.sound(name) for name in sounds.SOUND_NAMES}
+    placed = mixer.placements(script, clips, bells)
+    blocks = mixer.stream(placed, mixer.total_samples(script))
+    return export(script, blocks, out_dir, description=routine.description)
+
+
+def build_file(path: Path, out_dir: Path, options: BuildOptions, speaker: Speaker) -> list[Path]:
+    return build(load_routine(path), out_dir, options, speaker)

@@ -1,0 +1,268 @@
+"""The command line: a thin skin over the library (see build.py).
+
+Each command parses options, calls the stages and prints. Every
+``VoiceguideError`` is caught once, shown as one ``Error:`` line on stderr,
+and exits with its class's status: 2 for the user's input, 1 for a tool.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .build import BuildOptions, build, find_routine, prepare, routine_files
+from .durations import ACCEPTED, parse_duration
+from .errors import DurationError, VoiceguideError
+from .plan import TimingRequest
+from .report import routine_line, script_text
+from .routines import load_routine
+from .script import LEAD_IN_MS
+from .speech import DEFAULT_RATE_WPM, Speaker, default_cache_dir
+
+
+class DurationType(click.ParamType):
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_duration(value)
+        except DurationError:
+            self.fail(f'"{value}" is not a duration; use {ACCEPTED}', param, ctx)
+
+
+class StepPinType(click.ParamType):
+    name = "ID=DURATION"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, int]:
+        if isinstance(value, tuple):
+            return value
+        step_id, sep, raw = str(value).partition("=")
+        if not sep or not step_id.strip():
+            self.fail(f'"{value}" is not ID=DURATION, for example kneading=12m', param, ctx)
+        try:
+            return step_id.strip(), parse_duration(raw)
+        except DurationError:
+            self.fail(f'"{raw}" is not a duration; use {ACCEPTED}', param, ctx)
+
+
+DURATION = DurationType()
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VoiceguideError as exc:
+            if os.environ.get("VOICEGUIDE_DEBUG"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--duration", type=DURATION, help="Whole track length, e.g. 20m or 45:00; steps are scaled to fit."),
+        click.option("--step", "pins", type=StepPinType(), multiple=True, help="Pin a step's length, e.g. kneading=12m (repeatable)."),
+        click.option("--rest", type=DURATION, help="Length of the rest under a blanket at the end; 0 drops it."),
+        click.option("--no-intro", is_flag=True, help="Skip the preparation and safety intro."),
+        click.option("--lead-in", type=DURATION, default=LEAD_IN_MS, show_default="5s", help="Time from 'get ready' to the first instruction."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--voice", help="espeak-ng voice id (see `voiceguide voices`), default gmw/en-us."),
+        click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, show_default=True, help="Speaking rate in words a minute."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
+        click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+routines_option = click.option(
+    "--routines",
+    "routines_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("VOICEGUIDE_ROUTINES", "routines"),
+    show_default="routines/ or $VOICEGUIDE_ROUTINES",
+    help="Folder of routine files that ids refer to.",
+)
+
+
+def make_options(**kw: Any) -> BuildOptions:
+    return BuildOptions(
+        timing=TimingRequest(
+            total_ms=kw["duration"],
+            pins=dict(kw["pins"]),
+            rest_ms=kw["rest"],
+            intro=not kw["no_intro"],
+        ),
+        voice=kw["voice"],
+        rate=kw["rate"],
+        lead_in_ms=kw["lead_in"],
+        cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
+    )
+
+
+def make_speaker(options: BuildOptions) -> Speaker:
+    speaker = Speaker(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir)
+    if options.voice:
+        try:
+            speaker.check_voice()
+        except BaseException:
+            speaker.close()
+            raise
+    return speaker
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voiceguide")
+def cli() -> None:
+    """Turn a massage routine into a voice-guided MP3 you can follow hands-free."""
+
+
+@cli.command("list")
+@routines_option
+@handle_errors
+def list_command(routines_dir: Path) -> None:
+    """List the routines, their steps and default length.
+
+    \b
+    Example:
+        voiceguide list
+    """
+    files = routine_files(routines_dir)
+    if not files:
+        click.echo(f"no routine files in {routines_dir}/", err=True)
+        return
+    for path in files:
+        click.echo(routine_line(load_routine(path)))
+
+
+@cli.command()
+@click.argument("routine")
+@routines_option
+@timing_options
+@voice_options
+@handle_errors
+def script(routine: str, routines_dir: Path, **kw: Any) -> None:
+    """Print the fitted plan and the narration with timestamps; no audio is written.
+
+    ROUTINE is an id from the routines folder or a path to a YAML file.
+
+    \b
+    Example:
+        voiceguide script classic --duration 20m
+    """
+    options = make_options(**kw)
+    loaded = load_routine(find_routine(routine, routines_dir))
+    with make_speaker(options) as speaker:
+        click.echo(script_text(prepare(loaded, options, speaker)), nl=False)
+
+
+@cli.command("build")
+@click.argument("routines", nargs=-1)
+@click.option(
+    "--all", "build_all", is_flag=True, help="Build every routine in the routines folder."
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder the tracks are written to.",
+)
+@routines_option
+@timing_options
+@voice_options
+@handle_errors
+def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, routines_dir: Path, **kw: Any) -> None:  # fmt: skip
+    """Build voice-guided MP3 tracks (with a JSON plan beside each).
+
+    ROUTINES are ids from the routines folder or paths to YAML files.
+
+    \b
+    Examples:
+        voiceguide build classic -o output
+        voiceguide build --all
+    """
+    if build_all:
+        paths = routine_files(routines_dir)
+        if not paths:
+            raise click.UsageError(f"--all: no routine files in {routines_dir}/")
+    elif routines:
+        paths = [find_routine(r, routines_dir) for r in routines]
+    else:
+        raise click.UsageError("name a ROUTINE, or give --all")
+    options = make_options(**kw)
+    loaded = [load_routine(p) for p in paths]  # every file is checked before any audio
+    with make_speaker(options) as speaker:
+        for item in loaded:
+            written = build(item, out_dir, options, speaker)
+            click.echo(f"built {written[0]}")
+
+
+@cli.command()
+@handle_errors
+def voices() -> None:
+    """List the voices the speech engine offers (id, then name).
+
+    \b
+    Example:
+        voiceguide voices
+    """
+    with Speaker(cache_dir=None) as speaker:
+        for voice in speaker.voices():
+            click.echo(f"{voice.id:<28} {voice.name}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@routines_option
+@handle_errors
+def check(files: tuple[Path, ...], routines_dir: Path) -> None:
+    """Validate routine files (all in the routines folder if none are named).
+
+    \b
+    Example:
+        voiceguide check routines/classic.yaml
+    """
+    from .script import narrate
+
+    paths = list(files) or routine_files(routines_dir)
+    problems = 0
+    for path in paths:
+        try:
+            narrate(load_routine(path))
+        except VoiceguideError as exc:
+            problems += 1
+            click.echo(f"Error: {exc}", err=True)
+        else:
+            click.echo(f"ok {path}")
+    if problems:
+        sys.exit(2)
+
+
+def main() -> None:
+    cli(prog_name="voiceguide")

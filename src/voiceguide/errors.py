@@ -1,0 +1,82 @@
+"""The errors voiceguide raises, caught once by the CLI.
+
+    VoiceguideError
+    ├── InputError      the user's own input is wrong: exit status 2
+    │   ├── RoutineError    a routine file (names file, line, field)
+    │   ├── DurationError   a duration that does not parse
+    │   └── TimingError     a request the plan cannot meet
+    └── ToolError       a tool underneath failed: exit status 1
+        ├── SpeechError     pyttsx3 / espeak-ng
+        └── FfmpegError     ffmpeg missing, failing or killed
+
+Programmer mistakes are not in this tree, so catching ``VoiceguideError``
+never hides a bug.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class VoiceguideError(Exception):
+    """Base of every error meant for the user; ``str()`` is the one line shown."""
+
+    exit_code = 1
+
+
+class InputError(VoiceguideError):
+    """The user's input cannot be used as given; the message says what would be."""
+
+    exit_code = 2
+
+
+class RoutineError(InputError):
+    """A routine file is not valid; the message starts with ``file:line: field:``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = ""
+        if self.path is not None:
+            where = self.path + (f":{line}" if line is not None else "") + ": "
+        if field:
+            where += f"{field}: "
+        super().__init__(where + message)
+
+
+class DurationError(InputError):
+    """A duration is not in one of the accepted forms."""
+
+
+class TimingError(InputError):
+    """The requested timing cannot be met; the message states what can."""
+
+
+class ToolError(VoiceguideError):
+    """A tool underneath (speech engine, ffmpeg, tag writer) failed."""
+
+    exit_code = 1
+
+    def __init__(
+        self, message: str, *, command: list[str] | None = None, stderr: str | None = None
+    ) -> None:
+        self.command = command
+        self.stderr = stderr
+        super().__init__(message)
+
+
+class SpeechError(ToolError):
+    """The speech engine could not be loaded, hung, or wrote no audio."""
+
+
+class FfmpegError(ToolError):
+    """ffmpeg is missing, failed, or was killed."""

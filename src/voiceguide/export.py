@@ -1,0 +1,144 @@
+"""Write a build's files: the MP3 with tags and chapters, and its sidecars.
+
+Every write is atomic: a temporary file beside the target, renamed into
+place only when complete, so an interrupted build leaves the previous good
+file, never a half one under the final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from mutagen.id3 import (
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TCON,
+    TIT2,
+    TPE1,
+    CTOCFlags,
+    ID3NoHeaderError,  # noqa: F401  (re-exported for callers)
+)
+
+from . import __version__
+from .errors import ToolError
+from .ffmpeg import encode_mp3
+from .script import Script
+
+ARTIST = "voiceguide"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``; renamed onto it only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; finished files are ordinary
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(target: Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def plan_json(script: Script) -> str:
+    plan = script.plan
+    doc = {
+        "routine": plan.routine_id,
+        "title": plan.title,
+        "total_ms": plan.total_ms,
+        "generator": f"voiceguide {__version__}",
+        "parts": [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "title": p.title,
+                "number": p.number,
+                "start_ms": p.start_ms,
+                "end_ms": p.end_ms,
+            }
+            for p in plan.parts
+        ],
+        "cues": [
+            {
+                "part": c.part_id,
+                "kind": c.kind,
+                "start_ms": c.start_ms,
+                "end_ms": c.end_ms,
+                "text": c.text,
+            }
+            for c in script.cues
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_tags(path: Path, script: Script, *, description: str = "") -> None:
+    """ID3v2.4 tags and one chapter per part (CHAP frames listed by an ordered CTOC)."""
+    plan = script.plan
+    try:
+        tags = ID3()
+        tags.add(TIT2(encoding=3, text=plan.title))
+        tags.add(TPE1(encoding=3, text=ARTIST))
+        tags.add(TALB(encoding=3, text="voiceguide massage routines"))
+        tags.add(TCON(encoding=3, text="Speech"))
+        if description:
+            tags.add(COMM(encoding=3, lang="eng", desc="", text=description))
+        ids = []
+        for index, part in enumerate(plan.parts):
+            element = f"chp{index}"
+            ids.append(element)
+            title = f"{part.number}. {part.title}" if part.number else part.title
+            tags.add(
+                CHAP(
+                    element_id=element,
+                    start_time=part.start_ms,
+                    end_time=part.end_ms,
+                    sub_frames=[TIT2(encoding=3, text=title)],
+                )
+            )
+        tags.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=plan.title)],
+            )
+        )
+        tags.save(str(path), v2_version=4)
+    except Exception as exc:  # mutagen raises several unrelated types
+        raise ToolError(f"could not write tags to {path.name}: {exc}") from exc
+
+
+def export(
+    script: Script, blocks: Iterable[bytes], out_dir: Path, *, description: str = ""
+) -> list[Path]:
+    """Encode and tag the MP3, then write the JSON plan; returns the paths written."""
+    routine_id = script.plan.routine_id
+    mp3 = out_dir / f"{routine_id}.mp3"
+    with atomic_path(mp3) as tmp:
+        encode_mp3(blocks, tmp)
+        write_tags(tmp, script, description=description)
+    sidecar = out_dir / f"{routine_id}.json"
+    write_text(sidecar, plan_json(script))
+    return [mp3, sidecar]

@@ -1,0 +1,38 @@
+"""Plain-text views of routines and scripts, for the terminal."""
+
+from __future__ import annotations
+
+from .durations import format_clock, format_duration
+from .routines import Routine
+from .script import Script
+
+
+def script_text(script: Script) -> str:
+    """The fitted plan, then the narration with timestamps, as `voiceguide script` prints it."""
+    plan = script.plan
+    lines = [f"{plan.title} ({plan.routine_id}): {format_duration(plan.total_ms)}", ""]
+    for part in plan.parts:
+        head = f"{part.number}. {part.title}" if part.number else part.title
+        lines.append(
+            f"  {format_clock(part.start_ms)}  {format_duration(part.length_ms):>8}  {head}"
+        )
+    lines.append("")
+    for part in plan.parts:
+        head = f"Step {part.number}: {part.title}" if part.number else part.title
+        lines.append(f"[{format_clock(part.start_ms)} - {format_clock(part.end_ms)}] {head}")
+        for cue in script.cues:
+            if cue.part_id != part.id:
+                continue
+            what = cue.text if cue.kind == "speech" else f"({cue.text} sound)"
+            lines.append(f"  {format_clock(cue.start_ms)}  {what}")
+    return "\n".join(lines) + "\n"
+
+
+def routine_line(routine: Routine) -> str:
+    """One line for `voiceguide list`: id, steps, default length of the steps and rest."""
+    steps_ms = sum(s.duration_ms for s in routine.steps)
+    rest_ms = routine.rest.duration_ms if routine.rest else 0
+    return (
+        f"{routine.id:<14} {len(routine.steps):>2} steps  {format_duration(steps_ms):>7} of massage"
+        f" + {format_duration(rest_ms)} rest  {routine.title}"
+    )

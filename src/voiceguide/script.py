@@ -1,0 +1,325 @@
+"""Turn a routine into words, then place the words on the plan's timeline.
+
+Two pure steps. ``narrate`` renders every part's text through Jinja's sandbox
+(routine files may come from strangers) and splits it into sentences: the
+words do not depend on times, so they can be measured before the plan is
+fitted. ``place`` lays sentences, chimes and pauses on a finished plan, given
+how long each sentence takes to say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .durations import format_duration
+from .errors import RoutineError, TimingError
+from .plan import INTRO_ID, OUTRO_ID, REST_ID, Plan
+from .routines import CueSpec, Routine
+
+# Gaps on the timeline, in milliseconds.
+CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
+CUE_TO_SPEECH_MS = 600  # and after a reminder's lighter tone
+SENTENCE_PAUSE_MS = 450
+PARAGRAPH_PAUSE_MS = 900
+TAIL_SILENCE_MS = 1000  # the second before every part's end stays silent
+LEAD_IN_MS = 5000  # from "get ready" to the first instruction
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    pause_after_ms: int
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Words said inside a part at a point anchored to its start, half or end."""
+
+    anchor: str
+    offset_ms: int
+    sentences: tuple[Sentence, ...]
+    sound: str | None = "cue"
+
+
+@dataclass(frozen=True)
+class PartText:
+    part_id: str
+    sound: str | None  # played at the part's start
+    opening: tuple[Sentence, ...]  # said right after it
+    reminders: tuple[Reminder, ...] = ()
+    min_ms: int = 0  # the part is never shorter (the intro's lead-in)
+
+
+@dataclass(frozen=True)
+class Narration:
+    routine_id: str
+    parts: Mapping[str, PartText]
+
+    def sentences(self) -> list[str]:
+        """Every distinct sentence, in order: what the speech engine must say."""
+        seen: dict[str, None] = {}
+        for part in self.parts.values():
+            for s in part.opening:
+                seen.setdefault(s.text)
+            for r in part.reminders:
+                for s in r.sentences:
+                    seen.setdefault(s.text)
+        return list(seen)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One event on the timeline: a sentence spoken, or a sound played."""
+
+    start_ms: int
+    end_ms: int
+    kind: str  # "speech" | "sound"
+    text: str  # the sentence, or the sound's name
+    part_id: str
+
+
+@dataclass(frozen=True)
+class Script:
+    plan: Plan
+    cues: tuple[Cue, ...]
+
+    @property
+    def speech(self) -> tuple[Cue, ...]:
+        return tuple(c for c in self.cues if c.kind == "speech")
+
+
+# ---------------------------------------------------------------- rendering
+
+_ENV = ImmutableSandboxedEnvironment(
+    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+
+
+def _builtin(name: str) -> jinja2.Template:
+    text = resources.files("voiceguide").joinpath("templates", name).read_text(encoding="utf-8")
+    return _ENV.from_string(text)
+
+
+def render(template: str, context: Mapping[str, object], *, routine: Routine, field: str) -> str:
+    """Render one of the routine's own texts; template faults become routine errors."""
+    try:
+        out = _ENV.from_string(template).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RoutineError(
+            f"template error: {exc.message}",
+            path=routine.path,
+            line=routine.line_of(field),
+            field=field,
+        ) from None
+    except jinja2.UndefinedError as exc:
+        names = ", ".join(sorted(context))
+        raise RoutineError(
+            f"template error: {exc.message}; names you can use: {names}",
+            path=routine.path,
+            line=routine.line_of(field),
+            field=field,
+        ) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise RoutineError(
+            f"template refused: {exc}", path=routine.path, line=routine.line_of(field), field=field
+        ) from None
+    except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as exc:
+        raise RoutineError(
+            f"template error: {exc}", path=routine.path, line=routine.line_of(field), field=field
+        ) from None
+    if not out.strip():
+        raise RoutineError(
+            "renders to no words; write something to say",
+            path=routine.path,
+            line=routine.line_of(field),
+            field=field,
+        )
+    return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+
+
+def split_sentences(text: str) -> tuple[Sentence, ...]:
+    """Sentences with the pause after each: short between sentences, longer between paragraphs."""
+    out: list[Sentence] = []
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    for p_index, paragraph in enumerate(paragraphs):
+        flat = " ".join(paragraph.split())
+        pieces = [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
+        for s_index, sentence in enumerate(pieces):
+            last_in_paragraph = s_index == len(pieces) - 1
+            is_last = last_in_paragraph and p_index == len(paragraphs) - 1
+            pause = 0 if is_last else PARAGRAPH_PAUSE_MS if last_in_paragraph else SENTENCE_PAUSE_MS
+            out.append(Sentence(sentence, pause))
+    return tuple(out)
+
+
+def _join(*blocks: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
+    """Concatenate sentence blocks with a paragraph pause between them."""
+    out: list[Sentence] = []
+    for block in blocks:
+        if not block:
+            continue
+        if out:
+            out[-1] = Sentence(out[-1].text, PARAGRAPH_PAUSE_MS)
+        out.extend(block)
+    return tuple(out)
+
+
+def narrate(routine: Routine, *, intro: bool = True, lead_in_ms: int = LEAD_IN_MS) -> Narration:
+    """Render every part's words (sandboxed), split into sentences, untimed.
+
+    The intro opens with "get ready" at 0 and gives its first instruction at
+    ``lead_in_ms``, so the listener has time to lay the phone down.
+    """
+    base = {
+        "routine": {
+            "title": routine.title,
+            "audience": routine.audience,
+            "steps": len(routine.steps),
+        },
+    }
+    parts: dict[str, PartText] = {}
+    body: tuple[Reminder, ...] = ()
+    if intro:
+        said = [
+            render(t, base, routine=routine, field=f"intro[{i}]")
+            for i, t in enumerate(routine.intro)
+        ]
+        intro_text = _builtin("intro.j2").render(
+            title=routine.title, intro=said, contraindications=list(routine.contraindications)
+        )
+        body = (Reminder("start", lead_in_ms, split_sentences(intro_text), sound=None),)
+    get_ready = split_sentences(_builtin("get_ready.j2").render(title=routine.title))
+    parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms)
+
+    announce = _builtin("step.j2")
+    for number, step in enumerate(routine.steps, start=1):
+        where = f"steps[{number - 1}]"
+        following = routine.steps[number] if number < len(routine.steps) else None
+        context = {
+            **base,
+            "step": {"id": step.id, "title": step.title, "number": number},
+            "next": {"title": following.title if following else ""},
+        }
+        header = announce.render(number=number, total=len(routine.steps), title=step.title)
+        body = render(step.say, context, routine=routine, field=f"{where}.say")
+        reminders = tuple(
+            _reminder(
+                cue, render(cue.say, context, routine=routine, field=f"{where}.cues[{i}].say")
+            )
+            for i, cue in enumerate(step.cues)
+        )
+        parts[step.id] = PartText(
+            step.id, "step", _join(split_sentences(header), split_sentences(body)), reminders
+        )
+    if routine.rest:
+        rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
+        parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
+    outro = routine.outro or _builtin("outro.j2").render(rest=routine.rest is not None)
+    parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
+    return Narration(routine_id=routine.id, parts=parts)
+
+
+def _reminder(cue: CueSpec, words: str) -> Reminder:
+    return Reminder(cue.anchor, cue.offset_ms, split_sentences(words))
+
+
+# ---------------------------------------------------------------- timing
+
+Lengths = Callable[[str], int]
+
+
+def _speaking_ms(sentences: tuple[Sentence, ...], lengths: Lengths) -> int:
+    return sum(lengths(s.text) + s.pause_after_ms for s in sentences)
+
+
+def opening_offset(part: PartText) -> int:
+    """Where speech starts inside a part: after the chime's attack, if it has one."""
+    return CHIME_TO_SPEECH_MS if part.sound else 0
+
+
+def _reminder_gap(reminder: Reminder) -> int:
+    return CUE_TO_SPEECH_MS if reminder.sound else 0
+
+
+def needs(narration: Narration, lengths: Lengths) -> dict[str, int]:
+    """The shortest each part can be: its opening words, the reminders anchored
+    to its start, and the silent second before the next part."""
+    out: dict[str, int] = {}
+    for part_id, part in narration.parts.items():
+        end = opening_offset(part) + _speaking_ms(part.opening, lengths)
+        for r in part.reminders:
+            if r.anchor == "start":
+                end = max(end, r.offset_ms + _reminder_gap(r) + _speaking_ms(r.sentences, lengths))
+        out[part_id] = max(part.min_ms, end + TAIL_SILENCE_MS)
+    return out
+
+
+def place(
+    narration: Narration, plan: Plan, lengths: Lengths, sound_ms: Mapping[str, int]
+) -> Script:
+    """Every sentence and sound at its exact time; reminders never cross a boundary."""
+    cues: list[Cue] = []
+    for part in plan.parts:
+        text = narration.parts[part.id]
+        if text.sound:
+            cues.append(
+                Cue(
+                    part.start_ms,
+                    part.start_ms + sound_ms[text.sound],
+                    "sound",
+                    text.sound,
+                    part.id,
+                )
+            )
+        clock = part.start_ms + opening_offset(text)
+        clock = _say(text.opening, clock, lengths, part.id, cues)
+        busy_until = clock
+        for reminder in text.reminders:
+            at = _anchor_time(reminder, part.start_ms, part.end_ms)
+            sound_len = sound_ms[reminder.sound] if reminder.sound else 0
+            speech_at = at + _reminder_gap(reminder)
+            end = speech_at + _speaking_ms(reminder.sentences, lengths)
+            if at < busy_until or end > part.end_ms - TAIL_SILENCE_MS:
+                raise TimingError(
+                    f'step "{part.id}": the reminder at {_describe(reminder)} does not fit in '
+                    f"{format_duration(part.length_ms)}"
+                )
+            if reminder.sound:
+                cues.append(Cue(at, at + sound_len, "sound", reminder.sound, part.id))
+            busy_until = _say(reminder.sentences, speech_at, lengths, part.id, cues)
+    cues.sort(key=lambda c: (c.start_ms, c.kind != "sound"))
+    return Script(plan=plan, cues=tuple(cues))
+
+
+def _say(
+    sentences: tuple[Sentence, ...], clock: int, lengths: Lengths, part_id: str, out: list[Cue]
+) -> int:
+    for s in sentences:
+        length = lengths(s.text)
+        out.append(Cue(clock, clock + length, "speech", s.text, part_id))
+        clock += length + s.pause_after_ms
+    return clock
+
+
+def _anchor_time(reminder: Reminder, start: int, end: int) -> int:
+    if reminder.anchor == "half":
+        return start + (end - start) // 2
+    if reminder.anchor == "end":
+        return end - reminder.offset_ms
+    return start + reminder.offset_ms
+
+
+def _describe(reminder: Reminder) -> str:
+    if reminder.anchor == "half":
+        return "half"
+    sign = "-" if reminder.anchor == "end" else ""
+    return sign + format_duration(reminder.offset_ms)

@@ -1,0 +1,114 @@
+"""Every command through click's CliRunner: success, bad input (2) and tool failure (1)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from voiceguide.cli import cli
+
+from .audio import decoded
+from .conftest import ROUTINES
+
+
+@pytest.fixture
+def run(clip_cache: Path):
+    def invoke(*args: str, catch: bool = False):
+        runner = CliRunner()
+        base = ["--routines", str(ROUTINES)] if args and args[0] in ("list", "check") else []
+        return runner.invoke(cli, [*args, *base], catch_exceptions=catch)
+
+    return invoke
+
+
+@pytest.mark.parametrize("command", [[], ["list"], ["script"], ["build"], ["voices"], ["check"]])
+def test_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.stdout
+    if command:
+        assert "Example" in result.stdout
+
+
+def test_list_shows_classic(run) -> None:
+    result = run("list")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("classic") and "6 steps" in result.stdout
+
+
+def test_script_prints_plan_and_timed_narration_without_engine_chatter(run, clip_cache) -> None:
+    result = run("script", str(ROUTINES / "classic.yaml"), "--cache-dir", str(clip_cache))
+    assert result.exit_code == 0, result.stderr
+    assert "Step 3 of 6: Kneading." in result.stdout and "Audio saved" not in result.stdout
+    assert "07:4" in result.stdout  # kneading's start, mm:ss
+
+
+def test_build_writes_mp3_and_plan(run, tmp_path, clip_cache) -> None:
+    result = run(
+        "build", str(ROUTINES / "classic.yaml"), "-o", str(tmp_path), "--cache-dir", str(clip_cache)
+    )
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads((tmp_path / "classic.json").read_text())
+    assert abs(decoded(tmp_path / "classic.mp3").size * 1000 / 22050 - plan["total_ms"]) <= 50
+    assert "Audio saved" not in result.stdout
+
+
+def test_build_all_builds_every_routine(tmp_path, clip_cache) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            "--all",
+            "--routines",
+            str(ROUTINES),
+            "-o",
+            str(tmp_path),
+            "--cache-dir",
+            str(clip_cache),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    ids = {p.stem for p in ROUTINES.glob("*.yaml")}
+    assert {p.stem for p in tmp_path.glob("*.mp3")} == ids
+
+
+def test_unknown_routine_is_exit_2_with_one_line(run) -> None:
+    result = run("build", "nosuch", "--routines", str(ROUTINES))
+    assert result.exit_code == 2
+    assert result.stderr.startswith('Error: no routine "nosuch"') and result.stderr.count("\n") == 1
+
+
+def test_bad_duration_option_is_exit_2_naming_the_option(run) -> None:
+    result = run("script", "classic", "--routines", str(ROUTINES), "--duration", "soon")
+    assert result.exit_code == 2 and "--duration" in result.stderr and "12:30" in result.stderr
+
+
+def test_missing_ffmpeg_is_exit_1(run, tmp_path, clip_cache, monkeypatch) -> None:
+    from voiceguide import engines
+
+    monkeypatch.setattr(engines, "ffmpeg_exe", lambda: "/nonexistent/ffmpeg")
+    monkeypatch.setattr("voiceguide.ffmpeg.ffmpeg_exe", lambda: "/nonexistent/ffmpeg")
+    result = run(
+        "build",
+        "classic",
+        "--routines",
+        str(ROUTINES),
+        "-o",
+        str(tmp_path),
+        "--cache-dir",
+        str(clip_cache),
+    )
+    assert result.exit_code == 1 and result.stderr.startswith("Error:")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_accepts_the_shipped_routines(run) -> None:
+    result = run("check")
+    assert result.exit_code == 0 and "ok" in result.stdout
+
+
+def test_check_reports_a_bad_file_with_exit_2(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: x\nsteps: []\n")
+    result = CliRunner().invoke(cli, ["check", str(bad)])
+    assert result.exit_code == 2 and f"{bad}:2: steps: must be a list" in result.stderr

@@ -1,0 +1,76 @@
+"""The real pyttsx3 + espeak-ng, through the worker and the cache."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide.errors import InputError
+from voiceguide.speech import RATE_HZ, Speaker, read_wav, trim
+
+
+def test_speech_is_trimmed_of_espeaks_silent_tail(speaker: Speaker) -> None:
+    clip = speaker.clip("Stroke slowly along the spine.")
+    assert clip.size > RATE_HZ // 2
+    last_30ms = np.abs(clip[-int(RATE_HZ * 0.03) :].astype(np.int32))
+    assert np.abs(clip[: int(RATE_HZ * 0.02)].astype(np.int32)).max() > 200  # starts with sound
+    assert last_30ms.max() < 8000  # ends within 30 ms of the last sound, not 235 ms of silence
+    assert np.abs(clip.astype(np.int32)).max() > 3000
+
+
+def test_longer_text_takes_longer(speaker: Speaker) -> None:
+    short = speaker.length_ms("Now cupping.")
+    long = speaker.length_ms(
+        "Now cupping. Bend your palms into the shape of a spoon and clap lightly."
+    )
+    assert long > short + 1500
+
+
+def test_clips_are_cached_by_content(tmp_path: Path) -> None:
+    with Speaker(cache_dir=tmp_path) as first:
+        clip = first.clip("Warm your hands.")
+    files = list(tmp_path.rglob("*.wav"))
+    assert len(files) == 1 and np.array_equal(read_wav(files[0]), clip)
+    with Speaker(cache_dir=tmp_path) as second:
+        assert np.array_equal(second.clip("Warm your hands."), clip)
+        assert second._worker is None  # a warm cache never starts the engine
+
+
+def test_rate_changes_the_key_and_the_length(tmp_path: Path) -> None:
+    text = "Move your hands from the waist up to the shoulders."
+    with (
+        Speaker(cache_dir=tmp_path, rate=120) as slow,
+        Speaker(cache_dir=tmp_path, rate=220) as fast,
+    ):
+        assert slow.key(text) != fast.key(text)
+        assert slow.length_ms(text) > fast.length_ms(text) * 1.4
+
+
+def test_corrupt_cache_entry_is_rebuilt_not_played(tmp_path: Path) -> None:
+    with Speaker(cache_dir=tmp_path) as s:
+        good = s.clip("Rest now.")
+    entry = next(tmp_path.rglob("*.wav"))
+    entry.write_bytes(entry.read_bytes()[:100])
+    with Speaker(cache_dir=tmp_path) as s:
+        assert np.array_equal(s.clip("Rest now."), good)
+
+
+def test_engine_chatter_never_reaches_stdout(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with Speaker(cache_dir=None) as s:
+        s.clip("Quiet please.")
+    out, _ = capfd.readouterr()
+    assert "Audio saved" not in out and out == ""
+
+
+def test_unknown_voice_suggests_close_matches() -> None:
+    with (
+        Speaker(cache_dir=None, voice="gmw/en-uss") as s,
+        pytest.raises(InputError, match="did you mean gmw/en-us"),
+    ):
+        s.check_voice()
+
+
+def test_trim_of_silence_is_empty() -> None:
+    assert trim(np.zeros(1000, dtype=np.int16)).size == 0
