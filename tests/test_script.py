@@ -89,3 +89,15 @@ def test_half_cue_lands_at_the_half(classic) -> None:
     tones = [c for c in script.cues if c.part_id == "kneading" and c.text == "cue"]
     assert tones[0].start_ms == kneading.start_ms + kneading.length_ms // 2
     assert tones[1].start_ms == kneading.end_ms - 60_000
+
+
+def test_reminder_that_no_longer_fits_is_left_out_with_a_warning(classic) -> None:
+    narration = narrate(classic)
+    request = TimingRequest(pins={"kneading": 70_000})
+    plan = make_plan(classic, request, needs(narration, estimate))
+    script = place(narration, plan, estimate, sound_lengths_ms())
+    assert any("kneading: the reminder at -1m" in w for w in script.warnings)
+    kneading = plan.part("kneading")
+    for cue in script.cues:
+        if cue.part_id == "kneading":
+            assert cue.end_ms <= kneading.end_ms - TAIL_SILENCE_MS

@@ -14,7 +14,7 @@ from . import mixer, sounds
 from .errors import InputError
 from .export import export
 from .plan import TimingRequest, make_plan
-from .routines import Routine, load_routine
+from .routines import Routine
 from .script import LEAD_IN_MS, Script, narrate, needs, place
 from .speech import DEFAULT_RATE_WPM, Speaker
 
@@ -60,15 +60,21 @@ def prepare(routine: Routine, options: BuildOptions, speaker: Speaker) -> Script
     return place(narration, plan, speaker.length_ms, sounds.sound_lengths_ms())
 
 
-def build(routine: Routine, out_dir: Path, options: BuildOptions, speaker: Speaker) -> list[Path]:
-    """Write ``<id>.mp3`` and its sidecars into ``out_dir``; returns the paths."""
+@dataclass(frozen=True)
+class BuildResult:
+    paths: list[Path]
+    script: Script
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.script.warnings
+
+
+def build(routine: Routine, out_dir: Path, options: BuildOptions, speaker: Speaker) -> BuildResult:
+    """Write ``<id>.mp3`` and its sidecars into ``out_dir``."""
     script = prepare(routine, options, speaker)
     clips = speaker.clips(c.text for c in script.speech)
     bells = {name: sounds.sound(name) for name in sounds.SOUND_NAMES}
     placed = mixer.placements(script, clips, bells)
     blocks = mixer.stream(placed, mixer.total_samples(script))
-    return export(script, blocks, out_dir, description=routine.description)
-
-
-def build_file(path: Path, out_dir: Path, options: BuildOptions, speaker: Speaker) -> list[Path]:
-    return build(load_routine(path), out_dir, options, speaker)
+    return BuildResult(export(script, blocks, out_dir, description=routine.description), script)

@@ -108,6 +108,11 @@ routines_option = click.option(
 )
 
 
+def warn(messages: tuple[str, ...] | list[str]) -> None:
+    for message in messages:
+        click.echo(f"Warning: {message}", err=True)
+
+
 def make_options(**kw: Any) -> BuildOptions:
     return BuildOptions(
         timing=TimingRequest(
@@ -176,7 +181,9 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
     options = make_options(**kw)
     loaded = load_routine(find_routine(routine, routines_dir))
     with make_speaker(options) as speaker:
-        click.echo(script_text(prepare(loaded, options, speaker)), nl=False)
+        timed = prepare(loaded, options, speaker)
+    warn(timed.warnings)
+    click.echo(script_text(timed), nl=False)
 
 
 @cli.command("build")
@@ -219,8 +226,9 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, rou
     loaded = [load_routine(p) for p in paths]  # every file is checked before any audio
     with make_speaker(options) as speaker:
         for item in loaded:
-            written = build(item, out_dir, options, speaker)
-            click.echo(f"built {written[0]}")
+            result = build(item, out_dir, options, speaker)
+            warn(result.warnings)
+            click.echo(f"built {result.paths[0]}")
 
 
 @cli.command()

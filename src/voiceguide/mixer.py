@@ -9,7 +9,7 @@ the length.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +54,17 @@ def total_samples(script: Script) -> int:
     return sample_index(script.plan.total_ms)
 
 
-def stream(placed: list[Placed], total: int, *, block: int = BLOCK_SAMPLES) -> Iterator[bytes]:
-    """16-bit little-endian PCM of the whole track, ``block`` samples at a time."""
+Bed = Callable[[int, int], np.ndarray]
+
+
+def stream(
+    placed: list[Placed], total: int, *, block: int = BLOCK_SAMPLES, bed: Bed | None = None
+) -> Iterator[bytes]:
+    """16-bit little-endian PCM of the whole track, ``block`` samples at a time.
+
+    ``bed(begin, end)``, if given, returns float samples for that span that go
+    under everything placed (an ambient bed, already ducked).
+    """
     order = sorted(placed, key=lambda p: p.start)
     upcoming = 0
     active: list[Placed] = []
@@ -65,7 +74,11 @@ def stream(placed: list[Placed], total: int, *, block: int = BLOCK_SAMPLES) -> I
             active.append(order[upcoming])
             upcoming += 1
         active = [p for p in active if p.start + p.samples.size > begin]
-        buffer = np.zeros(end - begin, dtype=np.float32)
+        buffer = (
+            np.zeros(end - begin, dtype=np.float32)
+            if bed is None
+            else bed(begin, end).astype(np.float32)
+        )
         for p in active:
             lo = max(begin, p.start)
             hi = min(end, p.start + p.samples.size)

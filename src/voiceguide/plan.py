@@ -48,6 +48,7 @@ class Plan:
     routine_id: str
     title: str
     parts: tuple[Part, ...]
+    warnings: tuple[str, ...] = ()  # allowed but unusual requests, for the user to see
 
     @property
     def total_ms(self) -> int:

@@ -18,7 +18,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .durations import format_duration
-from .errors import RoutineError, TimingError
+from .errors import RoutineError
 from .plan import INTRO_ID, OUTRO_ID, REST_ID, Plan
 from .routines import CueSpec, Routine
 
@@ -88,6 +88,7 @@ class Cue:
 class Script:
     plan: Plan
     cues: tuple[Cue, ...]
+    warnings: tuple[str, ...] = ()  # reminders that gave way, for the user to see
 
     @property
     def speech(self) -> tuple[Cue, ...]:
@@ -266,8 +267,14 @@ def needs(narration: Narration, lengths: Lengths) -> dict[str, int]:
 def place(
     narration: Narration, plan: Plan, lengths: Lengths, sound_ms: Mapping[str, int]
 ) -> Script:
-    """Every sentence and sound at its exact time; reminders never cross a boundary."""
+    """Every sentence and sound at its exact time.
+
+    A reminder that would overlap the words before it, or run into the
+    silent last second of its part, is left out with a warning rather than
+    crossing a boundary.
+    """
     cues: list[Cue] = []
+    warnings: list[str] = list(plan.warnings)
     for part in plan.parts:
         text = narration.parts[part.id]
         if text.sound:
@@ -289,15 +296,16 @@ def place(
             speech_at = at + _reminder_gap(reminder)
             end = speech_at + _speaking_ms(reminder.sentences, lengths)
             if at < busy_until or end > part.end_ms - TAIL_SILENCE_MS:
-                raise TimingError(
-                    f'step "{part.id}": the reminder at {_describe(reminder)} does not fit in '
-                    f"{format_duration(part.length_ms)}"
+                warnings.append(
+                    f'{part.id}: the reminder at {_describe(reminder)} ("{_first_words(reminder)}") '
+                    f"does not fit in {format_duration(part.length_ms)} and is left out"
                 )
+                continue
             if reminder.sound:
                 cues.append(Cue(at, at + sound_len, "sound", reminder.sound, part.id))
             busy_until = _say(reminder.sentences, speech_at, lengths, part.id, cues)
     cues.sort(key=lambda c: (c.start_ms, c.kind != "sound"))
-    return Script(plan=plan, cues=tuple(cues))
+    return Script(plan=plan, cues=tuple(cues), warnings=tuple(warnings))
 
 
 def _say(
@@ -316,6 +324,11 @@ def _anchor_time(reminder: Reminder, start: int, end: int) -> int:
     if reminder.anchor == "end":
         return end - reminder.offset_ms
     return start + reminder.offset_ms
+
+
+def _first_words(reminder: Reminder, limit: int = 40) -> str:
+    text = reminder.sentences[0].text if reminder.sentences else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _describe(reminder: Reminder) -> str:
