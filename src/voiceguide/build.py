@@ -3,20 +3,35 @@
 The library API the CLI is a skin over. Words are rendered and measured
 before the plan is fitted, because how long the words take is the shortest
 a part can be; then the plan, the timed script, the mix and the export.
+
+A build whose inputs have not changed is skipped: the fingerprint of
+everything that goes into a track (the routine file, the options, the voice,
+the engines' and voiceguide's versions) is stored in the JSON plan beside it,
+and a build that finds the same fingerprint with complete outputs does
+nothing. Building many routines at once is in ``runner.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import mixer, sounds
+from . import __version__, mixer, sounds
+from .engines import ffmpeg_exe
 from .errors import InputError
 from .export import export
 from .plan import TimingRequest, make_plan
 from .routines import Routine
 from .script import LEAD_IN_MS, Script, narrate, needs, place
 from .speech import DEFAULT_RATE_WPM, Speaker
+
+Progress = Callable[[str, float], None]  # (phase, fraction done): "speaking" then "mixing"
 
 
 @dataclass(frozen=True)
@@ -53,9 +68,17 @@ def routine_files(routines_dir: Path) -> list[Path]:
     )
 
 
-def prepare(routine: Routine, options: BuildOptions, speaker: Speaker) -> Script:
+def prepare(
+    routine: Routine, options: BuildOptions, speaker: Speaker, progress: Progress | None = None
+) -> Script:
     """Narrate, measure, fit and place: the timed script, with every clip now cached."""
     narration = narrate(routine, intro=options.timing.intro, lead_in_ms=options.lead_in_ms)
+    if progress is not None:
+        sentences = narration.sentences()
+        for done, text in enumerate(sentences):
+            progress("speaking", done / len(sentences))
+            speaker.clip(text)
+        progress("speaking", 1.0)
     plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms))
     return place(narration, plan, speaker.length_ms, sounds.sound_lengths_ms())
 
@@ -63,18 +86,125 @@ def prepare(routine: Routine, options: BuildOptions, speaker: Speaker) -> Script
 @dataclass(frozen=True)
 class BuildResult:
     paths: list[Path]
-    script: Script
+    script: Script | None  # None: the outputs were up to date and nothing was built
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return self.script.warnings
+        return self.script.warnings if self.script else ()
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.script is None
 
 
-def build(routine: Routine, out_dir: Path, options: BuildOptions, speaker: Speaker) -> BuildResult:
-    """Write ``<id>.mp3`` and its sidecars into ``out_dir``."""
-    script = prepare(routine, options, speaker)
+def build(
+    routine: Routine,
+    out_dir: Path,
+    options: BuildOptions,
+    speaker: Speaker,
+    *,
+    force: bool = True,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Write ``<id>.mp3`` and its sidecars into ``out_dir``.
+
+    With ``force=False`` nothing is done when the outputs there were built
+    from the same inputs (see ``fingerprint``) and are complete.
+    """
+    stamp = fingerprint(routine, options, speaker)
+    if not force and (done := up_to_date(routine.id, out_dir, stamp)):
+        return BuildResult(done, None)
+    script = prepare(routine, options, speaker, progress)
     clips = speaker.clips(c.text for c in script.speech)
     bells = {name: sounds.sound(name) for name in sounds.SOUND_NAMES}
     placed = mixer.placements(script, clips, bells)
-    blocks = mixer.stream(placed, mixer.total_samples(script))
-    return BuildResult(export(script, blocks, out_dir, description=routine.description), script)
+    total = mixer.total_samples(script)
+    blocks = mixer.stream(placed, total)
+    if progress is not None:
+        blocks = _counted(blocks, total, progress)
+    paths = export(
+        script, mixer.prefetch(blocks), out_dir, description=routine.description, fingerprint=stamp
+    )
+    return BuildResult(paths, script)
+
+
+def _counted(blocks: Iterator[bytes], total: int, progress: Progress) -> Iterator[bytes]:
+    done = 0
+    for block in blocks:
+        yield block
+        done += len(block) // 2
+        progress("mixing", done / max(total, 1))
+
+
+# ---------------------------------------------------------------- up to date
+
+
+@functools.cache
+def _code_digest() -> str:
+    """voiceguide's version and its own sources and templates: a change in either rebuilds."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _ffmpeg_id() -> str:
+    """The encoder binary by path, size and time: no process started to ask its version."""
+    exe = ffmpeg_exe()
+    st = os.stat(exe)
+    return f"{exe} {st.st_size} {st.st_mtime_ns}"
+
+
+def routine_sources(routine: Routine) -> list[Path]:
+    """The routine's file and any shared files it includes."""
+    included = getattr(routine, "includes", ()) or ()
+    return [Path(routine.path), *(Path(p) for p in included)]
+
+
+def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> str:
+    """A digest of every input of a build: same digest, same track."""
+    settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
+    material = {
+        "voiceguide": _code_digest(),
+        "options": settings,
+        "voice": [speaker.voice, speaker.rate, speaker.engine_id],
+        "ffmpeg": _ffmpeg_id(),
+        "sources": [
+            [str(p), hashlib.sha256(p.read_bytes()).hexdigest()] for p in routine_sources(routine)
+        ],
+    }
+    text = json.dumps(material, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def up_to_date(routine_id: str, out_dir: Path, stamp: str) -> list[Path] | None:
+    """The outputs, if they carry ``stamp`` and the MP3 is whole; else None."""
+    mp3, sidecar = out_dir / f"{routine_id}.mp3", out_dir / f"{routine_id}.json"
+    try:
+        doc = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("fingerprint") != stamp:
+        return None
+    if not _complete_mp3(mp3, doc.get("total_ms")):
+        return None
+    return [mp3, sidecar]
+
+
+def _complete_mp3(path: Path, total_ms: object) -> bool:
+    """An MP3 whose header-declared length is the plan's: not cut short, not another file."""
+    from mutagen import MutagenError
+    from mutagen.mp3 import MP3
+
+    if not isinstance(total_ms, int):
+        return False
+    try:
+        info = MP3(str(path)).info
+        size = path.stat().st_size
+    except (OSError, MutagenError):
+        return False
+    # The Xing header states the length even of a file cut short: check the bytes too.
+    whole = size >= 0.98 * info.length * info.bitrate / 8
+    return whole and abs(info.length * 1000 - total_ms) <= 100

@@ -61,9 +61,10 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def plan_json(script: Script) -> str:
+def plan_json(script: Script, *, fingerprint: str | None = None) -> str:
+    """The plan as JSON; ``fingerprint`` (of the build's inputs) lets the next build skip."""
     plan = script.plan
-    doc = {
+    doc: dict[str, object] = {
         "routine": plan.routine_id,
         "title": plan.title,
         "total_ms": plan.total_ms,
@@ -90,6 +91,8 @@ def plan_json(script: Script) -> str:
             for c in script.cues
         ],
     }
+    if fingerprint is not None:
+        doc["fingerprint"] = fingerprint
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -131,7 +134,12 @@ def write_tags(path: Path, script: Script, *, description: str = "") -> None:
 
 
 def export(
-    script: Script, blocks: Iterable[bytes], out_dir: Path, *, description: str = ""
+    script: Script,
+    blocks: Iterable[bytes],
+    out_dir: Path,
+    *,
+    description: str = "",
+    fingerprint: str | None = None,
 ) -> list[Path]:
     """Encode and tag the MP3, then write the JSON plan; returns the paths written."""
     routine_id = script.plan.routine_id
@@ -140,5 +148,5 @@ def export(
         encode_mp3(blocks, tmp)
         write_tags(tmp, script, description=description)
     sidecar = out_dir / f"{routine_id}.json"
-    write_text(sidecar, plan_json(script))
+    write_text(sidecar, plan_json(script, fingerprint=fingerprint))
     return [mp3, sidecar]
