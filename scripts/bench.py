@@ -164,11 +164,17 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
     for _ in range(repeat):
         cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
         # interleaved, so that a noisy minute spreads over all kinds alike
-        case.runs["floor"].append(floor(seconds_of(case.duration), out / "floor.mp3"))
-        case.runs["cold"].append(build(case, cache, out, work))
-        case.runs["warm"].append(build(case, cache, out, work))
-        if with_baseline:
-            case.runs["baseline"].append(baseline(case, cache, out, work))
+        runs = {
+            "floor": lambda: floor(seconds_of(case.duration), out / "floor.mp3"),
+            "cold": lambda: build(case, cache, out, work),  # noqa: B023
+            "warm": lambda: build(case, cache, out, work),  # noqa: B023
+            "baseline": lambda: baseline(case, cache, out, work),  # noqa: B023
+        }
+        for kind in kinds:
+            run = runs[kind]()
+            case.runs[kind].append(run)
+            memory = f", peak {run.self_mb:.0f} MB" if run.self_mb else ""
+            print(f"  {kind:<9}{run.seconds:7.2f}s{memory}", file=sys.stderr, flush=True)
         shutil.rmtree(cache)
 
 

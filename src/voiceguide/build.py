@@ -13,11 +13,14 @@ nothing. Building many routines at once is in ``runner.py``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import functools
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +115,20 @@ def build(
     from the same inputs (see ``fingerprint``) and are complete.
     """
     stamp = fingerprint(routine, options, speaker)
-    if not force and (done := up_to_date(routine.id, out_dir, stamp)):
-        return BuildResult(done, None)
+    with _output_lock(out_dir / f"{routine.id}.mp3"):
+        if not force and (done := up_to_date(routine.id, out_dir, stamp)):
+            return BuildResult(done, None)
+        return _build(routine, out_dir, options, speaker, stamp, progress)
+
+
+def _build(
+    routine: Routine,
+    out_dir: Path,
+    options: BuildOptions,
+    speaker: Speaker,
+    stamp: str,
+    progress: Progress | None,
+) -> BuildResult:
     script = prepare(routine, options, speaker, progress)
     clips = speaker.clips(c.text for c in script.speech)
     bells = {name: sounds.sound(name) for name in sounds.SOUND_NAMES}
@@ -126,6 +141,26 @@ def build(
         script, mixer.prefetch(blocks), out_dir, description=routine.description, fingerprint=stamp
     )
     return BuildResult(paths, script)
+
+
+@contextlib.contextmanager
+def _output_lock(target: Path) -> Iterator[None]:
+    """One build of a given track at a time, across processes.
+
+    Two builds of one routine into one folder would otherwise race: each
+    file is replaced atomically, but the MP3 of one could end up beside the
+    plan of the other. The lock file lives in the temporary folder, keyed by
+    the target's path, so the output folder holds only outputs.
+    """
+    key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / "voiceguide-locks"
+    folder.mkdir(exist_ok=True)
+    with open(folder / f"{key}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _counted(blocks: Iterator[bytes], total: int, progress: Progress) -> Iterator[bytes]:
