@@ -176,11 +176,15 @@ def _counted(blocks: Iterator[bytes], total: int, progress: Progress) -> Iterato
 
 @functools.cache
 def _code_digest() -> str:
-    """voiceguide's version and its own sources and templates: a change in either rebuilds."""
+    """voiceguide's version, code and data (templates, shared parts a routine includes).
+
+    A change in any of them rebuilds, even between releases.
+    """
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent
-    for path in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    files = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    for path in sorted(files):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -193,9 +197,8 @@ def _ffmpeg_id() -> str:
 
 
 def routine_sources(routine: Routine) -> list[Path]:
-    """The routine's file and any shared files it includes."""
-    included = getattr(routine, "includes", ()) or ()
-    return [Path(routine.path), *(Path(p) for p in included)]
+    """The user's files a track is made from (shared parts are package data, in the digest)."""
+    return [Path(routine.path)]
 
 
 def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> str:
