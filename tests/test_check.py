@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from voiceguide.cli import cli
+from voiceguide.speech import Speaker
 
 from .conftest import ROUTINES
 
@@ -152,6 +153,15 @@ CASES = {
         '6: steps[0].say: contains the emoji "😀", which the speech engine would read out by '
         "its name; write the words you mean instead",
     ),
+    "punctuation only": (
+        edited("Stroke the back.", '"?"'),
+        '6: steps[0].say: has no letters or digits to say aloud ("?"); write words',
+    ),
+    "a sentence with nothing to say": (
+        edited("Stroke the back.", '"Stroke. ... Rub."'),
+        "6: steps[0].say: has a sentence that has no letters or digits to say aloud "
+        '("..."); write words',
+    ),
     "control character": (
         edited("Stroke the back.", '"Stroke\\0 the back."'),
         "6: steps[0].say: contains the character U+0000, which cannot be spoken; "
@@ -231,6 +241,18 @@ def test_build_of_a_bad_file_names_the_first_problem_and_how_to_see_all(tmp_path
     assert not (tmp_path / "out").exists()
 
 
+def test_the_engine_reads_emoji_out_by_name_which_is_why_they_are_refused(
+    speaker: Speaker,
+) -> None:
+    assert abs(speaker.length_ms("😀") - speaker.length_ms("grinning face")) <= 20
+    assert abs(speaker.length_ms("☃") - speaker.length_ms("snowman")) <= 20
+
+
+@pytest.mark.parametrize("text", ["Caresse légère, façon crème.", "Погладьте спину ладонями."])
+def test_the_engine_speaks_accents_and_cyrillic(speaker: Speaker, text: str) -> None:
+    assert speaker.length_ms(text) > 1000
+
+
 def test_text_in_other_scripts_is_accepted(tmp_path: Path) -> None:
     path = write(
         tmp_path, edited("Stroke the back.", "Caresse légère, façon crème. Погладьте спину.")
@@ -259,3 +281,24 @@ def test_the_readme_example_routine_checks_clean(tmp_path: Path) -> None:
     path = write(tmp_path, example, "example.yaml")
     result = check(path)
     assert result.exit_code == 0, result.stderr
+
+
+def test_every_template_problem_of_a_file_is_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "title: T\nintro:\n  - Hello {{ who }}.\nsteps:\n  - id: a\n    title: A\n"
+        "    duration: 1m\n    say: \"{{ ''.__class__ }}\"\n    cues:\n      - at: half\n"
+        "        say: Now {{ nope }}.\n  - id: b\n    title: B\n    duration: 1m\n"
+        "    say: Fine, {{ step.title }}.\noutro: Bye {{ x }}\n",
+    )
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {path}:3: intro[0]: template error: 'who' is undefined; "
+        "names you can use: routine",
+        f"Error: {path}:8: steps[0].say: template refused: access to attribute '__class__' of "
+        "'str' object is unsafe; a template may use only next, routine, step and their fields",
+        f"Error: {path}:11: steps[0].cues[0].say: template error: 'nope' is undefined; "
+        "names you can use: next, routine, step",
+        f"Error: {path}:16: outro: template error: 'x' is undefined; names you can use: routine",
+    ]

@@ -286,7 +286,7 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         id=routine_id,
         title=title,
         audience=audience,
-        description=optional_text("description", allow_empty=True),
+        description=optional_text("description", allow_empty=True, spoken=False),
         intro=tuple(intro),
         contraindications=tuple(contra),
         steps=tuple(steps),

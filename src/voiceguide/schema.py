@@ -61,8 +61,11 @@ def unspeakable(text: str) -> str | None:
     espeak-ng speaks Latin with accents, Cyrillic, Greek, CJK and more; it
     also reads emoji out by their names ("grinning face", "snowman"), which
     is never what a routine means, so emoji are refused with that reason.
-    Control, private-use and unassigned characters have no sound at all.
+    Control, private-use and unassigned characters, and text with no
+    letter or digit ("...", "?"), have no sound at all.
     """
+    if not any(ch.isalnum() for ch in text):
+        return f'has no letters or digits to say aloud ("{text[:20]}"); write words'
     for ch in text:
         if ch in "\n\t":
             continue
@@ -227,7 +230,9 @@ class Doc:
 
     # -- typed fields
 
-    def text(self, entry: Entry, field_path: str, *, allow_empty: bool = False) -> str:
+    def text(
+        self, entry: Entry, field_path: str, *, allow_empty: bool = False, spoken: bool = True
+    ) -> str:
         value, node = entry
         if value is INVALID:
             raise Skip
@@ -243,7 +248,7 @@ class Doc:
                 f"is {len(out)} characters long; a text can have at most {MAX_TEXT_CHARS} "
                 "(about four minutes of speech): shorten it or split it into cues",
             )
-        why = unspeakable(out)
+        why = unspeakable(out) if spoken and out else None
         if why:
             raise self.fail(node, field_path, why)
         return out

@@ -133,9 +133,10 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
         raise fault(f"template error: {exc}") from None
     if not out.strip():
         raise fault("renders to no words; write something to say")
-    why = unspeakable(out)
-    if why:
-        raise fault(f"renders to text that {why}")
+    for sentence in split_sentences(out):
+        why = unspeakable(sentence.text)
+        if why:
+            raise fault(f"has a sentence that {why}")
     return out
 
 
@@ -223,7 +224,11 @@ def narrate(routine: Routine, *, intro: bool = True, lead_in_ms: int = LEAD_IN_M
     if routine.rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
         parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
-    outro = routine.outro or _builtin("outro.j2").render(rest=routine.rest is not None)
+    outro = (
+        render(routine.outro, base, routine=routine, field="outro")
+        if routine.outro
+        else _builtin("outro.j2").render(rest=routine.rest is not None)
+    )
     parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
     return Narration(routine_id=routine.id, parts=parts)
 
