@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from voiceguide.cli import cli
 from voiceguide.speech import Speaker
+from voiceguide.validate import problems_in
 
 from .conftest import ROUTINES
 
@@ -162,6 +166,10 @@ CASES = {
         "6: steps[0].say: has a sentence that has no letters or digits to say aloud "
         '("..."); write words',
     ),
+    "a character YAML does not allow": (
+        "title: Tiny\x1f\nsteps: x\n",
+        "1: contains the character U+001F, which YAML does not allow; remove it",
+    ),
     "control character": (
         edited("Stroke the back.", '"Stroke\\0 the back."'),
         "6: steps[0].say: contains the character U+0000, which cannot be spoken; "
@@ -302,3 +310,58 @@ def test_every_template_problem_of_a_file_is_reported(tmp_path: Path) -> None:
         "names you can use: next, routine, step",
         f"Error: {path}:16: outro: template error: 'x' is undefined; names you can use: routine",
     ]
+
+
+def test_a_file_name_that_is_not_a_usable_id(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL, "My Routine.yaml")
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f'Error: {path}: "My Routine" is not a usable routine id; name the file with lowercase '
+        "letters, digits, - and _ (for example my-routine.yaml)\n"
+    )
+
+
+def test_a_path_with_a_nul_byte_is_refused_not_opened(tmp_path: Path) -> None:
+    result = check(f"{tmp_path}/mine\0.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and "not a usable file name" in result.stderr
+
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=False),
+    st.text(max_size=30), st.sampled_from(["1m", "-1m", "half", "0s", "7h", "{{ x }}", "12:30"]),
+)  # fmt: skip
+_keys = st.sampled_from(
+    ["title", "steps", "id", "say", "duration", "min", "max", "cues", "at", "rest", "intro",
+     "include", "contraindications", "audience", "outro", "description", "bogus"]
+)  # fmt: skip
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=6),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_documents)
+def test_check_never_raises_on_any_document(document: object) -> None:
+    """Whatever a stranger writes, the answer is a list of one-line problems, never a crash."""
+    import yaml
+
+    problems = problems_in_text(yaml.safe_dump(document, allow_unicode=True))
+    assert all("\n" not in p for p in problems)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=200))
+def test_check_never_raises_on_any_text(text: str) -> None:
+    problems = problems_in_text(text)
+    assert all("\n" not in p for p in problems)
+
+
+def problems_in_text(text: str) -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzz.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        return problems_in(path)

@@ -197,3 +197,9 @@ def test_every_steps_words_fit_its_shortest_length(routine_id: str, speaker: Spe
     too_long = {s.id: need[s.id] for s in routine.steps if need[s.id] > s.min_ms}
     assert too_long == {}
     assert all(need[s.id] <= 60_000 for s in routine.steps)
+
+
+def test_therapeutic_spends_longest_on_the_neck() -> None:
+    steps = load("therapeutic").steps
+    longest = max(steps, key=lambda s: s.duration_ms)
+    assert longest.id == "neck"

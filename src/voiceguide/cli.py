@@ -247,10 +247,10 @@ def voices() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1)
 @routines_option
 @handle_errors
-def check(files: tuple[Path, ...], routines_dir: Path) -> None:
+def check(files: tuple[str, ...], routines_dir: Path) -> None:
     """Validate routine files (all in the routines folder if none are named).
 
     Every problem of every file is reported, one line each naming the file,
@@ -260,7 +260,7 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
     Example:
         voiceguide check routines/classic.yaml my-routine.yaml
     """
-    paths = list(files) or routine_files(routines_dir)
+    paths = [Path(f) for f in files] or routine_files(routines_dir)
     if not paths:
         raise InputError(f"no routine files in {routines_dir}/; name the FILEs to check")
     failed = False

@@ -95,13 +95,25 @@ class Doc:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None
+            why = " ".join(str(exc.problem or exc.context).split())
             raise RoutineError(
-                f"not valid YAML: {exc.problem or exc.context}; a routine is YAML keys and values",
+                f"not valid YAML: {why}; a routine is YAML keys and values",
+                path=path,
+                line=line,
+            ) from None
+        except yaml.reader.ReaderError as exc:
+            line = text[: exc.position].count("\n") + 1
+            raise RoutineError(
+                f"contains the character U+{exc.character:04X}, which YAML does not allow; "
+                "remove it"
+                if isinstance(exc.character, int)
+                else f"not readable as text ({exc.reason})",
                 path=path,
                 line=line,
             ) from None
         except yaml.YAMLError as exc:
-            raise RoutineError(f"not valid YAML: {exc}", path=path) from None
+            flat = " ".join(str(exc).split())
+            raise RoutineError(f"not valid YAML: {flat}", path=path) from None
         except RecursionError:
             raise RoutineError("nested too deeply to be a routine", path=path) from None
         if node is None:
