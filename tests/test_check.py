@@ -16,6 +16,10 @@ from voiceguide.validate import problems_in
 
 from .conftest import ROUTINES
 
+TEMPLATE_ACCEPTED = (
+    "a routine's text may use {{ names }}, {% if %} and the filters abs, capitalize, count, d, "
+    "default, first, int, join, last, length, lower, round, string, title, trim, upper"
+)
 MINIMAL = """\
 title: Tiny
 steps:
@@ -138,6 +142,19 @@ CASES = {
         edited("Stroke the back.", '"{{ cycler.__init__.__globals__ }}"'),
         "6: steps[0].say: template refused: access to attribute '__init__' of 'type' object "
         "is unsafe; a template may use only next, routine, step and their fields",
+    ),
+    "template that would take unbounded memory": (
+        edited("Stroke the back.", "\"{{ 'ab ' * 30000000 }}\""),
+        f"6: steps[0].say: template refused: arithmetic is not allowed; {TEMPLATE_ACCEPTED}",
+    ),
+    "template with a loop": (
+        edited("Stroke the back.", '"{% for i in range(9) %}Rub. {% endfor %}"'),
+        "6: steps[0].say: template refused: a loop ({% for %}) is not allowed; "
+        f"{TEMPLATE_ACCEPTED}",
+    ),
+    "template calling a function": (
+        edited("Stroke the back.", "\"{{ cycler('a', 'b') }}\""),
+        f"6: steps[0].say: template refused: a function call is not allowed; {TEMPLATE_ACCEPTED}",
     ),
     "empty narration": (
         edited("Stroke the back.", '""'),
@@ -365,3 +382,10 @@ def problems_in_text(text: str) -> list[str]:
         path = Path(folder) / "fuzz.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         return problems_in(path)
+
+
+def test_names_filters_and_conditions_are_allowed_in_templates(tmp_path: Path) -> None:
+    say = '"{{ step.title | upper }} now{% if next.title %}, then {{ next.title }}{% endif %}."'
+    path = write(tmp_path, edited("Stroke the back.", say))
+    result = check(path)
+    assert result.exit_code == 0, result.stderr

@@ -67,6 +67,8 @@ def test_build_all_builds_every_routine(tmp_path, clip_cache) -> None:
             str(tmp_path),
             "--cache-dir",
             str(clip_cache),
+            "--rest",
+            "0s",  # four routines: keep the audio short
         ],
     )
     assert result.exit_code == 0, result.stderr

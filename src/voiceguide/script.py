@@ -21,7 +21,8 @@ from .durations import format_duration
 from .errors import RoutineError
 from .plan import INTRO_ID, OUTRO_ID, REST_ID, Plan
 from .routines import CueSpec, Routine
-from .schema import unspeakable
+from .schema import MAX_TEXT_CHARS, unspeakable
+from .template_rules import ACCEPTED, refused_construct
 
 # Gaps on the timeline, in milliseconds.
 CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
@@ -116,6 +117,9 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
     def fault(message: str) -> RoutineError:
         return RoutineError(message, path=path, line=line, field=shown)
 
+    refused = refused_construct(_ENV, template)
+    if refused:
+        raise fault(f"template refused: {refused}; {ACCEPTED}")
     try:
         out = _ENV.from_string(template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
@@ -133,6 +137,8 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
         raise fault(f"template error: {exc}") from None
     if not out.strip():
         raise fault("renders to no words; write something to say")
+    if len(out) > MAX_TEXT_CHARS:
+        raise fault(f"renders to {len(out)} characters; a text can have at most {MAX_TEXT_CHARS}")
     for sentence in split_sentences(out):
         why = unspeakable(sentence.text)
         if why:
