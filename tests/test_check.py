@@ -389,3 +389,12 @@ def test_names_filters_and_conditions_are_allowed_in_templates(tmp_path: Path) -
     path = write(tmp_path, edited("Stroke the back.", say))
     result = check(path)
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_file_too_big_to_be_a_routine_is_refused_unread(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "#" * 1_000_000)
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {path}: is 1000089 bytes; a routine file can be at most 1000000 bytes\n"
+    )

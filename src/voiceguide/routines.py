@@ -130,8 +130,17 @@ def routine_id_for(path: Path) -> str:
     return stem
 
 
+MAX_FILE_BYTES = 1_000_000
+
+
 def read_text(path: Path) -> str:
+    """The file's text, or one clear line on why it cannot be a routine file."""
     try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_FILE_BYTES:
+            raise RoutineError(
+                f"is {size} bytes; a routine file can be at most {MAX_FILE_BYTES} bytes", path=path
+            )
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such routine file") from None
