@@ -14,10 +14,11 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -346,8 +347,11 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
         node, where, required=("id", "title", "duration", "say"), optional=("min", "max", "cues")
     )
 
-    def get(key: str, check, **kw):  # type: ignore[no-untyped-def]
-        return doc.attempt(check, found[key], f"{where}.{key}", default=None, **kw) if key in found else None  # fmt: skip
+    def get(key: str, check: Callable[[Entry, str], Any]) -> Any:
+        """One field's checked value, or None if it is absent or has a recorded problem."""
+        if key not in found:
+            return None
+        return doc.attempt(check, found[key], f"{where}.{key}", default=None)
 
     step_id = get("id", doc.text)
     if step_id is not None and not ID_PATTERN.match(step_id):
