@@ -290,7 +290,8 @@ class _Worker:
             ) from None
         if reply[0] != "ready":
             self.stop()
-            raise SpeechError(f"{reply[1]}; {ESPEAK_HINT}")
+            message = reply[1] if ESPEAK_HINT in reply[1] else f"{reply[1]}; {ESPEAK_HINT}"
+            raise SpeechError(message)
         self.voices: list[VoiceInfo] = [VoiceInfo(*v) for v in reply[1]]
 
     def say(self, text: str, target: Path, timeout_s: float) -> bool:
