@@ -23,6 +23,7 @@ from voiceguide import engines
 from voiceguide.errors import FfmpegError, SpeechError
 from voiceguide.speech import Speaker
 
+from .conftest import ROUTINES
 from .faultkit import build_args, leftovers, previous, run, snapshot, tiny, tiny_good, worker_fault
 
 __all__ = ["previous", "tiny", "tiny_good", "worker_fault"]  # fixtures used here
@@ -312,3 +313,27 @@ def test_signal_mid_encode_unwinds_cleanly(
     assert survivors(kids) == {}
     assert snapshot(out) == before
     assert not leftovers(out, clip_cache) and list(scratch.iterdir()) == []
+
+
+# -- the CLI's own handling: --debug, bugs, Ctrl-C inside CliRunner
+
+
+def test_debug_adds_the_traceback_and_keeps_the_exit_status(tmp_path: Path) -> None:
+    plain = run("build", "missing.yaml", "-o", str(tmp_path))
+    debug = run("--debug", "build", "missing.yaml", "-o", str(tmp_path))
+    assert plain.exit_code == debug.exit_code == 2
+    assert "Traceback" not in plain.stderr and "Traceback" in debug.stderr
+    assert debug.stderr.splitlines()[-1] == one_error_line(plain.stderr)
+
+
+def test_a_bug_is_one_line_with_exit_1_pointing_at_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(path: Path) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("voiceguide.cli.load_routine", broken)
+    result = run("script", str(ROUTINES / "classic.yaml"))
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        "Error: unexpected RuntimeError: boom (a bug in voiceguide; "
+        "run again with --debug for the traceback)"
+    )
