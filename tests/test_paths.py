@@ -137,3 +137,16 @@ def test_output_folder_that_is_a_file_is_exit_2(tiny: Path, tmp_path: Path) -> N
     result = run(*build_args(tiny, tmp_path / "out", tmp_path / "cache"))
     assert result.exit_code == 2 and "is a file" in result.stderr
     assert (tmp_path / "out").read_text() == "not a folder" and not leftovers(tmp_path)
+
+
+def test_read_only_clip_cache_is_exit_2_naming_it_and_writes_no_track(
+    read_only_folder: Path, tiny: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = run(*build_args(tiny, out, read_only_folder))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr).startswith(
+        f"Error: cannot write to the clip cache {read_only_folder} ("
+    )
+    assert "--no-cache" in result.stderr
+    assert list(out.iterdir()) == [] and list(read_only_folder.iterdir()) == []

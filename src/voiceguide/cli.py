@@ -324,12 +324,18 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
         sys.exit(2)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C, so every ``finally`` runs; a second one is ignored."""
+def _stop(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: unwind so every ``finally`` runs (temporary files, children).
+
+    Further signals are ignored while the unwind runs, so a second Ctrl-C
+    cannot cut the cleanup short and leave a ``.part`` file behind.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Terminated()
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     cli(prog_name="voiceguide")

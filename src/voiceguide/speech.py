@@ -11,6 +11,7 @@ so the timeline's arithmetic is the clip's true length.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import multiprocessing as mp
 import os
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .engines import ESPEAK_HINT
-from .errors import InputError, SpeechError
+from .errors import DiskFullError, InputError, OutputError, SpeechError
 
 RATE_HZ = 22_050  # what espeak writes; the whole track uses it
 DEFAULT_RATE_WPM = 150
@@ -186,7 +187,7 @@ class Speaker:
             if samples.size == 0:
                 raise SpeechError(f'the speech engine said nothing for "{_short(text)}"')
             if self.cache_dir is not None:
-                write_wav(self._cache_path(text), samples)
+                self._store(text, samples)
         self._memory[text] = samples
         return samples
 
@@ -213,6 +214,18 @@ class Speaker:
         assert self.cache_dir is not None
         key = self.key(text)
         return self.cache_dir / key[:2] / f"{key}.wav"
+
+    def _store(self, text: str, samples: np.ndarray) -> None:
+        try:
+            write_wav(self._cache_path(text), samples)
+        except OSError as exc:
+            where = f"the clip cache {self.cache_dir}"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFullError(f"no space left on the disk for {where}") from exc
+            raise OutputError(
+                f"cannot write to {where} ({exc.strerror or exc}); "
+                "give --cache-dir DIR or --no-cache"
+            ) from exc
 
     def _from_cache(self, text: str) -> np.ndarray | None:
         if self.cache_dir is None:
