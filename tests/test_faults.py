@@ -39,16 +39,23 @@ def one_error_line(stderr: str) -> str:
 # -- espeak-ng
 
 
-@pytest.mark.parametrize("fault", ["no-espeak-library", "no-espeak-data"])
+@pytest.mark.parametrize("fault", ["no-espeak-library", "no-espeak-data", "broken-espeak-data"])
 def test_missing_espeak_says_how_to_install(
-    fault: str, worker_fault, tiny: Path, tmp_path: Path
+    fault: str, worker_fault, tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Broken data passes the check for phontab; espeak-ng then ends the worker with exit(1)."""
+    data = tmp_path / "espeak-ng-data"
+    data.mkdir()
+    (data / "phontab").write_bytes(b"")
+    monkeypatch.setenv("VOICEGUIDE_TEST_DATA", str(data))
     worker_fault(fault)
     result = run(*build_args(tiny, tmp_path / "out", tmp_path / "cache", "--no-cache"))
     line = one_error_line(result.stderr)
     assert result.exit_code == 1
     assert "espeak-ng" in line and "pip install espeakng-loader" in line
     assert line.count("pip install") == 1
+    if fault == "broken-espeak-data":
+        assert "stopped (exit status 1) while starting: Error processing file" in line
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 

@@ -338,7 +338,7 @@ class _Worker:
         except OSError:
             return ""
         lines = [line.strip() for line in lines if line.strip()]
-        return lines[-1] if lines else ""
+        return lines[-1].rstrip(".") if lines else ""
 
     def stop(self) -> None:
         if self.process.is_alive():

@@ -13,13 +13,15 @@ FAULT = os.environ.get("VOICEGUIDE_TEST_FAULT", "")
 
 
 def _install() -> None:
-    if FAULT in ("no-espeak-library", "no-espeak-data"):
+    if FAULT in ("no-espeak-library", "no-espeak-data", "broken-espeak-data"):
         import espeakng_loader
 
         if FAULT == "no-espeak-library":
             espeakng_loader.get_library_path = lambda: "/nonexistent/libespeak-ng.so"
-        else:
+        elif FAULT == "no-espeak-data":
             espeakng_loader.get_data_path = lambda: "/nonexistent/espeak-ng-data"
+        else:  # a folder the test made: an empty phontab and nothing else
+            espeakng_loader.get_data_path = lambda: os.environ["VOICEGUIDE_TEST_DATA"]
     elif FAULT == "hang":
         from voiceguide import speech
 
