@@ -164,22 +164,32 @@ def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path, tiny_good: Path):
-    """A real tmpfs with room for the previous track and about half a new one (needs root)."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    room = sum(p.stat().st_size for p in tiny_good.iterdir()) * 3 // 2
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={room // 1024}k", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
+def tmpfs(tmp_path: Path):
+    """Mount a real tmpfs of a given size in kB (needs root; skipped, with the reason, without)."""
+    mounts: list[Path] = []
+
+    def mount(size_k: int) -> Path:
+        folder = tmp_path / f"tmpfs{len(mounts)}"
+        folder.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_k}k", "tmpfs", str(folder)],
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
+        mounts.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounts:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmpfs, tiny_good: Path) -> Path:
+    """Room for the previous track and about half a new one."""
+    return tmpfs(sum(p.stat().st_size for p in tiny_good.iterdir()) * 3 // 2 // 1024)
 
 
 def test_full_disk_during_the_encode_is_exit_1_and_leaves_the_previous_track(
@@ -213,6 +223,19 @@ def test_full_disk_while_writing_the_plan_keeps_track_and_plan_together(
     result = run(*build_args(tiny, previous, clip_cache))
     assert result.exit_code == 1 and "no space left on the disk" in one_error_line(result.stderr)
     assert snapshot(previous) == before and not leftovers(previous)
+
+
+def test_full_disk_under_the_clip_cache_is_exit_1_and_leaves_no_temporary_file(
+    tmpfs, tiny: Path, tmp_path: Path
+) -> None:
+    cache = tmpfs(16)  # less than one spoken sentence
+    result = run(*build_args(tiny, tmp_path / "out", cache))
+    assert result.exit_code == 1
+    assert (
+        one_error_line(result.stderr)
+        == f"Error: no space left on the disk for the clip cache {cache}"
+    )
+    assert not leftovers(cache) and list((tmp_path / "out").iterdir()) == []
 
 
 # -- the clip cache
@@ -304,6 +327,7 @@ def test_signal_mid_encode_unwinds_cleanly(
         try:
             while not any(p.stat().st_size > 0 for p in out.glob(".classic.mp3.*.part")):
                 assert process.poll() is None, process.communicate()
+                time.sleep(0.01)
             kids = {pid: command_line(pid) for pid in children(process.pid)}
             if signum == signal.SIGINT:
                 os.killpg(process.pid, signum)  # as Ctrl-C does: the whole foreground group
