@@ -76,7 +76,11 @@ class SafePath(click.Path):
 
 def shown(text: str) -> str:
     """``text`` on one line: control characters (NUL, newlines) escaped."""
-    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
+    return "".join(c if c.isprintable() else _escape(ord(c)) for c in text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _debug() -> bool:
@@ -317,7 +321,7 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
             narrate(load_routine(path))
         except VoiceguideError as exc:
             problems += 1
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {shown(str(exc))}", err=True)
         else:
             click.echo(f"ok {path}")
     if problems:
