@@ -14,7 +14,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -137,11 +139,11 @@ def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
     real_popen = subprocess.Popen
     real_stream = voiceguide.build.mixer.stream
 
-    def recording_popen(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
         started.append(real_popen(*args, **kwargs))
         return started[-1]
 
-    def killing_stream(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def killing_stream(*args: Any, **kwargs: Any) -> Iterator[bytes]:
         for index, block in enumerate(real_stream(*args, **kwargs)):
             if index == 2:
                 started[-1].kill()
@@ -213,7 +215,7 @@ def test_full_disk_while_writing_the_plan_keeps_track_and_plan_together(
     """ENOSPC on the JSON, after the new MP3 is complete: neither file replaces the old pair."""
     real_write_text = Path.write_text
 
-    def full(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def full(self: Path, *args: Any, **kwargs: Any) -> int:
         if self.name.startswith(".tiny.json."):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_write_text(self, *args, **kwargs)

@@ -8,6 +8,7 @@ voiceguide spawns starts with the fault in place. Production code has no hook.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 FAULT = os.environ.get("VOICEGUIDE_TEST_FAULT", "")
 
@@ -27,7 +28,7 @@ def _install() -> None:
 
         serve = speech._serve
 
-        def hanging_serve(conn, voice, rate, scratch):  # type: ignore[no-untyped-def]
+        def hanging_serve(conn: Any, voice: str, rate: int, scratch: str) -> None:
             """The real worker, except that any text containing HANG never returns."""
             import time
 
@@ -38,7 +39,7 @@ def _install() -> None:
 
             real = pyttsx3.engine.Engine.save_to_file
 
-            def save_to_file(self, text, filename, name=None):  # type: ignore[no-untyped-def]
+            def save_to_file(self: Any, text: str, filename: str, name: Any = None) -> Any:
                 if "HANG" in text:
                     time.sleep(3600)
                 return real(self, text, filename, name)
