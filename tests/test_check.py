@@ -339,12 +339,6 @@ def test_a_file_name_that_is_not_a_usable_id(tmp_path: Path) -> None:
     )
 
 
-def test_a_path_with_a_nul_byte_is_refused_not_opened(tmp_path: Path) -> None:
-    result = check(f"{tmp_path}/mine\0.yaml")
-    assert result.exit_code == 2
-    assert result.stderr.startswith("Error: ") and "not a usable file name" in result.stderr
-
-
 _scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=False),
     st.text(max_size=30), st.sampled_from(["1m", "-1m", "half", "0s", "7h", "{{ x }}", "12:30"]),
