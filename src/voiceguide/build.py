@@ -149,18 +149,27 @@ def _output_lock(target: Path) -> Iterator[None]:
 
     Two builds of one routine into one folder would otherwise race: each
     file is replaced atomically, but the MP3 of one could end up beside the
-    plan of the other. The lock file lives in the temporary folder, keyed by
-    the target's path, so the output folder holds only outputs.
+    plan of the other. The lock file is in the temporary folder, keyed by the
+    target's path, and removed by its holder; a waiter that wakes holding a
+    removed file's lock starts over with the new one.
     """
     key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
-    folder = Path(tempfile.gettempdir()) / "voiceguide-locks"
-    folder.mkdir(exist_ok=True)
-    with open(folder / f"{key}.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = Path(tempfile.gettempdir()) / f"voiceguide-{key}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(fd).st_ino:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def _counted(blocks: Iterator[bytes], total: int, progress: Progress) -> Iterator[bytes]:
