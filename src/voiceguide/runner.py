@@ -11,8 +11,11 @@ clip cache on disk is shared, its entries written atomically.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing as mp
+import os
 import queue
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing import util
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import BuildOptions, build
-from .errors import VoiceguideError
+from .errors import Terminated, VoiceguideError
 from .routines import load_routine
 from .speech import Speaker
 
@@ -107,10 +110,19 @@ def build_many(
                 for future in finished:
                     source = pending.pop(future)
                     yield _outcome_of(future, source)
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, Terminated):  # SIGTERM came to this process alone: pass it on
+                _interrupt(pool)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     _drain(events, on_progress)
+
+
+def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
+    """Ctrl-C each worker, so its build unwinds as a Ctrl-C'd build does: nothing half-written."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGINT)
 
 
 def _outcome_of(future: cf.Future[Outcome], source: Path) -> Outcome:
