@@ -34,7 +34,7 @@ def sample_index(ms: int) -> int:
 @dataclass(frozen=True)
 class Placed:
     start: int  # sample index
-    samples: np.ndarray  # float32, already scaled
+    samples: np.ndarray  # int16 (unity gain) or float32, already scaled
 
     @property
     def end(self) -> int:
@@ -59,7 +59,9 @@ def placements(
                 samples, gain = clips[cue.text], speech_gain
             else:
                 samples, gain = sounds[cue.text], sound_gain
-            scaled[key] = samples.astype(np.float32) * np.float32(gain)
+            # at unity gain the clip's own 16-bit samples are placed: summing them into the
+            # float block converts exactly, and memory holds no float copy of every clip
+            scaled[key] = samples if gain == 1.0 else samples.astype(np.float32) * np.float32(gain)
         out.append(Placed(sample_index(cue.start_ms), scaled[key]))
     out.sort(key=lambda p: p.start)
     return out
