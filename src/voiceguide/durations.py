@@ -31,7 +31,7 @@ _CLOCK = re.compile(r"^[ \t]*(?:(?P<h>[0-9]{1,9}):)?(?P<m>[0-9]{1,9}):(?P<s>[0-9
 def parse_duration(text: str | int | float) -> int:
     """Return ``text`` as milliseconds, or raise ``DurationError`` naming the forms."""
     raw = str(text)
-    shown = raw if len(raw) <= 40 else raw[:39] + "…"
+    shown = printable(raw)
     if raw.strip(" \t") == "0":
         return 0  # zero needs no unit: --rest 0
     match = _UNITS.match(raw)
@@ -52,6 +52,12 @@ def parse_duration(text: str | int | float) -> int:
     if ms > MAX_MS:
         raise DurationError(f'"{shown}" is longer than {format_duration(MAX_MS)}')
     return ms
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """Text as it can be quoted in a one-line message: control characters escaped, cut short."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
 def format_duration(ms: int) -> str:

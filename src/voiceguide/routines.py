@@ -129,8 +129,8 @@ class _Doc:
         except yaml.MarkedYAMLError as exc:
             line = exc.problem_mark.line + 1 if exc.problem_mark else None
             raise RoutineError(f"not valid YAML: {exc.problem}", path=path, line=line) from None
-        except yaml.YAMLError as exc:
-            raise RoutineError(f"not valid YAML: {exc}", path=path) from None
+        except yaml.YAMLError as exc:  # e.g. a control character: one line of it is enough
+            raise RoutineError(f"not valid YAML: {str(exc).splitlines()[0]}", path=path) from None
         if node is None:
             raise RoutineError("the file is empty; a routine needs title and steps", path=path)
         self.root = node
