@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import DurationError
+from .errors import DurationError, one_line
 
 ACCEPTED = "90s, 12m, 1h30m, 1h 5m 30s, 12:30 or 1:02:03"
 MAX_MS = 24 * 3_600_000  # longer than any track; keeps absurd numbers out of the arithmetic
@@ -56,7 +56,7 @@ def parse_duration(text: str | int | float) -> int:
 
 def printable(text: str, limit: int = 40) -> str:
     """Text as it can be quoted in a one-line message: control characters escaped, cut short."""
-    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    out = one_line(text)
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
