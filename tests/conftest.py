@@ -12,10 +12,14 @@ from voiceguide.build import BuildOptions, build
 from voiceguide.routines import load_routine
 from voiceguide.speech import Speaker
 
-# Property and fuzz tests run a bounded number of examples so the suite stays fast;
-# HYPOTHESIS_PROFILE=thorough runs many more when hunting bugs.
+# Property and fuzz tests run a bounded, repeatable set of examples so the suite stays fast
+# and a red run can be re-run; HYPOTHESIS_PROFILE=thorough runs many random ones to hunt bugs.
 settings.register_profile(
-    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -92,11 +92,53 @@ documents = st.fixed_dictionaries(
 )
 
 
+good_durations = st.sampled_from(["30s", "90s", "2m", "3m", "5m", "12:30", "1m 30s", "2.5s"])
+good_words = st.sampled_from(
+    ["Press gently.", "Now the other side.", "{{ step.title }}.", "Ünï 🙂."]
+)
+
+
+@st.composite
+def near_valid_documents(draw: st.DrawFn) -> dict:
+    """A valid routine with up to two fields broken: most of the pipeline gets exercised."""
+    steps = []
+    for i in range(draw(st.integers(1, 3))):
+        step = {"id": f"s{i}", "title": f"Step {i}", "say": draw(good_words)}
+        step.update(
+            dict(
+                zip(
+                    ("min", "duration", "max"),
+                    sorted(
+                        draw(st.lists(good_durations, min_size=3, max_size=3)), key=parse_duration
+                    ),
+                    strict=True,
+                )
+            )
+        )
+        at = st.sampled_from(["half", "1m", "-1m", "-30s", "10s"])
+        step["cues"] = draw(
+            st.lists(st.fixed_dictionaries({"at": at, "say": good_words}), max_size=2)
+        )
+        steps.append(step)
+    doc = {"title": "Fuzz", "intro": [draw(good_words)], "steps": steps}
+    if draw(st.booleans()):
+        doc["rest"] = {"duration": draw(good_durations), "say": draw(good_words)}
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
+        target = draw(st.sampled_from([doc, *steps, *[c for s in steps for c in s["cues"]]]))
+        key = draw(st.sampled_from([*target, "outro", "extra"]))
+        if draw(st.booleans()):
+            target[key] = draw(values | durations | words)
+        else:
+            target.pop(key, None)
+    return doc
+
+
 @st.composite
 def routine_texts(draw: st.DrawFn) -> str:
     """YAML made from a random document, sometimes cut short or given a dangerous tag."""
-    text = yaml.safe_dump(draw(documents | values), allow_unicode=True, sort_keys=False)
-    how = draw(st.sampled_from(["as is", "as is", "cut", "tag", "noise"]))
+    document = draw(near_valid_documents() | near_valid_documents() | documents | values)
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    how = draw(st.sampled_from(["as is", "as is", "as is", "cut", "tag", "noise"]))
     if how == "cut":
         text = text[: draw(st.integers(0, len(text)))]
     elif how == "tag":
