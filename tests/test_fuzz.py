@@ -124,7 +124,9 @@ def near_valid_documents(draw: st.DrawFn) -> dict:
     if draw(st.booleans()):
         doc["rest"] = {"duration": draw(good_durations), "say": draw(good_words)}
     for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
-        target = draw(st.sampled_from([doc, *steps, *[c for s in steps for c in s["cues"]]]))
+        cues = [c for s in steps if isinstance(s.get("cues"), list) for c in s["cues"]]
+        targets = [t for t in (doc, *steps, *cues) if isinstance(t, dict)]
+        target = draw(st.sampled_from(targets))
         key = draw(st.sampled_from([*target, "outro", "extra"]))
         if draw(st.booleans()):
             target[key] = draw(values | durations | words)
