@@ -50,9 +50,12 @@ def test_duration_20m_gives_a_track_of_1200s_within_50ms(twenty_minutes) -> None
     assert abs(audio.size * 1000 / RATE_HZ - 1_200_000) <= 50
 
 
-def test_pins_outside_a_steps_range_are_warned_about_on_stderr(twenty_minutes) -> None:
-    result, _, _ = twenty_minutes
-    assert "Warning: --step stroking=1m is outside the step's range" in result.stderr
+def test_a_pin_outside_the_steps_range_is_kept_with_a_warning_on_stderr(clip_cache: Path) -> None:
+    args = ["script", "classic", "--routines", str(ROUTINES), "--cache-dir", str(clip_cache)]
+    result = CliRunner().invoke(cli, [*args, "--step", "kneading=40m"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "Warning: --step kneading=40m is outside the step's range" in result.stderr
+    assert "     40m  3. Kneading  (pinned)" in result.stdout
 
 
 def test_next_chime_lands_720s_after_a_kneading_pinned_to_12m(kneading_pinned) -> None:
