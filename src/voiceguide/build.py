@@ -55,9 +55,15 @@ def routine_files(routines_dir: Path) -> list[Path]:
 
 def prepare(routine: Routine, options: BuildOptions, speaker: Speaker) -> Script:
     """Narrate, measure, fit and place: the timed script, with every clip now cached."""
-    narration = narrate(routine, intro=options.timing.intro, lead_in_ms=options.lead_in_ms)
-    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms))
-    return place(narration, plan, speaker.length_ms, sounds.sound_lengths_ms())
+    narration = narrate(
+        routine,
+        intro=options.timing.intro,
+        lead_in_ms=options.lead_in_ms,
+        rest=options.timing.rest_ms != 0,
+    )
+    sound_ms = sounds.sound_lengths_ms()
+    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
+    return place(narration, plan, speaker.length_ms, sound_ms)
 
 
 @dataclass(frozen=True)
