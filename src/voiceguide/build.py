@@ -75,15 +75,21 @@ def prepare(
     routine: Routine, options: BuildOptions, speaker: Speaker, progress: Progress | None = None
 ) -> Script:
     """Narrate, measure, fit and place: the timed script, with every clip now cached."""
-    narration = narrate(routine, intro=options.timing.intro, lead_in_ms=options.lead_in_ms)
+    narration = narrate(
+        routine,
+        intro=options.timing.intro,
+        lead_in_ms=options.lead_in_ms,
+        rest=options.timing.rest_ms != 0,
+    )
     if progress is not None:
         sentences = narration.sentences()
         for done, text in enumerate(sentences):
             progress("speaking", done / len(sentences))
             speaker.clip(text)
         progress("speaking", 1.0)
-    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms))
-    return place(narration, plan, speaker.length_ms, sounds.sound_lengths_ms())
+    sound_ms = sounds.sound_lengths_ms()
+    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
+    return place(narration, plan, speaker.length_ms, sound_ms)
 
 
 @dataclass(frozen=True)
