@@ -21,6 +21,7 @@ from .errors import DurationError, InputError, RoutineError
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 AUDIENCES = ("adult", "child")
+SOUND_KEYS = ("step", "cue", "end")  # the routine's own files may replace these sounds
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -70,6 +71,7 @@ class Routine:
     contraindications: tuple[str, ...] = ()
     rest: Rest | None = None
     outro: str = ""
+    sounds: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> file path
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -231,7 +233,15 @@ class _Doc:
             self.root,
             "",
             required=("title", "steps"),
-            optional=("audience", "description", "intro", "contraindications", "rest", "outro"),
+            optional=(
+                "audience",
+                "description",
+                "intro",
+                "contraindications",
+                "rest",
+                "outro",
+                "sounds",
+            ),
         )
         audience = "adult"
         if "audience" in top:
@@ -278,9 +288,22 @@ class _Doc:
             steps=tuple(steps),
             rest=rest,
             outro=self.text(top["outro"], "outro") if "outro" in top else "",
+            sounds=self.sounds(top["sounds"][1]) if "sounds" in top else {},
             path=self.path,
             lines=dict(self.lines),
         )
+
+    def sounds(self, node: yaml.Node) -> dict[str, str]:
+        """Own WAV/MP3 files for the step, cue and end sounds, relative to the routine file."""
+        entry = self.mapping(node, "sounds", required=(), optional=SOUND_KEYS)
+        out: dict[str, str] = {}
+        for name, item in entry.items():
+            where = f"sounds.{name}"
+            target = Path(self.path).parent / self.text(item, where)
+            if not target.is_file():
+                raise self.fail(item[1], where, f"{target}: no such sound file")
+            out[name] = str(target)
+        return out
 
     def step(self, node: yaml.Node, where: str) -> Step:
         entry = self.mapping(

@@ -29,6 +29,8 @@ SENTENCE_PAUSE_MS = 450
 PARAGRAPH_PAUSE_MS = 900
 TAIL_SILENCE_MS = 1000  # the second before every part's end stays silent
 LEAD_IN_MS = 5000  # from "get ready" to the first instruction
+HEADS_UP_MS = 30_000  # before a step ends, the next one is named
+HEADS_UP_WORDS = "Thirty seconds"  # HEADS_UP_MS as said
 
 
 @dataclass(frozen=True)
@@ -174,12 +176,25 @@ def _join(*blocks: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
     return tuple(out)
 
 
-def narrate(routine: Routine, *, intro: bool = True, lead_in_ms: int = LEAD_IN_MS) -> Narration:
+def narrate(
+    routine: Routine,
+    *,
+    intro: bool = True,
+    lead_in_ms: int = LEAD_IN_MS,
+    heads_up: bool = True,
+    rest: bool | None = None,
+) -> Narration:
     """Render every part's words (sandboxed), split into sentences, untimed.
 
     The intro opens with "get ready" at 0 and gives its first instruction at
-    ``lead_in_ms``, so the listener has time to lay the phone down.
+    ``lead_in_ms``, so the listener has time to lay the phone down. With
+    ``heads_up``, each step ends with a reminder HEADS_UP_MS before its end
+    naming what comes next, so hands can finish the movement. It comes after
+    the routine's own cues: where one of them is still speaking, or the step
+    is too short, the heads-up gives way (``place`` warns). ``rest`` says
+    whether the track has a rest (default: whether the routine has one).
     """
+    has_rest = routine.rest is not None if rest is None else rest
     base = {
         "routine": {
             "title": routine.title,
@@ -202,6 +217,7 @@ def narrate(routine: Routine, *, intro: bool = True, lead_in_ms: int = LEAD_IN_M
     parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms)
 
     announce = _builtin("step.j2")
+    heads_up_template = _builtin("heads_up.j2")
     for number, step in enumerate(routine.steps, start=1):
         where = f"steps[{number - 1}]"
         following = routine.steps[number] if number < len(routine.steps) else None
@@ -218,13 +234,18 @@ def narrate(routine: Routine, *, intro: bool = True, lead_in_ms: int = LEAD_IN_M
             )
             for i, cue in enumerate(step.cues)
         )
+        if heads_up:
+            words = heads_up_template.render(
+                left=HEADS_UP_WORDS, next=following.title if following else "", rest=has_rest
+            )
+            reminders += (Reminder("end", HEADS_UP_MS, split_sentences(words)),)
         parts[step.id] = PartText(
             step.id, "step", _join(split_sentences(header), split_sentences(body)), reminders
         )
-    if routine.rest:
+    if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
         parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
-    outro = routine.outro or _builtin("outro.j2").render(rest=routine.rest is not None)
+    outro = routine.outro or _builtin("outro.j2").render(rest=has_rest)
     parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
     return Narration(routine_id=routine.id, parts=parts)
 
