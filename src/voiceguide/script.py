@@ -25,8 +25,8 @@ from .routines import CueSpec, Routine
 # Gaps on the timeline, in milliseconds.
 CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
 CUE_TO_SPEECH_MS = 600  # and after a reminder's lighter tone
-SENTENCE_PAUSE_MS = 450
-PARAGRAPH_PAUSE_MS = 900
+SENTENCE_PAUSE_MS = 650  # room to breathe: about 150 words a minute with the pauses
+PARAGRAPH_PAUSE_MS = 1200
 TAIL_SILENCE_MS = 1000  # the second before every part's end stays silent
 LEAD_IN_MS = 5000  # from "get ready" to the first instruction
 HEADS_UP_MS = 30_000  # before a step ends, the next one is named
