@@ -3,13 +3,18 @@
 Each command parses options, calls the stages and prints. Every
 ``VoiceguideError`` is caught once, shown as one ``Error:`` line on stderr,
 and exits with its class's status: 2 for the user's input, 1 for a tool.
+Ctrl-C exits 130 and SIGTERM 143, each after a clean unwind (temporary files
+removed, ffmpeg and the speech worker stopped). Anything else is a bug: one
+line too, and ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +24,8 @@ import click
 from . import __version__, ambient
 from .build import BuildOptions, build, find_routine, prepare, routine_files
 from .durations import ACCEPTED, parse_duration
-from .errors import DurationError, VoiceguideError
+from .errors import DurationError, InputError, Terminated, VoiceguideError
+from .export import check_output_dir
 from .loudness import TARGET_LUFS
 from .plan import TimingRequest
 from .report import routine_line, script_text
@@ -60,16 +66,57 @@ class StepPinType(click.ParamType):
 DURATION = DurationType()
 
 
+class SafePath(click.Path):
+    """A click.Path that refuses NUL bytes with a clear line (exit 2), not a ValueError."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\0" in str(value):
+            self.fail(f'"{shown(str(value))}" contains a NUL byte', param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def shown(text: str) -> str:
+    """``text`` on one line: control characters (NUL, newlines) escaped."""
+    return "".join(c if c.isprintable() else _escape(ord(c)) for c in text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("debug"))
+
+
+def _fail(message: str, code: int) -> None:
+    if _debug():
+        traceback.print_exc()
+    click.echo(f"Error: {shown(message)}", err=True)
+    sys.exit(code)
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One ``Error:`` line and the right exit status, whatever goes wrong; --debug adds the traceback."""
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors already say what to do
         except VoiceguideError as exc:
-            if os.environ.get("VOICEGUIDE_DEBUG"):
-                raise
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(str(exc), exc.exit_code)
+        except Terminated:
+            _fail("stopped by SIGTERM; files already in place are untouched", 128 + signal.SIGTERM)
+        except KeyboardInterrupt:
+            _fail("interrupted; files already in place are untouched", 128 + signal.SIGINT)
+        except Exception as exc:
+            _fail(
+                f"unexpected {type(exc).__name__}: {exc} (a bug in voiceguide; "
+                "run again with --debug for the traceback)",
+                1,
+            )
 
     return wrapper
 
@@ -92,7 +139,7 @@ def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--voice", help="espeak-ng voice id (see `voiceguide voices`), default gmw/en-us."),
         click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, show_default=True, help="Speaking rate in words a minute."),
-        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
+        click.option("--cache-dir", type=SafePath(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -113,11 +160,18 @@ def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
 routines_option = click.option(
     "--routines",
     "routines_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=lambda: os.environ.get("VOICEGUIDE_ROUTINES", "routines"),
     show_default="routines/ or $VOICEGUIDE_ROUTINES",
     help="Folder of routine files that ids refer to.",
 )
+
+
+def checked_name(routine: str) -> str:
+    """A ROUTINE argument: an id or a path, never one with a NUL byte in it."""
+    if "\0" in routine:
+        raise InputError(f'"{shown(routine)}": a routine id or path cannot contain a NUL byte')
+    return routine
 
 
 def warn(messages: tuple[str, ...] | list[str]) -> None:
@@ -156,7 +210,8 @@ def make_speaker(options: BuildOptions) -> Speaker:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voiceguide")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an error, also show the Python traceback.")
+def cli(debug: bool) -> None:
     """Turn a massage routine into a voice-guided MP3 you can follow hands-free."""
 
 
@@ -194,7 +249,7 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
         voiceguide script classic --duration 20m
     """
     options = make_options(**kw)
-    loaded = load_routine(find_routine(routine, routines_dir))
+    loaded = load_routine(find_routine(checked_name(routine), routines_dir))
     with make_speaker(options) as speaker:
         timed = prepare(loaded, options, speaker)
     warn(timed.warnings)
@@ -210,7 +265,7 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
     "-o",
     "--output",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("output"),
     show_default=True,
     help="Folder the tracks are written to.",
@@ -235,11 +290,12 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, rou
         if not paths:
             raise click.UsageError(f"--all: no routine files in {routines_dir}/")
     elif routines:
-        paths = [find_routine(r, routines_dir) for r in routines]
+        paths = [find_routine(checked_name(r), routines_dir) for r in routines]
     else:
         raise click.UsageError("name a ROUTINE, or give --all")
     options = make_options(**kw)
     loaded = [load_routine(p) for p in paths]  # every file is checked before any audio
+    check_output_dir(out_dir)  # and the folder, so a mistake there costs no synthesis
     with make_speaker(options) as speaker:
         for item in loaded:
             result = build(item, out_dir, options, speaker)
@@ -262,7 +318,7 @@ def voices() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=SafePath(path_type=Path))
 @routines_option
 @handle_errors
 def check(files: tuple[Path, ...], routines_dir: Path) -> None:
@@ -281,12 +337,25 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
             narrate(load_routine(path))
         except VoiceguideError as exc:
             problems += 1
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {shown(str(exc))}", err=True)
         else:
             click.echo(f"ok {path}")
     if problems:
         sys.exit(2)
 
 
+def _stop(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: unwind so every ``finally`` runs (temporary files, children).
+
+    Further signals are ignored while the unwind runs, so a second Ctrl-C
+    cannot cut the cleanup short and leave a ``.part`` file behind.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     cli(prog_name="voiceguide")

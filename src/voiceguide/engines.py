@@ -17,8 +17,14 @@ from dataclasses import dataclass
 
 from .errors import FfmpegError, SpeechError
 
-ESPEAK_HINT = "install espeak-ng (apt-get install espeak-ng) or the espeakng-loader package"
-FFMPEG_HINT = "install ffmpeg (apt-get install ffmpeg) or the imageio-ffmpeg package"
+ESPEAK_HINT = (
+    "install espeak-ng (apt-get install espeak-ng) or the espeakng-loader package "
+    "(pip install espeakng-loader)"
+)
+FFMPEG_HINT = (
+    "install ffmpeg (apt-get install ffmpeg) or the imageio-ffmpeg package "
+    "(pip install imageio-ffmpeg)"
+)
 
 
 @functools.cache
@@ -74,6 +80,9 @@ def load_espeak() -> Espeak:
         raise SpeechError(
             f"the espeak-ng library could not be loaded ({exc}); {ESPEAK_HINT}"
         ) from exc
+    if not os.path.isfile(os.path.join(data, "phontab")):
+        # espeak-ng would print one line and end the whole process.
+        raise SpeechError(f"the espeak-ng data is missing (no phontab in {data}); {ESPEAK_HINT}")
     os.environ["ESPEAK_DATA_PATH"] = data
     return Espeak(path, data, _version(lib))
 

@@ -4,13 +4,19 @@
     ├── InputError      the user's own input is wrong: exit status 2
     │   ├── RoutineError    a routine file (names file, line, field)
     │   ├── DurationError   a duration that does not parse
-    │   └── TimingError     a request the plan cannot meet
+    │   ├── TimingError     a request the plan cannot meet
+    │   └── OutputError     the output folder cannot be written (the user chose it)
     └── ToolError       a tool underneath failed: exit status 1
         ├── SpeechError     pyttsx3 / espeak-ng
-        └── FfmpegError     ffmpeg missing, failing or killed
+        ├── FfmpegError     ffmpeg missing, failing or killed
+        └── DiskFullError   the disk filled up while writing
+
+    KeyboardInterrupt
+    └── Terminated      SIGTERM, unwound like Ctrl-C: exit status 143 (Ctrl-C: 130)
 
 Programmer mistakes are not in this tree, so catching ``VoiceguideError``
-never hides a bug.
+never hides a bug. ``Terminated`` is a ``KeyboardInterrupt`` so that every
+``finally`` (temporary files, child processes) runs on SIGTERM as on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -61,6 +67,10 @@ class TimingError(InputError):
     """The requested timing cannot be met; the message states what can."""
 
 
+class OutputError(InputError):
+    """The output folder cannot be created or written; the user chose it, so exit status 2."""
+
+
 class ToolError(VoiceguideError):
     """A tool underneath (speech engine, ffmpeg, tag writer) failed."""
 
@@ -80,3 +90,11 @@ class SpeechError(ToolError):
 
 class FfmpegError(ToolError):
     """ffmpeg is missing, failed, or was killed."""
+
+
+class DiskFullError(ToolError):
+    """The disk filled up while a file was written; the temporary file is removed."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived; raised from the signal handler so the build unwinds cleanly."""

@@ -8,6 +8,7 @@ file, never a half one under the final name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -28,7 +29,7 @@ from mutagen.id3 import (
 )
 
 from . import __version__
-from .errors import ToolError
+from .errors import DiskFullError, OutputError, ToolError, VoiceguideError
 from .ffmpeg import encode_mp3
 from .script import Script
 
@@ -36,18 +37,95 @@ ARTIST = "voiceguide"
 
 
 @contextlib.contextmanager
+def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
+    """Temporary paths beside ``targets``, all renamed onto them only if the block succeeds.
+
+    The files of one build are committed together, after every one of them is
+    complete: a failure or an interrupt anywhere leaves the previous build's
+    files as they were (a track and a plan that belong together) and removes
+    every temporary file. Write failures become one clear error naming the
+    final file: a folder that cannot be written is the user's (exit 2), a
+    full disk is a fault (exit 1).
+    """
+    temps: list[Path] = []
+    current = targets[0]
+    try:
+        for target in targets:
+            current = target
+            temps.append(_temp_beside(target))
+        current = targets[0]
+        yield temps
+        for tmp, target in zip(temps, targets, strict=True):
+            current = target
+            os.replace(tmp, target)
+    except DiskFullError as exc:
+        raise DiskFullError(_disk_full(current)) from exc
+    except OSError as exc:
+        raise write_error(exc, current) from exc
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``; renamed onto it only if the block succeeds."""
+    with atomic_paths(target) as (tmp,):
+        yield tmp
+
+
+def _temp_beside(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; finished files are ordinary
+    return tmp_path
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {
+    errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST, errno.EISDIR,
+    errno.ENOENT, errno.ENAMETOOLONG, errno.ELOOP,
+}  # fmt: skip
+
+
+def _disk_full(target: Path) -> str:
+    return (
+        f"no space left on the disk writing {target}; free some space and build again "
+        "(files already there are untouched)"
+    )
+
+
+def write_error(exc: OSError, target: Path) -> VoiceguideError:
+    """An OSError met while writing ``target`` as the user's error or a fault, on one line."""
+    if exc.errno in _FULL:
+        return DiskFullError(_disk_full(target))
+    reason = exc.strerror or str(exc)
+    if exc.errno in _NOT_WRITABLE:
+        return OutputError(
+            f"cannot write to the folder {target.parent}: {reason}; "
+            "choose a folder you can write to with -o"
+        )
+    return ToolError(f"could not write {target}: {reason}")
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Fail before any work if ``out_dir`` cannot be created or written to."""
+    if "\0" in str(out_dir):
+        raise OutputError("-o: a folder name cannot contain a NUL byte")
     try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".voiceguide-probe.", suffix=".part")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        if exc.errno in _FULL:
+            raise DiskFullError(_disk_full(out_dir)) from exc
+        reason = exc.strerror or str(exc)
+        raise OutputError(
+            f"-o {out_dir}: cannot write to this folder ({reason}); choose one you can write to"
+        ) from exc
 
 
 def _umask() -> int:
@@ -153,7 +231,19 @@ def write_tags(path: Path, script: Script, *, description: str = "") -> None:
         )
         tags.save(str(path), v2_version=4)
     except Exception as exc:  # mutagen raises several unrelated types
+        cause = _os_error(exc)
+        if cause is not None and cause.errno in _FULL:
+            raise DiskFullError(_disk_full(path)) from exc
         raise ToolError(f"could not write tags to {path.name}: {exc}") from exc
+
+
+def _os_error(exc: BaseException | None) -> OSError | None:
+    """The OSError behind an exception, if any (mutagen wraps its own)."""
+    while exc is not None:
+        if isinstance(exc, OSError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def export(
@@ -162,11 +252,11 @@ def export(
     """Encode and tag the MP3, then write the JSON plan and the captions; returns the paths."""
     routine_id = script.plan.routine_id
     mp3 = out_dir / f"{routine_id}.mp3"
-    with atomic_path(mp3) as tmp:
-        encode_mp3(blocks, tmp)
-        write_tags(tmp, script, description=description)
     sidecar = out_dir / f"{routine_id}.json"
-    write_text(sidecar, plan_json(script))
     captions = out_dir / f"{routine_id}.vtt"
-    write_text(captions, captions_vtt(script))
+    with atomic_paths(mp3, sidecar, captions) as (mp3_tmp, sidecar_tmp, captions_tmp):
+        encode_mp3(blocks, mp3_tmp)
+        write_tags(mp3_tmp, script, description=description)
+        sidecar_tmp.write_text(plan_json(script), encoding="utf-8")
+        captions_tmp.write_text(captions_vtt(script), encoding="utf-8")
     return [mp3, sidecar, captions]

@@ -4,12 +4,17 @@ The MP3 is written to a seekable file, never a pipe: only then does ffmpeg
 go back and write the LAME/Info header, which tells decoders to drop the
 encoder delay so chimes decode at their exact times. stderr is drained on a
 thread (a full pipe would stall ffmpeg) and kept for the error message.
+
+ffmpeg runs in a process group of its own, so a Ctrl-C at the terminal
+reaches voiceguide alone, which kills ffmpeg and removes the unfinished file
+rather than have ffmpeg close it as if it were complete.
 """
 
 from __future__ import annotations
 
 import logging
 import shlex
+import signal
 import subprocess
 import threading
 from collections.abc import Iterable
@@ -18,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .engines import ffmpeg_exe
-from .errors import FfmpegError
+from .errors import DiskFullError, FfmpegError
 from .speech import RATE_HZ
 
 log = logging.getLogger(__name__)
@@ -38,7 +43,11 @@ def encode_mp3(
     log.debug("running %s", shlex.join(command))
     try:
         process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            process_group=0,
         )
     except OSError as exc:
         raise FfmpegError(
@@ -67,10 +76,24 @@ def encode_mp3(
         drain.join(5)
     if code != 0:
         stderr = b"".join(errors).decode("utf-8", "replace").strip()
-        tail = stderr.splitlines()[-1] if stderr else f"exit status {code}"
+        if "No space left on device" in stderr:
+            raise DiskFullError(
+                f"no space left on the disk writing {target}", command=command, stderr=stderr
+            )
+        if code < 0:
+            tail = f"killed by signal {-code} ({_signal_name(-code)})"
+        else:
+            tail = stderr.splitlines()[-1] if stderr else f"exit status {code}"
         raise FfmpegError(
             f"ffmpeg failed to encode the MP3: {tail}", command=command, stderr=stderr
         )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
 
 
 def decode(path: Path, *, rate: int = RATE_HZ) -> np.ndarray:

@@ -11,9 +11,12 @@ so the timeline's arithmetic is the clip's true length.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import multiprocessing as mp
 import os
+import signal
+import struct
 import tempfile
 import wave
 from collections.abc import Iterable
@@ -24,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, SpeechError
+from .engines import ESPEAK_HINT
+from .errors import DiskFullError, InputError, OutputError, SpeechError
 
 RATE_HZ = 22_050  # what espeak writes; the whole track uses it
 DEFAULT_RATE_WPM = 150
@@ -71,20 +75,54 @@ def read_wav(path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype="<i2").copy()
 
 
+_CHECK_ID = b"vgck"  # a RIFF chunk after the samples: their sha256
+_HEADER_BYTES = 44
+_CHECK_BYTES = 8 + 32
+
+
 def write_wav(path: Path, samples: np.ndarray) -> None:
-    """Write atomically: a cache entry is complete or absent."""
+    """Write a cache entry atomically (complete or absent), with a checksum of its samples.
+
+    The checksum rides in a chunk of its own after the samples, where WAV
+    readers skip it, so a damaged entry that still parses as WAV is found by
+    ``read_cached`` and rebuilt instead of played.
+    """
+    data = samples.astype("<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)
+    body = (
+        b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+        + _CHECK_ID
+        + struct.pack("<I", 32)
+        + hashlib.sha256(data).digest()
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh, wave.open(fh, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(RATE_HZ)
-            w.writeframes(samples.astype("<i2").tobytes())
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"RIFF" + struct.pack("<I", len(body)) + body)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_cached(path: Path) -> np.ndarray:
+    """Samples of a cache entry, or ValueError if it is damaged in any way."""
+    raw = path.read_bytes()
+    samples = read_wav(path)
+    size = samples.size * 2
+    end = _HEADER_BYTES + size
+    if len(raw) != end + _CHECK_BYTES or raw[end : end + 8] != _CHECK_ID + struct.pack("<I", 32):
+        raise ValueError("no checksum")
+    if hashlib.sha256(raw[_HEADER_BYTES:end]).digest() != raw[end + 8 :]:
+        raise ValueError("checksum mismatch")
+    return samples
 
 
 class Speaker:
@@ -149,7 +187,7 @@ class Speaker:
             if samples.size == 0:
                 raise SpeechError(f'the speech engine said nothing for "{_short(text)}"')
             if self.cache_dir is not None:
-                write_wav(self._cache_path(text), samples)
+                self._store(text, samples)
         self._memory[text] = samples
         return samples
 
@@ -177,6 +215,18 @@ class Speaker:
         key = self.key(text)
         return self.cache_dir / key[:2] / f"{key}.wav"
 
+    def _store(self, text: str, samples: np.ndarray) -> None:
+        try:
+            write_wav(self._cache_path(text), samples)
+        except OSError as exc:
+            where = f"the clip cache {self.cache_dir}"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFullError(f"no space left on the disk for {where}") from exc
+            raise OutputError(
+                f"cannot write to {where} ({exc.strerror or exc}); "
+                "give --cache-dir DIR or --no-cache"
+            ) from exc
+
     def _from_cache(self, text: str) -> np.ndarray | None:
         if self.cache_dir is None:
             return None
@@ -184,15 +234,15 @@ class Speaker:
         if not path.exists():
             return None
         try:
-            samples = read_wav(path)
+            samples = read_cached(path)
         except (OSError, ValueError, EOFError, wave.Error):
-            path.unlink(missing_ok=True)  # corrupt: rebuild, never play it
+            path.unlink(missing_ok=True)  # damaged: rebuild, never play it
             return None
         return samples if samples.size else None
 
     def _ensure_worker(self) -> _Worker:
         if self._worker is None:
-            self._worker = _Worker(self.voice, self.rate)
+            self._worker = _Worker(self.voice, self.rate, self._scratch)
         return self._worker
 
     def _synthesize(self, text: str) -> np.ndarray:
@@ -229,23 +279,37 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 class _Worker:
-    """One pyttsx3 engine in a child process, spoken to over a pipe."""
+    """One pyttsx3 engine in a child process, spoken to over a pipe.
 
-    def __init__(self, voice: str, rate: int) -> None:
+    The child's stdout goes to /dev/null and its stderr to a log in the
+    speaker's scratch folder, whose last line explains a failure; the child
+    ignores Ctrl-C, so the parent alone decides how to unwind.
+    """
+
+    def __init__(self, voice: str, rate: int, scratch: Path) -> None:
         ctx = mp.get_context("spawn")
+        self.log = scratch / "engine.log"
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, voice, rate), daemon=True)
+        self.process = ctx.Process(
+            target=_serve, args=(child, voice, rate, str(scratch)), daemon=True
+        )
         self.process.start()
         child.close()
-        reply = self._receive(START_TIMEOUT_S, "starting the speech engine")
+        try:
+            reply = self._receive(START_TIMEOUT_S, "starting")
+        except TimeoutError:
+            raise SpeechError(
+                f"the speech engine did not start within {START_TIMEOUT_S:g}s; {ESPEAK_HINT}"
+            ) from None
         if reply[0] != "ready":
             self.stop()
-            raise SpeechError(reply[1])
+            message = reply[1] if ESPEAK_HINT in reply[1] else f"{reply[1]}; {ESPEAK_HINT}"
+            raise SpeechError(message)
         self.voices: list[VoiceInfo] = [VoiceInfo(*v) for v in reply[1]]
 
     def say(self, text: str, target: Path, timeout_s: float) -> bool:
         self.conn.send(("say", text, str(target)))
-        reply = self._receive(timeout_s, text)
+        reply = self._receive(timeout_s, f'saying "{_short(text)}"')
         if reply[0] == "error":
             raise SpeechError(f'the speech engine failed on "{_short(text)}": {reply[1]}')
         return bool(reply[1])
@@ -257,11 +321,24 @@ class _Worker:
         try:
             return self.conn.recv()
         except EOFError:
+            self.process.join(5)
             code = self.process.exitcode
             self.stop()
+            said = self._last_log_line()
+            hint = f"; {ESPEAK_HINT}" if doing == "starting" else ""
             raise SpeechError(
                 f"the speech engine stopped (exit status {code}) while {doing}"
+                + (f": {said}" if said else "")
+                + hint
             ) from None
+
+    def _last_log_line(self) -> str:
+        try:
+            lines = self.log.read_text(encoding="utf-8", errors="replace").split("\n")
+        except OSError:
+            return ""
+        lines = [line.strip() for line in lines if line.strip()]
+        return lines[-1].rstrip(".") if lines else ""
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -270,10 +347,13 @@ class _Worker:
         self.conn.close()
 
 
-def _serve(conn: Connection, voice: str, rate: int) -> None:
-    """The child: silence stdout, load espeak-ng, answer requests until the pipe closes."""
+def _serve(conn: Connection, voice: str, rate: int, scratch: str) -> None:
+    """The child: quiet its output, load espeak-ng, answer requests until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
+    log = os.open(os.path.join(scratch, "engine.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(log, 2)
     try:
         from .engines import load_espeak
 
@@ -289,14 +369,14 @@ def _serve(conn: Connection, voice: str, rate: int) -> None:
             engine.setProperty("voice", voice)
         engine.setProperty("rate", rate)
         # The first save_to_file after init returns before writing; two
-        # throwaway calls leave the driver in its reliable state.
-        scratch = tempfile.mkdtemp(prefix="voiceguide-warm-")
+        # throwaway calls leave the driver in its reliable state. They go in
+        # the speaker's scratch folder, which the parent removes whatever happens.
         for i in range(2):
-            engine.save_to_file("Ready.", os.path.join(scratch, f"warm{i}.wav"))
+            warm = os.path.join(scratch, f"warm-{os.getpid()}-{i}.wav")
+            engine.save_to_file("Ready.", warm)
             engine.runAndWait()
-        for name in os.listdir(scratch):
-            os.unlink(os.path.join(scratch, name))
-        os.rmdir(scratch)
+            if os.path.exists(warm):
+                os.unlink(warm)
     except Exception as exc:  # reported to the parent as one line
         conn.send(("error", f"the speech engine could not start: {exc}"))
         return

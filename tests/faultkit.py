@@ -1,0 +1,78 @@
+"""Shared pieces of the fault and path tests: a tiny routine, a good build, leftovers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from voiceguide.cli import cli
+
+HOOKS = Path(__file__).resolve().parent / "hooks"
+TINY = """\
+title: Tiny
+steps:
+  - id: stroking
+    title: Stroking
+    duration: 20s
+    say: Stroke the back gently.
+"""
+SHORT = ("--no-intro", "--rest", "0s")
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def build_args(routine: Path | str, out: Path, cache: Path, *extra: str) -> list[str]:
+    return ["build", str(routine), *SHORT, "-o", str(out), "--cache-dir", str(cache), *extra]
+
+
+def leftovers(*folders: Path) -> list[Path]:
+    """Temporary files a build may have left: ``.part`` (outputs) and ``.tmp`` (cache)."""
+    found: list[Path] = []
+    for folder in folders:
+        if folder.exists():
+            found += [p for p in folder.rglob("*") if p.suffix in (".part", ".tmp")]
+    return found
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tiny") / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_good(tiny: Path, clip_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A good build of the tiny routine (its clips now in the session cache)."""
+    out = tmp_path_factory.mktemp("tiny-good")
+    result = run(*build_args(tiny, out, clip_cache))
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.fixture
+def previous(tiny_good: Path, tmp_path: Path) -> Path:
+    """An output folder holding a previous good track, which a failed build must leave as is."""
+    out = tmp_path / "out"
+    shutil.copytree(tiny_good, out)
+    return out
+
+
+@pytest.fixture
+def worker_fault(monkeypatch: pytest.MonkeyPatch):
+    """Name a fault for the next speech worker to start with (see hooks/sitecustomize.py)."""
+
+    def inject(fault: str) -> None:
+        monkeypatch.setenv("PYTHONPATH", str(HOOKS))
+        monkeypatch.setenv("VOICEGUIDE_TEST_FAULT", fault)
+
+    return inject

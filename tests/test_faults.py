@@ -1,0 +1,372 @@
+"""Faults underneath, each injected: one line, exit status 1, nothing lost, nothing left.
+
+Every failing build runs over a folder that holds a previous good track
+(the ``previous`` fixture) and must leave it byte for byte as it was, with
+no ``.part`` file beside it and no ``.tmp`` file in the clip cache.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from voiceguide import engines
+from voiceguide.errors import FfmpegError, SpeechError
+from voiceguide.speech import Speaker
+
+from .conftest import ROUTINES
+from .faultkit import build_args, leftovers, previous, run, snapshot, tiny, tiny_good, worker_fault
+
+__all__ = ["previous", "tiny", "tiny_good", "worker_fault"]  # fixtures used here
+
+
+def one_error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    return lines[0]
+
+
+# -- espeak-ng
+
+
+@pytest.mark.parametrize("fault", ["no-espeak-library", "no-espeak-data", "broken-espeak-data"])
+def test_missing_espeak_says_how_to_install(
+    fault: str, worker_fault, tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken data passes the check for phontab; espeak-ng then ends the worker with exit(1)."""
+    data = tmp_path / "espeak-ng-data"
+    data.mkdir()
+    (data / "phontab").write_bytes(b"")
+    monkeypatch.setenv("VOICEGUIDE_TEST_DATA", str(data))
+    worker_fault(fault)
+    result = run(*build_args(tiny, tmp_path / "out", tmp_path / "cache", "--no-cache"))
+    line = one_error_line(result.stderr)
+    assert result.exit_code == 1
+    assert "espeak-ng" in line and "pip install espeakng-loader" in line
+    assert line.count("pip install") == 1
+    if fault == "broken-espeak-data":
+        assert "stopped (exit status 1) while starting: Error processing file" in line
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_missing_espeak_library_in_this_process_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engines.ctypes.util, "find_library", lambda name: None)
+    monkeypatch.setitem(sys.modules, "espeakng_loader", None)
+    with pytest.raises(SpeechError, match=r"could not be loaded .*apt-get install espeak-ng"):
+        engines.load_espeak.__wrapped__()
+
+
+# -- a speech call that hangs
+
+
+def test_hanging_speech_call_times_out_naming_the_text(worker_fault) -> None:
+    worker_fault("hang")
+    with Speaker(cache_dir=None, timeout_s=3) as speaker:
+        with pytest.raises(SpeechError, match=r'did not finish "Please HANG on\." within 3s'):
+            speaker.clip("Please HANG on.")
+        assert speaker._worker is None  # the stuck worker was killed
+        assert speaker.clip("Rest now.").size > 0  # and a fresh one speaks
+
+
+def test_hanging_speech_fails_the_build_with_exit_1(
+    worker_fault, monkeypatch: pytest.MonkeyPatch, previous: Path, tmp_path: Path
+) -> None:
+    worker_fault("hang")
+    monkeypatch.setattr("voiceguide.cli.Speaker", functools.partial(Speaker, timeout_s=3))
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(
+        "title: Tiny\nsteps:\n  - {id: stroking, title: Stroking, duration: 20s, say: HANG here.}\n"
+    )
+    before = snapshot(previous)
+    result = run(*build_args(routine, previous, tmp_path / "cache"))
+    assert result.exit_code == 1
+    assert 'did not finish "HANG here."' in one_error_line(result.stderr)
+    assert snapshot(previous) == before and not leftovers(previous, tmp_path / "cache")
+
+
+# -- ffmpeg
+
+
+def test_missing_ffmpeg_names_what_was_tried_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("VOICEGUIDE_FFMPEG", "/nonexistent/ffmpeg")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(FfmpegError) as caught:
+        engines.ffmpeg_exe.__wrapped__()
+    message = str(caught.value)
+    assert "$VOICEGUIDE_FFMPEG=/nonexistent/ffmpeg" in message and "ffmpeg on PATH" in message
+    assert "pip install imageio-ffmpeg" in message
+
+
+def test_failing_ffmpeg_is_exit_1_with_its_last_line(
+    monkeypatch: pytest.MonkeyPatch, previous: Path, tiny: Path, clip_cache: Path, tmp_path: Path
+) -> None:
+    fake = tmp_path / "ffmpeg"
+    fake.write_text("#!/bin/sh\ncat >/dev/null\necho 'Unknown encoder libmp3lame' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr("voiceguide.ffmpeg.ffmpeg_exe", lambda: str(fake))
+    before = snapshot(previous)
+    result = run(*build_args(tiny, previous, clip_cache))
+    assert result.exit_code == 1
+    line = one_error_line(result.stderr)
+    assert line == "Error: ffmpeg failed to encode the MP3: Unknown encoder libmp3lame"
+    assert snapshot(previous) == before and not leftovers(previous, clip_cache)
+
+
+def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
+    monkeypatch: pytest.MonkeyPatch, previous: Path, tiny: Path, clip_cache: Path
+) -> None:
+    """The real ffmpeg, killed with SIGKILL after it has been fed a few blocks."""
+    import voiceguide.build
+
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+    real_stream = voiceguide.build.mixer.stream
+
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    def killing_stream(*args: Any, **kwargs: Any) -> Iterator[bytes]:
+        for index, block in enumerate(real_stream(*args, **kwargs)):
+            if index == 2:
+                started[-1].kill()
+                started[-1].wait()
+            yield block
+
+    monkeypatch.setattr("voiceguide.ffmpeg.subprocess.Popen", recording_popen)
+    monkeypatch.setattr(voiceguide.build.mixer, "stream", killing_stream)
+    before = snapshot(previous)
+    result = run(*build_args(tiny, previous, clip_cache))
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        "Error: ffmpeg failed to encode the MP3: killed by signal 9 (SIGKILL)"
+    )
+    assert started and started[-1].returncode == -signal.SIGKILL
+    assert snapshot(previous) == before and not leftovers(previous, clip_cache)
+
+
+# -- the disk filling up
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):
+    """Mount a real tmpfs of a given size in kB (needs root; skipped, with the reason, without)."""
+    mounts: list[Path] = []
+
+    def mount(size_k: int) -> Path:
+        folder = tmp_path / f"tmpfs{len(mounts)}"
+        folder.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_k}k", "tmpfs", str(folder)],
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
+        mounts.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounts:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmpfs, tiny_good: Path) -> Path:
+    """Room for the previous track and about half a new one."""
+    return tmpfs(sum(p.stat().st_size for p in tiny_good.iterdir()) * 3 // 2 // 1024)
+
+
+def test_full_disk_during_the_encode_is_exit_1_and_leaves_the_previous_track(
+    small_disk: Path, tiny_good: Path, tiny: Path, clip_cache: Path
+) -> None:
+    for path in tiny_good.iterdir():
+        (small_disk / path.name).write_bytes(path.read_bytes())
+    before = snapshot(small_disk)
+    result = run(*build_args(tiny, small_disk, clip_cache))
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        f"Error: no space left on the disk writing {small_disk / 'tiny.mp3'}; "
+        "free some space and build again (files already there are untouched)"
+    )
+    assert snapshot(small_disk) == before and not leftovers(small_disk)
+
+
+def test_full_disk_while_writing_the_plan_keeps_track_and_plan_together(
+    monkeypatch: pytest.MonkeyPatch, previous: Path, tiny: Path, clip_cache: Path
+) -> None:
+    """ENOSPC on the JSON, after the new MP3 is complete: neither file replaces the old pair."""
+    real_write_text = Path.write_text
+
+    def full(self: Path, *args: Any, **kwargs: Any) -> int:
+        if self.name.startswith(".tiny.json."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    before = snapshot(previous)
+    result = run(*build_args(tiny, previous, clip_cache))
+    assert result.exit_code == 1 and "no space left on the disk" in one_error_line(result.stderr)
+    assert snapshot(previous) == before and not leftovers(previous)
+
+
+def test_full_disk_under_the_clip_cache_is_exit_1_and_leaves_no_temporary_file(
+    tmpfs, tiny: Path, tmp_path: Path
+) -> None:
+    cache = tmpfs(16)  # less than one spoken sentence
+    result = run(*build_args(tiny, tmp_path / "out", cache))
+    assert result.exit_code == 1
+    assert (
+        one_error_line(result.stderr)
+        == f"Error: no space left on the disk for the clip cache {cache}"
+    )
+    assert not leftovers(cache) and list((tmp_path / "out").iterdir()) == []
+
+
+# -- the clip cache
+
+
+def test_damaged_cache_entry_that_still_parses_is_rebuilt_not_played(tmp_path: Path) -> None:
+    with Speaker(cache_dir=tmp_path) as speaker:
+        good = speaker.clip("Rest now.")
+    entry = next(tmp_path.rglob("*.wav"))
+    raw = bytearray(entry.read_bytes())
+    raw[1000:1400] = bytes(400)  # silence in the middle: still a valid WAV of the same length
+    entry.write_bytes(bytes(raw))
+    with Speaker(cache_dir=tmp_path) as speaker:
+        again = speaker.clip("Rest now.")
+        assert speaker._worker is not None  # it was spoken afresh
+    assert np.array_equal(again, good)
+    assert entry.read_bytes() != bytes(raw) and not leftovers(tmp_path)
+
+
+# -- signals: a real `voiceguide build` process, stopped mid-encode
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{pid}\n" in status:
+                found.append(int(entry.name))
+    return found
+
+
+def survivors(kids: dict[int, str]) -> dict[int, str]:
+    """The children still running once they have had a few seconds to notice the parent died.
+
+    multiprocessing's resource tracker leaves only when it reads end-of-file
+    from its dead parent, a moment after the parent exits.
+    """
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in kids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return {pid: command for pid, command in kids.items() if alive(pid)}
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "message"),
+    [
+        (signal.SIGINT, 130, "Error: interrupted; files already in place are untouched"),
+        (signal.SIGTERM, 143, "Error: stopped by SIGTERM; files already in place are untouched"),
+    ],
+)
+def test_signal_mid_encode_unwinds_cleanly(
+    signum: int, status: int, message: str, classic_build: dict, clip_cache: Path, tmp_path: Path
+) -> None:
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    scratch.mkdir()
+    for name in ("classic.mp3", "classic.json"):
+        (out / name).write_bytes((classic_build["dir"] / name).read_bytes())
+    before = snapshot(out)
+    command = [
+        sys.executable, "-c", "from voiceguide.cli import main; main()",
+        "build", "classic", "--routines", str(Path(__file__).parent.parent / "routines"),
+        "-o", str(out), "--cache-dir", str(clip_cache),
+        "--voice", "gmw/en-us",  # checking the voice starts the speech worker: one more child
+    ]  # fmt: skip
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    with subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
+    ) as process:
+        try:
+            while not any(p.stat().st_size > 0 for p in out.glob(".classic.mp3.*.part")):
+                assert process.poll() is None, process.communicate()
+                time.sleep(0.01)
+            kids = {pid: command_line(pid) for pid in children(process.pid)}
+            if signum == signal.SIGINT:
+                os.killpg(process.pid, signum)  # as Ctrl-C does: the whole foreground group
+            else:
+                process.send_signal(signum)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == status
+    assert one_error_line(stderr.decode()) == message and stdout == b""
+    assert any("ffmpeg" in c for c in kids.values()), kids
+    assert any("spawn_main" in c for c in kids.values()), kids  # the speech worker
+    assert survivors(kids) == {}
+    assert snapshot(out) == before
+    assert not leftovers(out, clip_cache) and list(scratch.iterdir()) == []
+
+
+# -- the CLI's own handling: --debug, bugs, Ctrl-C inside CliRunner
+
+
+def test_debug_adds_the_traceback_and_keeps_the_exit_status(tmp_path: Path) -> None:
+    plain = run("build", "missing.yaml", "-o", str(tmp_path))
+    debug = run("--debug", "build", "missing.yaml", "-o", str(tmp_path))
+    assert plain.exit_code == debug.exit_code == 2
+    assert "Traceback" not in plain.stderr and "Traceback" in debug.stderr
+    assert debug.stderr.splitlines()[-1] == one_error_line(plain.stderr)
+
+
+def test_a_bug_is_one_line_with_exit_1_pointing_at_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(path: Path) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("voiceguide.cli.load_routine", broken)
+    result = run("script", str(ROUTINES / "classic.yaml"))
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        "Error: unexpected RuntimeError: boom (a bug in voiceguide; "
+        "run again with --debug for the traceback)"
+    )
