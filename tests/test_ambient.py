@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from voiceguide.ambient import FADE_DOWN_MS, Bed, from_file, generated
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
+from voiceguide.loudness import TARGET_LUFS, measure_file
 from voiceguide.routines import load_routine
 from voiceguide.speech import RATE_HZ, Speaker
 
@@ -30,6 +31,7 @@ def noise_build(tmp_path_factory: pytest.TempPathFactory, speaker: Speaker) -> d
     routine = load_routine(write_short(folder))
     build(routine, folder / "out", BuildOptions(ambient="noise"), speaker)
     return {
+        "mp3": folder / "out" / "short.mp3",
         "audio": decoded(folder / "out" / "short.mp3"),
         "plan": json.loads((folder / "out" / "short.json").read_text()),
     }
@@ -60,6 +62,12 @@ def test_bed_drops_under_speech_and_comes_back_between(noise_build: dict) -> Non
     full = rms_db(audio, *quiet)
     assert -60 < full < -30  # present, well under the voice
     assert full - ducked >= 8, (full, ducked)
+
+
+def test_a_track_with_a_bed_still_meets_the_loudness_target(noise_build: dict) -> None:
+    found = measure_file(str(noise_build["mp3"]))
+    assert abs(found.integrated_lufs - TARGET_LUFS) <= 1.0, found
+    assert found.true_peak_dbtp <= -1.0, found
 
 
 def test_ducking_fades_smoothly_to_the_first_word() -> None:

@@ -27,7 +27,7 @@ from .speech import RATE_HZ
 GENERATED = ("noise", "waves")
 LOOP_SECONDS = 48  # generated loop; a multiple of the wave period
 WAVE_PERIOD_S = 8.0
-BED_UNDER_LU = 20.0  # the bed's level between words, under the loudness target
+BED_UNDER_LU = 25.0  # the bed between words, under the target: under the loudness gate too
 DUCK_DB = -12.0  # and this much lower under speech
 FADE_DOWN_MS = 400  # the bed is fully ducked when the first word starts
 FADE_UP_MS = 1200
