@@ -32,6 +32,7 @@ from .report import routine_line, script_text
 from .routines import load_routine
 from .script import LEAD_IN_MS
 from .speech import DEFAULT_RATE_WPM, Speaker, default_cache_dir
+from .validate import problems_in
 
 
 class DurationType(click.ParamType):
@@ -324,23 +325,26 @@ def voices() -> None:
 def check(files: tuple[Path, ...], routines_dir: Path) -> None:
     """Validate routine files (all in the routines folder if none are named).
 
+    Every problem of every file is reported, one line each naming the file,
+    line and field; the exit status is 2 if there is any.
+
     \b
     Example:
-        voiceguide check routines/classic.yaml
+        voiceguide check routines/classic.yaml my-routine.yaml
     """
-    from .script import narrate
-
     paths = list(files) or routine_files(routines_dir)
-    problems = 0
+    if not paths:
+        raise InputError(f"no routine files in {routines_dir}/; name the FILEs to check")
+    failed = False
     for path in paths:
-        try:
-            narrate(load_routine(path))
-        except VoiceguideError as exc:
-            problems += 1
-            click.echo(f"Error: {shown(str(exc))}", err=True)
+        problems = problems_in(path)
+        for problem in problems:
+            click.echo(f"Error: {shown(problem)}", err=True)
+        if problems:
+            failed = True
         else:
             click.echo(f"ok {path}")
-    if problems:
+    if failed:
         sys.exit(2)
 
 

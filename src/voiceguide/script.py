@@ -21,6 +21,8 @@ from .durations import format_duration
 from .errors import RoutineError
 from .plan import INTRO_ID, OUTRO_ID, REST_ID, Plan
 from .routines import CueSpec, Routine
+from .schema import MAX_TEXT_CHARS, unspeakable
+from .template_rules import ACCEPTED, refused_construct
 
 # Gaps on the timeline, in milliseconds.
 CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
@@ -110,39 +112,39 @@ def _builtin(name: str) -> jinja2.Template:
 
 
 def render(template: str, context: Mapping[str, object], *, routine: Routine, field: str) -> str:
-    """Render one of the routine's own texts; template faults become routine errors."""
+    """Render one of the routine's own texts; template faults become routine errors
+    naming the file and line the words came from (the routine's, or an included part's)."""
+    path, line, shown = routine.where(field)
+
+    def fault(message: str) -> RoutineError:
+        return RoutineError(message, path=path, line=line, field=shown)
+
+    refused = refused_construct(_ENV, template)
+    if refused:
+        raise fault(f"template refused: {refused}; {ACCEPTED}")
     try:
         out = _ENV.from_string(template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise RoutineError(
-            f"template error: {exc.message}",
-            path=routine.path,
-            line=routine.line_of(field),
-            field=field,
-        ) from None
+        raise fault(f"template error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
         names = ", ".join(sorted(context))
-        raise RoutineError(
-            f"template error: {exc.message}; names you can use: {names}",
-            path=routine.path,
-            line=routine.line_of(field),
-            field=field,
-        ) from None
+        raise fault(f"template error: {exc.message}; names you can use: {names}") from None
     except jinja2.exceptions.SecurityError as exc:
-        raise RoutineError(
-            f"template refused: {exc}", path=routine.path, line=routine.line_of(field), field=field
+        names = ", ".join(sorted(context))
+        raise fault(
+            f"template refused: {str(exc).rstrip('.')}; a template may use only {names} "
+            "and their fields"
         ) from None
     except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as exc:
-        raise RoutineError(
-            f"template error: {exc}", path=routine.path, line=routine.line_of(field), field=field
-        ) from None
+        raise fault(f"template error: {exc}") from None
     if not out.strip():
-        raise RoutineError(
-            "renders to no words; write something to say",
-            path=routine.path,
-            line=routine.line_of(field),
-            field=field,
-        )
+        raise fault("renders to no words; write something to say")
+    if len(out) > MAX_TEXT_CHARS:
+        raise fault(f"renders to {len(out)} characters; a text can have at most {MAX_TEXT_CHARS}")
+    for sentence in split_sentences(out):
+        why = unspeakable(sentence.text)
+        if why:
+            raise fault(f"has a sentence that {why}")
     return out
 
 
@@ -209,8 +211,12 @@ def narrate(
             render(t, base, routine=routine, field=f"intro[{i}]")
             for i, t in enumerate(routine.intro)
         ]
+        checklist = [
+            render(t, base, routine=routine, field=f"contraindications[{i}]")
+            for i, t in enumerate(routine.contraindications)
+        ]
         intro_text = _builtin("intro.j2").render(
-            title=routine.title, intro=said, contraindications=list(routine.contraindications)
+            title=routine.title, intro=said, contraindications=checklist
         )
         body = (Reminder("start", lead_in_ms, split_sentences(intro_text), sound=None),)
     get_ready = split_sentences(_builtin("get_ready.j2").render(title=routine.title))
@@ -245,7 +251,11 @@ def narrate(
     if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
         parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
-    outro = routine.outro or _builtin("outro.j2").render(rest=has_rest)
+    outro = (
+        render(routine.outro, base, routine=routine, field="outro")
+        if routine.outro
+        else _builtin("outro.j2").render(rest=has_rest)
+    )
     parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
     return Narration(routine_id=routine.id, parts=parts)
 

@@ -258,7 +258,9 @@ class Speaker:
                 ) from None
             if written:
                 try:
-                    return read_wav(target)
+                    samples = read_wav(target)
+                    if trim(samples).size:  # an empty or silent file is a missed write too
+                        return samples
                 except (OSError, ValueError, EOFError, wave.Error):
                     pass
                 finally:

@@ -1,0 +1,394 @@
+"""`voiceguide check`: one test per class of bad routine file, exact message, exit status 2."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from voiceguide.cli import cli
+from voiceguide.speech import Speaker
+from voiceguide.validate import problems_in
+
+from .conftest import ROUTINES
+
+TEMPLATE_ACCEPTED = (
+    "a routine's text may use {{ names }}, {% if %} and the filters abs, capitalize, count, d, "
+    "default, first, int, join, last, length, lower, round, string, title, trim, upper"
+)
+MINIMAL = """\
+title: Tiny
+steps:
+  - id: one
+    title: One
+    duration: 1m
+    say: Stroke the back.
+"""
+
+
+def check(*paths: Path | str):
+    return CliRunner().invoke(cli, ["check", *map(str, paths)])
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "mine.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def edited(old: str, new: str) -> str:
+    assert old in MINIMAL
+    return MINIMAL.replace(old, new)
+
+
+CASES = {
+    "not YAML": (
+        "title: [unclosed\nsteps: x\n",
+        "2: not valid YAML: expected ',' or ']', but got ':'; a routine is YAML keys and values",
+    ),
+    "YAML that is not a mapping": (
+        "- one\n- two\n",
+        "1: the routine must be a mapping of keys to values, such as title:, steps:",
+    ),
+    "python tag": (
+        edited("Stroke the back.", "!!python/object/apply:os.system ['true']"),
+        "6: steps[0].say: the tag !!python/object/apply:os.system is not allowed; use plain YAML",
+    ),
+    "any other tag": (
+        edited("Tiny", "!secret Tiny"),
+        "1: title: the tag !secret is not allowed; use plain YAML",
+    ),
+    "alias": (
+        edited("title: Tiny", "title: &t Tiny\ndescription: *t"),
+        "1: anchors and aliases (&name, *name) are not allowed; write the text out",
+    ),
+    "unknown key with a suggestion": (
+        edited("    duration: 1m\n", "    duration: 1m\n    mni: 30s\n"),
+        '6: steps[0].mni: unknown key; did you mean "min"? '
+        "(known keys: id, title, duration, say, min, max, cues)",
+    ),
+    "missing field": (
+        edited("    title: One\n", ""),
+        "3: steps[0].title: missing; steps[0] needs id, title, duration and say",
+    ),
+    "wrong type": (
+        edited("title: One", "title: [a, b]"),
+        "4: steps[0].title: must be text, not a list",
+    ),
+    "steps not a list": (
+        "title: T\nsteps: []\n",
+        "2: steps: must be a list with at least one step (id, title, duration, say)",
+    ),
+    "duration that does not parse": (
+        edited("1m", "12 min"),
+        '5: steps[0].duration: "12 min" is not a duration; '
+        "use 90s, 12m, 1h30m, 1h 5m 30s, 12:30 or 1:02:03",
+    ),
+    "zero duration": (
+        edited("1m", "0s"),
+        '5: steps[0].duration: "0s" is no time at all; give a positive duration such as 5m',
+    ),
+    "negative duration": (
+        edited("1m", "-5m"),
+        '5: steps[0].duration: "-5m" is negative; give a positive duration such as 5m',
+    ),
+    "duration over six hours": (
+        edited("1m", "7h"),
+        '5: steps[0].duration: "7h" is longer than 6h; a routine can last at most 6h in all',
+    ),
+    "over six hours in all": (
+        "title: T\nsteps:\n"
+        "  - {id: a, title: A, duration: 4h, min: 1h, max: 5h, say: Stroke.}\n"
+        "  - {id: b, title: B, duration: 1h, max: 2h, say: Rub.}\n",
+        "3: steps: the steps at their max and the rest add up to 7h; "
+        "a routine can last at most 6h in all",
+    ),
+    "min greater than max": (
+        edited("    duration: 1m\n", "    duration: 1m\n    min: 3m\n    max: 2m\n"),
+        "6: steps[0].min: 3m is longer than max 2m; min must be at most max",
+    ),
+    "cue outside its step": (
+        MINIMAL + "    cues:\n      - at: 1m\n        say: Late.\n",
+        '8: steps[0].cues[0].at: "1m" falls outside its step, which is at most 1m long; '
+        "give a time under 1m from its start, or half",
+    ),
+    "cue at a time that does not parse": (
+        MINIMAL + "    cues:\n      - at: soon\n        say: Now.\n",
+        '8: steps[0].cues[0].at: "soon" is not half, a time after the start (2m) '
+        "or a time before the end (-1m)",
+    ),
+    "duplicate step ids": (
+        MINIMAL + "  - id: one\n    title: Again\n    duration: 1m\n    say: Again.\n",
+        '7: steps[1].id: "one" is already used by steps[0]; give each step its own id',
+    ),
+    "template with an unknown name": (
+        edited("Stroke the back.", "Stroke {{ nobody }}."),
+        "6: steps[0].say: template error: 'nobody' is undefined; "
+        "names you can use: next, routine, step",
+    ),
+    "template reaching for the class hierarchy": (
+        edited("Stroke the back.", "\"{{ ''.__class__.__mro__ }}\""),
+        "6: steps[0].say: template refused: access to attribute '__class__' of 'str' object "
+        "is unsafe; a template may use only next, routine, step and their fields",
+    ),
+    "template reaching for globals": (
+        edited("Stroke the back.", '"{{ cycler.__init__.__globals__ }}"'),
+        "6: steps[0].say: template refused: access to attribute '__init__' of 'type' object "
+        "is unsafe; a template may use only next, routine, step and their fields",
+    ),
+    "template that would take unbounded memory": (
+        edited("Stroke the back.", "\"{{ 'ab ' * 30000000 }}\""),
+        f"6: steps[0].say: template refused: arithmetic is not allowed; {TEMPLATE_ACCEPTED}",
+    ),
+    "template with a loop": (
+        edited("Stroke the back.", '"{% for i in range(9) %}Rub. {% endfor %}"'),
+        "6: steps[0].say: template refused: a loop ({% for %}) is not allowed; "
+        f"{TEMPLATE_ACCEPTED}",
+    ),
+    "template calling a function": (
+        edited("Stroke the back.", "\"{{ cycler('a', 'b') }}\""),
+        f"6: steps[0].say: template refused: a function call is not allowed; {TEMPLATE_ACCEPTED}",
+    ),
+    "empty narration": (
+        edited("Stroke the back.", '""'),
+        "6: steps[0].say: is empty; write the words to say",
+    ),
+    "whitespace-only narration": (
+        edited("Stroke the back.", '"   \\n\\t "'),
+        "6: steps[0].say: is empty; write the words to say",
+    ),
+    "20,000-character narration": (
+        edited("Stroke the back.", "a" * 20_000),
+        "6: steps[0].say: is 20000 characters long; a text can have at most 4000 "
+        "(about four minutes of speech): shorten it or split it into cues",
+    ),
+    "emoji": (
+        edited("Stroke the back.", "Stroke the back 😀."),
+        '6: steps[0].say: contains the emoji "😀", which the speech engine would read out by '
+        "its name; write the words you mean instead",
+    ),
+    "punctuation only": (
+        edited("Stroke the back.", '"?"'),
+        '6: steps[0].say: has no letters or digits to say aloud ("?"); write words',
+    ),
+    "a sentence with nothing to say": (
+        edited("Stroke the back.", '"Stroke. ... Rub."'),
+        "6: steps[0].say: has a sentence that has no letters or digits to say aloud "
+        '("..."); write words',
+    ),
+    "a character YAML does not allow": (
+        "title: Tiny\x1f\nsteps: x\n",
+        "1: contains the character U+001F, which YAML does not allow; remove it",
+    ),
+    "control character": (
+        edited("Stroke the back.", '"Stroke\\0 the back."'),
+        "6: steps[0].say: contains the character U+0000, which cannot be spoken; "
+        "use letters, digits and punctuation",
+    ),
+    "include that tries to leave the parts folder": (
+        MINIMAL + "include: [../../etc/passwd]\n",
+        '7: include[0]: "../../etc/passwd" is not a shared part '
+        "(parts: preparation, rest, safety, women)",
+    ),
+    "include of an unknown part": (
+        MINIMAL + "include: [safty]\n",
+        '7: include[0]: "safty" is not a shared part; did you mean "safety"? '
+        "(parts: preparation, rest, safety, women)",
+    ),
+    "unknown audience": (
+        edited("title: Tiny", "title: Tiny\naudience: baby"),
+        '2: audience: "baby" is not one of adult, child',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_bad_file_gives_one_exact_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    text, expected = CASES[case]
+    path = write(tmp_path, text)
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {path}:{expected}\n"
+    assert result.stdout == ""
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, b"\xff\xfe title")
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {path}: not UTF-8 text (invalid start byte at byte 0); save it as UTF-8 YAML\n"
+    )
+
+
+def test_a_routine_path_that_does_not_exist(tmp_path: Path) -> None:
+    result = check(tmp_path / "nothere.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path / 'nothere.yaml'}: no such routine file\n"
+
+
+def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
+    first = write(
+        tmp_path,
+        edited("    duration: 1m\n", "    duraton: 1m\n").replace("title: One", "title: [x]"),
+        "first.yaml",
+    )
+    second = write(tmp_path, edited("1m", "0s"), "second.yaml")
+    good = write(tmp_path, MINIMAL, "good.yaml")
+    result = check(first, good, second)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {first}:3: steps[0].duration: missing; steps[0] needs id, title, duration and say",
+        f"Error: {first}:4: steps[0].title: must be text, not a list",
+        f'Error: {first}:5: steps[0].duraton: unknown key; did you mean "duration"? '
+        "(known keys: id, title, duration, say, min, max, cues)",
+        f'Error: {second}:5: steps[0].duration: "0s" is no time at all; '
+        "give a positive duration such as 5m",
+    ]
+    assert result.stdout == f"ok {good}\n"
+
+
+def test_build_of_a_bad_file_names_the_first_problem_and_how_to_see_all(tmp_path: Path) -> None:
+    path = write(tmp_path, edited("1m", "0s").replace("Stroke the back.", '""'))
+    result = CliRunner().invoke(cli, ["build", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f'Error: {path}:5: steps[0].duration: "0s" is no time at all; give a positive duration '
+        f"such as 5m (and 1 more; `voiceguide check {path}` lists them)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_engine_reads_emoji_out_by_name_which_is_why_they_are_refused(
+    speaker: Speaker,
+) -> None:
+    assert abs(speaker.length_ms("😀") - speaker.length_ms("grinning face")) <= 20
+    assert abs(speaker.length_ms("☃") - speaker.length_ms("snowman")) <= 20
+
+
+@pytest.mark.parametrize("text", ["Caresse légère, façon crème.", "Погладьте спину ладонями."])
+def test_the_engine_speaks_accents_and_cyrillic(speaker: Speaker, text: str) -> None:
+    assert speaker.length_ms(text) > 1000
+
+
+def test_text_in_other_scripts_is_accepted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, edited("Stroke the back.", "Caresse légère, façon crème. Погладьте спину.")
+    )
+    result = check(path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"ok {path}\n"
+
+
+def test_every_shipped_routine_checks_clean() -> None:
+    result = CliRunner().invoke(cli, ["check", "--routines", str(ROUTINES)])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == sorted(f"ok {p}" for p in ROUTINES.glob("*.yaml"))
+
+
+def test_an_empty_routines_folder_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--routines", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: no routine files in {tmp_path}/; name the FILEs to check\n"
+
+
+def test_the_readme_example_routine_checks_clean(tmp_path: Path) -> None:
+    readme = (ROUTINES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Routine files", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = write(tmp_path, example, "example.yaml")
+    result = check(path)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_every_template_problem_of_a_file_is_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "title: T\nintro:\n  - Hello {{ who }}.\nsteps:\n  - id: a\n    title: A\n"
+        "    duration: 1m\n    say: \"{{ ''.__class__ }}\"\n    cues:\n      - at: half\n"
+        "        say: Now {{ nope }}.\n  - id: b\n    title: B\n    duration: 1m\n"
+        "    say: Fine, {{ step.title }}.\noutro: Bye {{ x }}\n",
+    )
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {path}:3: intro[0]: template error: 'who' is undefined; "
+        "names you can use: routine",
+        f"Error: {path}:8: steps[0].say: template refused: access to attribute '__class__' of "
+        "'str' object is unsafe; a template may use only next, routine, step and their fields",
+        f"Error: {path}:11: steps[0].cues[0].say: template error: 'nope' is undefined; "
+        "names you can use: next, routine, step",
+        f"Error: {path}:16: outro: template error: 'x' is undefined; names you can use: routine",
+    ]
+
+
+def test_a_file_name_that_is_not_a_usable_id(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL, "My Routine.yaml")
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f'Error: {path}: "My Routine" is not a usable routine id; name the file with lowercase '
+        "letters, digits, - and _ (for example my-routine.yaml)\n"
+    )
+
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=False),
+    st.text(max_size=30), st.sampled_from(["1m", "-1m", "half", "0s", "7h", "{{ x }}", "12:30"]),
+)  # fmt: skip
+_keys = st.sampled_from(
+    ["title", "steps", "id", "say", "duration", "min", "max", "cues", "at", "rest", "intro",
+     "include", "contraindications", "audience", "outro", "description", "bogus"]
+)  # fmt: skip
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=6),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_documents)
+def test_check_never_raises_on_any_document(document: object) -> None:
+    """Whatever a stranger writes, the answer is a list of one-line problems, never a crash."""
+    import yaml
+
+    problems = problems_in_text(yaml.safe_dump(document, allow_unicode=True))
+    assert all("\n" not in p for p in problems)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=200))
+def test_check_never_raises_on_any_text(text: str) -> None:
+    problems = problems_in_text(text)
+    assert all("\n" not in p for p in problems)
+
+
+def problems_in_text(text: str) -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzz.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        return problems_in(path)
+
+
+def test_names_filters_and_conditions_are_allowed_in_templates(tmp_path: Path) -> None:
+    say = '"{{ step.title | upper }} now{% if next.title %}, then {{ next.title }}{% endif %}."'
+    path = write(tmp_path, edited("Stroke the back.", say))
+    result = check(path)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_file_too_big_to_be_a_routine_is_refused_unread(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "#" * 1_000_000)
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {path}: is 1000089 bytes; a routine file can be at most 1000000 bytes\n"
+    )
