@@ -1,14 +1,28 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from voiceguide.build import BuildOptions, build
 from voiceguide.routines import load_routine
 from voiceguide.speech import Speaker
+
+# Property and fuzz tests run a bounded, repeatable set of examples so the suite stays fast
+# and a red run can be re-run; HYPOTHESIS_PROFILE=thorough runs many random ones to hunt bugs.
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", max_examples=2_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINES = ROOT / "routines"

@@ -146,27 +146,38 @@ def estimate(text: str) -> int:
     return 70 * len(text)
 
 
-def test_the_routines_own_cue_wins_and_the_heads_up_gives_way_with_a_warning() -> None:
-    text = SHORT.replace(
-        "say: Now the other side.",
-        "say: Now the other side.\n      - at: -25s\n        say: Slow down now.",
-    )
+def with_cue(at: str, say: str):
+    extra = f"      - at: {at}\n        say: {say}"
+    text = SHORT.replace("say: Now the other side.", f"say: Now the other side.\n{extra}")
     routine = parse_routine(text, path="short.yaml", routine_id="short")
     narration = narrate(routine)
-    plan = make_plan(routine, TimingRequest(), needs(narration, estimate))
-    script = place(narration, plan, estimate, sound_lengths_ms())
+    sound_ms = sound_lengths_ms()
+    plan = make_plan(routine, TimingRequest(), needs(narration, estimate, sound_ms))
+    return place(narration, plan, estimate, sound_ms)
+
+
+def test_a_routine_cue_just_before_the_heads_up_wins_and_the_heads_up_gives_way() -> None:
+    script = with_cue("-33s", "Slow down now, and let the strokes grow long and light.")
     press = [c.text for c in script.speech if c.part_id == "press"]
-    assert "Slow down now." in press and "Thirty seconds left." not in press
+    assert "Slow down now, and let the strokes grow long and light." in press
+    assert "Thirty seconds left." not in press
     assert any(w.startswith("press: the reminder at -30s") for w in script.warnings)
     warm = [c.text for c in script.speech if c.part_id == "warm"]
     assert "Thirty seconds left." in warm  # untouched where nothing collides
+
+
+def test_a_routine_cue_colliding_just_after_the_heads_up_gives_way_instead() -> None:
+    script = with_cue("-28s", "Slow down now.")
+    press = [c.text for c in script.speech if c.part_id == "press"]
+    assert "Thirty seconds left." in press and "Slow down now." not in press
+    assert any(w.startswith("press: the reminder at -28s") for w in script.warnings)
 
 
 def test_a_step_too_short_for_the_heads_up_drops_it_with_a_warning() -> None:
     routine = parse_routine(SHORT, path="short.yaml", routine_id="short")
     narration = narrate(routine)
     request = TimingRequest(pins={"warm": 35_000})
-    plan = make_plan(routine, request, needs(narration, estimate))
+    plan = make_plan(routine, request, needs(narration, estimate, sound_lengths_ms()))
     script = place(narration, plan, estimate, sound_lengths_ms())
     assert "Thirty seconds left." not in [c.text for c in script.speech if c.part_id == "warm"]
     assert any(w.startswith("warm: the reminder at -30s") for w in script.warnings)

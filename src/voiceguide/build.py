@@ -63,11 +63,11 @@ def prepare(routine: Routine, options: BuildOptions, speaker: Speaker) -> Script
         intro=options.timing.intro,
         lead_in_ms=options.lead_in_ms,
         heads_up=options.heads_up,
-        rest=None if options.timing.rest_ms is None else options.timing.rest_ms > 0,
+        rest=options.timing.rest_ms != 0,
     )
-    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms))
-    own = sounds.for_routine(routine)
-    return place(narration, plan, speaker.length_ms, sounds.sound_lengths_ms(own))
+    sound_ms = sounds.sound_lengths_ms(sounds.for_routine(routine))
+    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
+    return place(narration, plan, speaker.length_ms, sound_ms)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import click
 
 from . import __version__, ambient
 from .build import BuildOptions, build, find_routine, prepare, routine_files
-from .durations import ACCEPTED, parse_duration
+from .durations import parse_duration
 from .errors import DurationError, InputError, Terminated, VoiceguideError
 from .export import check_output_dir
 from .loudness import TARGET_LUFS
@@ -43,8 +43,8 @@ class DurationType(click.ParamType):
             return value
         try:
             return parse_duration(value)
-        except DurationError:
-            self.fail(f'"{value}" is not a duration; use {ACCEPTED}', param, ctx)
+        except DurationError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 class StepPinType(click.ParamType):
@@ -60,8 +60,8 @@ class StepPinType(click.ParamType):
             self.fail(f'"{value}" is not ID=DURATION, for example kneading=12m', param, ctx)
         try:
             return step_id.strip(), parse_duration(raw)
-        except DurationError:
-            self.fail(f'"{raw}" is not a duration; use {ACCEPTED}', param, ctx)
+        except DurationError as exc:
+            self.fail(f"{step_id.strip()}: {exc}", param, ctx)
 
 
 DURATION = DurationType()
@@ -181,10 +181,15 @@ def warn(messages: tuple[str, ...] | list[str]) -> None:
 
 
 def make_options(**kw: Any) -> BuildOptions:
+    pins: dict[str, int] = {}
+    for step_id, ms in kw["pins"]:
+        if step_id in pins:
+            raise click.BadParameter(f'step "{step_id}" is pinned twice', param_hint="'--step'")
+        pins[step_id] = ms
     return BuildOptions(
         timing=TimingRequest(
             total_ms=kw["duration"],
-            pins=dict(kw["pins"]),
+            pins=pins,
             rest_ms=kw["rest"],
             intro=not kw["no_intro"],
         ),

@@ -24,6 +24,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def one_line(text: str) -> str:
+    """Escape newlines and other control characters a stranger's file may put in a message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class VoiceguideError(Exception):
     """Base of every error meant for the user; ``str()`` is the one line shown."""
 
@@ -56,7 +61,7 @@ class RoutineError(InputError):
             where = self.path + (f":{line}" if line is not None else "") + ": "
         if field:
             where += f"{field}: "
-        super().__init__(where + message)
+        super().__init__(one_line(where + message))
 
 
 class DurationError(InputError):

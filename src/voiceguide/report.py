@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from .durations import format_clock, format_duration
+from .plan import Plan
 from .routines import Routine
 from .script import Script
+
+
+def plan_table(plan: Plan) -> list[str]:
+    """Each part's start, length and name, pinned steps marked, then where the track ends."""
+    lines = [f"  {'start':<11} {'length':>10}  part"]
+    for part in plan.parts:
+        head = f"{part.number}. {part.title}" if part.number else part.title
+        if part.pinned:
+            head += "  (pinned)"
+        lines.append(
+            f"  {format_clock(part.start_ms):<11} {format_duration(part.length_ms):>10}  {head}"
+        )
+    lines.append(f"  {format_clock(plan.total_ms):<11} {'':>10}  end")
+    return lines
 
 
 def script_text(script: Script) -> str:
     """The fitted plan, then the narration with timestamps, as `voiceguide script` prints it."""
     plan = script.plan
     lines = [f"{plan.title} ({plan.routine_id}): {format_duration(plan.total_ms)}", ""]
-    for part in plan.parts:
-        head = f"{part.number}. {part.title}" if part.number else part.title
-        lines.append(
-            f"  {format_clock(part.start_ms)}  {format_duration(part.length_ms):>8}  {head}"
-        )
-    lines.append("")
+    lines += ["Plan:", *plan_table(plan), "", "Narration:"]
     for part in plan.parts:
         head = f"Step {part.number}: {part.title}" if part.number else part.title
         lines.append(f"[{format_clock(part.start_ms)} - {format_clock(part.end_ms)}] {head}")

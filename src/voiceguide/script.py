@@ -184,19 +184,19 @@ def narrate(
     intro: bool = True,
     lead_in_ms: int = LEAD_IN_MS,
     heads_up: bool = True,
-    rest: bool | None = None,
+    rest: bool = True,
 ) -> Narration:
     """Render every part's words (sandboxed), split into sentences, untimed.
 
     The intro opens with "get ready" at 0 and gives its first instruction at
     ``lead_in_ms``, so the listener has time to lay the phone down. With
     ``heads_up``, each step ends with a reminder HEADS_UP_MS before its end
-    naming what comes next, so hands can finish the movement. It comes after
-    the routine's own cues: where one of them is still speaking, or the step
-    is too short, the heads-up gives way (``place`` warns). ``rest`` says
-    whether the track has a rest (default: whether the routine has one).
+    naming what comes next, so hands can finish the movement. ``place``
+    takes it like any reminder, in time order: where a routine cue before it
+    is still speaking, or the step is too short, it gives way with a warning. ``rest=False``
+    drops the routine's rest (``--rest 0``).
     """
-    has_rest = routine.rest is not None if rest is None else rest
+    has_rest = rest and routine.rest is not None
     base = {
         "routine": {
             "title": routine.title,
@@ -251,6 +251,7 @@ def narrate(
     if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
         parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
+    # With the rest dropped (--rest 0) the closing words must not say it is over.
     outro = (
         render(routine.outro, base, routine=routine, field="outro")
         if routine.outro
@@ -282,15 +283,21 @@ def _reminder_gap(reminder: Reminder) -> int:
     return CUE_TO_SPEECH_MS if reminder.sound else 0
 
 
-def needs(narration: Narration, lengths: Lengths) -> dict[str, int]:
+def needs(
+    narration: Narration, lengths: Lengths, sound_ms: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """The shortest each part can be: its opening words, the reminders anchored
-    to its start, and the silent second before the next part."""
+    to its start, its opening sound, and the silent second before the next part."""
     out: dict[str, int] = {}
     for part_id, part in narration.parts.items():
         end = opening_offset(part) + _speaking_ms(part.opening, lengths)
+        if part.sound and sound_ms:
+            end = max(end, sound_ms[part.sound])
+        opening_end = end
         for r in part.reminders:
             if r.anchor == "start":
-                end = max(end, r.offset_ms + _reminder_gap(r) + _speaking_ms(r.sentences, lengths))
+                at = _follow_on(r, r.offset_ms, opening_end)
+                end = max(end, at + _reminder_ms(r, lengths, sound_ms or {}))
         out[part_id] = max(part.min_ms, end + TAIL_SILENCE_MS)
     return out
 
@@ -300,32 +307,32 @@ def place(
 ) -> Script:
     """Every sentence and sound at its exact time.
 
-    A reminder that would overlap the words before it, or run into the
-    silent last second of its part, is left out with a warning rather than
-    crossing a boundary.
+    Reminders keep their meaning as a part stretches (``half`` at the half,
+    ``-1m`` a minute before the end) and are taken in time order. One that
+    would start before the sounds and words ahead of it are over, or ring
+    into the silent last second of its part, is left out with a warning: it
+    never overlaps another cue or crosses into the next part.
     """
     cues: list[Cue] = []
     warnings: list[str] = list(plan.warnings)
     for part in plan.parts:
         text = narration.parts[part.id]
+        busy_until = part.start_ms
         if text.sound:
-            cues.append(
-                Cue(
-                    part.start_ms,
-                    part.start_ms + sound_ms[text.sound],
-                    "sound",
-                    text.sound,
-                    part.id,
-                )
-            )
+            sound_end = part.start_ms + sound_ms[text.sound]
+            cues.append(Cue(part.start_ms, sound_end, "sound", text.sound, part.id))
+            busy_until = sound_end
         clock = part.start_ms + opening_offset(text)
-        clock = _say(text.opening, clock, lengths, part.id, cues)
-        busy_until = clock
-        for reminder in text.reminders:
-            at = _anchor_time(reminder, part.start_ms, part.end_ms)
-            sound_len = sound_ms[reminder.sound] if reminder.sound else 0
-            speech_at = at + _reminder_gap(reminder)
-            end = speech_at + _speaking_ms(reminder.sentences, lengths)
+        busy_until = max(busy_until, _say(text.opening, clock, lengths, part.id, cues))
+        timed = sorted(
+            (
+                (_anchor_time(r, part.start_ms, part.end_ms), i, r)
+                for i, r in enumerate(text.reminders)
+            ),
+        )
+        for anchored, _, reminder in timed:
+            at = _follow_on(reminder, anchored, busy_until)
+            end = at + _reminder_ms(reminder, lengths, sound_ms)
             if at < busy_until or end > part.end_ms - TAIL_SILENCE_MS:
                 warnings.append(
                     f'{part.id}: the reminder at {_describe(reminder)} ("{_first_words(reminder)}") '
@@ -333,10 +340,26 @@ def place(
                 )
                 continue
             if reminder.sound:
-                cues.append(Cue(at, at + sound_len, "sound", reminder.sound, part.id))
-            busy_until = _say(reminder.sentences, speech_at, lengths, part.id, cues)
+                cues.append(
+                    Cue(at, at + sound_ms[reminder.sound], "sound", reminder.sound, part.id)
+                )
+            _say(reminder.sentences, at + _reminder_gap(reminder), lengths, part.id, cues)
+            busy_until = end
     cues.sort(key=lambda c: (c.start_ms, c.kind != "sound"))
     return Script(plan=plan, cues=tuple(cues), warnings=tuple(warnings))
+
+
+def _follow_on(reminder: Reminder, at: int, busy_until: int) -> int:
+    """Words with no tone of their own (the intro's body) wait for the words before them."""
+    if reminder.sound is None and at < busy_until + PARAGRAPH_PAUSE_MS:
+        return busy_until + PARAGRAPH_PAUSE_MS
+    return at
+
+
+def _reminder_ms(reminder: Reminder, lengths: Lengths, sound_ms: Mapping[str, int]) -> int:
+    """From a reminder's tone to the end of its tone or its words, whichever is later."""
+    words = _reminder_gap(reminder) + _speaking_ms(reminder.sentences, lengths)
+    return max(words, sound_ms.get(reminder.sound, 0) if reminder.sound else 0)
 
 
 def _say(
