@@ -28,7 +28,7 @@ from .speech import RATE_HZ
 
 TARGET_LUFS = -16.0  # Apple's podcast guidance; EBU R128 for speech on phones
 MP3_LOSS_LU = 0.4  # 64 kb/s MP3 measures this much quieter than its PCM
-CEILING_DBFS = -3.5  # speech peaks after the limiter: room for MP3, overshoot, a bell's tail
+CEILING_DBFS = -4.0  # speech peaks after the limiter: room for MP3, overshoot, a bell's tail
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
 SOUND_UNDER_LU = {"step": 5.0, "cue": 7.0, "end": 4.0}  # bells a few LU under the voice
 LIMIT_WINDOW_MS = 8  # look-ahead and hold; the gain ramps over as long again
