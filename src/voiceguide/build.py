@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import mixer, sounds
+from . import ambient, loudness, mixer, sounds
 from .errors import InputError
 from .export import export
 from .plan import TimingRequest, make_plan
@@ -26,6 +26,9 @@ class BuildOptions:
     rate: int = DEFAULT_RATE_WPM
     lead_in_ms: int = LEAD_IN_MS
     cache_dir: Path | None = None
+    heads_up: bool = True
+    ambient: str | None = None  # a generated bed's name or an audio file
+    loudness_lufs: float = loudness.TARGET_LUFS
 
 
 def find_routine(name: str, routines_dir: Path) -> Path:
@@ -59,9 +62,10 @@ def prepare(routine: Routine, options: BuildOptions, speaker: Speaker) -> Script
         routine,
         intro=options.timing.intro,
         lead_in_ms=options.lead_in_ms,
+        heads_up=options.heads_up,
         rest=options.timing.rest_ms != 0,
     )
-    sound_ms = sounds.sound_lengths_ms()
+    sound_ms = sounds.sound_lengths_ms(sounds.for_routine(routine))
     plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
     return place(narration, plan, speaker.length_ms, sound_ms)
 
@@ -80,7 +84,15 @@ def build(routine: Routine, out_dir: Path, options: BuildOptions, speaker: Speak
     """Write ``<id>.mp3`` and its sidecars into ``out_dir``."""
     script = prepare(routine, options, speaker)
     clips = speaker.clips(c.text for c in script.speech)
-    bells = {name: sounds.sound(name) for name in sounds.SOUND_NAMES}
-    placed = mixer.placements(script, clips, bells)
-    blocks = mixer.stream(placed, mixer.total_samples(script))
+    leveled = loudness.level(
+        script.cues, clips, sounds.for_routine(routine), target=options.loudness_lufs
+    )
+    placed = mixer.placements(script, leveled.clips, leveled.sounds)
+    bed = None
+    if options.ambient:
+        spans = [
+            (mixer.sample_index(c.start_ms), mixer.sample_index(c.end_ms)) for c in script.speech
+        ]
+        bed = ambient.Bed(ambient.load(options.ambient), spans, target=options.loudness_lufs)
+    blocks = mixer.stream(placed, mixer.total_samples(script), bed=bed)
     return BuildResult(export(script, blocks, out_dir, description=routine.description), script)
