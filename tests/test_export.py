@@ -30,7 +30,9 @@ def silence(ms: int):
 
 
 def test_export_writes_mp3_with_chapters_and_plan(tmp_path: Path) -> None:
-    mp3, sidecar = export(small_script(), silence(5_000), tmp_path, description="Just a demo")
+    mp3, sidecar, _captions = export(
+        small_script(), silence(5_000), tmp_path, description="Just a demo"
+    )
     tags = ID3(mp3)
     assert str(tags["TIT2"]) == "Demo" and str(tags["TCON"]) == "Speech"
     chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
@@ -38,7 +40,7 @@ def test_export_writes_mp3_with_chapters_and_plan(tmp_path: Path) -> None:
     assert tags.getall("CTOC")[0].child_element_ids == [c.element_id for c in chapters]
     plan = json.loads(sidecar.read_text())
     assert plan["total_ms"] == 5_000 and plan["cues"][0]["kind"] == "sound"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.mp3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.mp3", "demo.vtt"]
 
 
 def test_failed_block_leaves_previous_file_and_no_temporary(tmp_path: Path) -> None:
@@ -61,7 +63,7 @@ def test_ffmpeg_failure_is_a_tool_error_and_keeps_old_track(tmp_path: Path, monk
     with pytest.raises(FfmpegError):
         export(small_script(), broken(), tmp_path)
     assert (tmp_path / "demo.mp3").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.mp3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.mp3", "demo.vtt"]
 
 
 def test_plan_json_is_stable_text() -> None:

@@ -313,7 +313,7 @@ def test_signal_mid_encode_unwinds_cleanly(
     out, scratch = tmp_path / "out", tmp_path / "tmp"
     out.mkdir()
     scratch.mkdir()
-    for name in ("classic.mp3", "classic.json"):
+    for name in ("classic.mp3", "classic.json", "classic.vtt"):
         (out / name).write_bytes((classic_build["dir"] / name).read_bytes())
     before = snapshot(out)
     command = [

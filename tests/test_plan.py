@@ -24,7 +24,7 @@ from voiceguide.plan import (
     share,
 )
 from voiceguide.routines import Routine, load_routine
-from voiceguide.script import TAIL_SILENCE_MS, Cue, narrate, needs, place
+from voiceguide.script import HEADS_UP_MS, TAIL_SILENCE_MS, Cue, narrate, needs, place
 from voiceguide.sounds import sound_lengths_ms
 
 from .conftest import ROUTINES
@@ -338,7 +338,8 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
                 anchors.append(part.end_ms - cue.offset_ms)
             else:
                 anchors.append(part.start_ms + cue.offset_ms)
+        anchors.append(part.end_ms - HEADS_UP_MS)  # the heads-up naming what comes next
         tones = [c.start_ms for c in mine if c.kind == "sound" and c.text == "cue"]
         assert all(t in anchors for t in tones)
         dropped = [w for w in script.warnings if w.startswith(f"{part.id}: the reminder")]
-        assert len(tones) + len(dropped) == len(step.cues)
+        assert len(tones) + len(dropped) == len(step.cues) + 1

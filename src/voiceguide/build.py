@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, mixer, sounds
+from . import __version__, ambient, loudness, mixer, sounds
 from .engines import ffmpeg_exe
 from .errors import InputError
 from .export import export
@@ -44,6 +44,9 @@ class BuildOptions:
     rate: int = DEFAULT_RATE_WPM
     lead_in_ms: int = LEAD_IN_MS
     cache_dir: Path | None = None
+    heads_up: bool = True
+    ambient: str | None = None  # a generated bed's name or an audio file
+    loudness_lufs: float = loudness.TARGET_LUFS
 
 
 def find_routine(name: str, routines_dir: Path) -> Path:
@@ -79,6 +82,7 @@ def prepare(
         routine,
         intro=options.timing.intro,
         lead_in_ms=options.lead_in_ms,
+        heads_up=options.heads_up,
         rest=options.timing.rest_ms != 0,
     )
     if progress is not None:
@@ -87,7 +91,7 @@ def prepare(
             progress("speaking", done / len(sentences))
             speaker.clip(text)
         progress("speaking", 1.0)
-    sound_ms = sounds.sound_lengths_ms()
+    sound_ms = sounds.sound_lengths_ms(sounds.for_routine(routine))
     plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
     return place(narration, plan, speaker.length_ms, sound_ms)
 
@@ -137,10 +141,18 @@ def _build(
 ) -> BuildResult:
     script = prepare(routine, options, speaker, progress)
     clips = speaker.clips(c.text for c in script.speech)
-    bells = {name: sounds.sound(name) for name in sounds.SOUND_NAMES}
-    placed = mixer.placements(script, clips, bells)
+    leveled = loudness.level(
+        script.cues, clips, sounds.for_routine(routine), target=options.loudness_lufs
+    )
+    placed = mixer.placements(script, leveled.clips, leveled.sounds)
+    bed = None
+    if options.ambient:
+        spans = [
+            (mixer.sample_index(c.start_ms), mixer.sample_index(c.end_ms)) for c in script.speech
+        ]
+        bed = ambient.Bed(ambient.load(options.ambient), spans, target=options.loudness_lufs)
     total = mixer.total_samples(script)
-    blocks = mixer.stream(placed, total)
+    blocks = mixer.stream(placed, total, bed=bed)
     if progress is not None:
         blocks = _counted(blocks, total, progress)
     paths = export(
@@ -216,6 +228,16 @@ def routine_sources(routine: Routine) -> list[Path]:
     return [Path(routine.path)]
 
 
+def _option_files(options: BuildOptions) -> list[list[str]]:
+    """Files named by options (an ambient bed's file): their content, not just their name."""
+    named = [getattr(options, "ambient", None)]
+    return [
+        [str(p), hashlib.sha256(Path(p).read_bytes()).hexdigest()]
+        for p in named
+        if isinstance(p, str | Path) and Path(p).is_file()
+    ]
+
+
 def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> str:
     """A digest of every input of a build: same digest, same track."""
     settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
@@ -224,6 +246,7 @@ def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> st
         "options": settings,
         "voice": [speaker.voice, speaker.rate, speaker.engine_id],
         "ffmpeg": _ffmpeg_id(),
+        "option files": _option_files(options),
         "sources": [
             [str(p), hashlib.sha256(p.read_bytes()).hexdigest()] for p in routine_sources(routine)
         ],
@@ -235,15 +258,16 @@ def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> st
 def up_to_date(routine_id: str, out_dir: Path, stamp: str) -> list[Path] | None:
     """The outputs, if they carry ``stamp`` and the MP3 is whole; else None."""
     mp3, sidecar = out_dir / f"{routine_id}.mp3", out_dir / f"{routine_id}.json"
+    captions = out_dir / f"{routine_id}.vtt"
     try:
         doc = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or doc.get("fingerprint") != stamp:
         return None
-    if not _complete_mp3(mp3, doc.get("total_ms")):
+    if not captions.is_file() or not _complete_mp3(mp3, doc.get("total_ms")):
         return None
-    return [mp3, sidecar]
+    return [mp3, sidecar, captions]
 
 
 def _complete_mp3(path: Path, total_ms: object) -> bool:

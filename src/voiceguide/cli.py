@@ -21,11 +21,12 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, ambient
 from .build import BuildOptions, build, find_routine, prepare, routine_files
 from .durations import parse_duration
 from .errors import DurationError, InputError, Terminated, VoiceguideError
 from .export import check_output_dir
+from .loudness import TARGET_LUFS
 from .plan import TimingRequest
 from .progress import Bars, interactive
 from .report import routine_line, script_text
@@ -130,6 +131,7 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--rest", type=DURATION, help="Length of the rest under a blanket at the end; 0 drops it."),
         click.option("--no-intro", is_flag=True, help="Skip the preparation and safety intro."),
         click.option("--lead-in", type=DURATION, default=LEAD_IN_MS, show_default="5s", help="Time from 'get ready' to the first instruction."),
+        click.option("--no-heads-up", is_flag=True, help="Do not name the next step 30 seconds before each step ends."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -142,6 +144,16 @@ def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, show_default=True, help="Speaking rate in words a minute."),
         click.option("--cache-dir", type=SafePath(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--ambient", metavar="NAME|PATH", help=f"An ambient bed under the voice, ducked while it speaks: {ambient.describe()}. Off by default."),
+        click.option("--loudness", type=click.FloatRange(-40, -6), default=TARGET_LUFS, show_default=True, help="Integrated loudness of the track in LUFS (EBU R128)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -186,6 +198,9 @@ def make_options(**kw: Any) -> BuildOptions:
         voice=kw["voice"],
         rate=kw["rate"],
         lead_in_ms=kw["lead_in"],
+        heads_up=not kw["no_heads_up"],
+        ambient=ambient.resolve(kw["ambient"]) if kw.get("ambient") else None,
+        loudness_lufs=kw.get("loudness", TARGET_LUFS),
         cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
     )
 
@@ -266,9 +281,10 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
 @routines_option
 @timing_options
 @voice_options
+@sound_options
 @handle_errors
 def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, jobs: int, force: bool, routines_dir: Path, **kw: Any) -> None:  # fmt: skip
-    """Build voice-guided MP3 tracks (with a JSON plan beside each).
+    """Build voice-guided MP3 tracks (with a JSON plan and WebVTT captions beside each).
 
     ROUTINES are ids from the routines folder or paths to YAML files. A track
     whose inputs have not changed since it was built is left as it is

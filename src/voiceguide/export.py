@@ -174,6 +174,32 @@ def plan_json(script: Script, *, fingerprint: str | None = None) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+def _vtt_time(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def _vtt_text(text: str) -> str:
+    """Cue payload: escapes what WebVTT reserves; "-->" and blank lines cannot appear."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def captions_vtt(script: Script) -> str:
+    """WebVTT with one cue per spoken sentence, at the times it is really said."""
+    lines = ["WEBVTT", "", f"NOTE {_vtt_text(script.plan.title)}", ""]
+    for index, cue in enumerate(script.speech, start=1):
+        lines += [
+            str(index),
+            f"{_vtt_time(cue.start_ms)} --> {_vtt_time(cue.end_ms)}",
+            _vtt_text(cue.text),
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def write_tags(path: Path, script: Script, *, description: str = "") -> None:
     """ID3v2.4 tags and one chapter per part (CHAP frames listed by an ordered CTOC)."""
     plan = script.plan
@@ -231,12 +257,14 @@ def export(
     description: str = "",
     fingerprint: str | None = None,
 ) -> list[Path]:
-    """Encode and tag the MP3, then write the JSON plan; returns the paths written."""
+    """Encode and tag the MP3, then write the JSON plan and the captions; returns the paths."""
     routine_id = script.plan.routine_id
     mp3 = out_dir / f"{routine_id}.mp3"
     sidecar = out_dir / f"{routine_id}.json"
-    with atomic_paths(mp3, sidecar) as (mp3_tmp, sidecar_tmp):
+    captions = out_dir / f"{routine_id}.vtt"
+    with atomic_paths(mp3, sidecar, captions) as (mp3_tmp, sidecar_tmp, captions_tmp):
         encode_mp3(blocks, mp3_tmp)
         write_tags(mp3_tmp, script, description=description)
         sidecar_tmp.write_text(plan_json(script, fingerprint=fingerprint), encoding="utf-8")
-    return [mp3, sidecar]
+        captions_tmp.write_text(captions_vtt(script), encoding="utf-8")
+    return [mp3, sidecar, captions]

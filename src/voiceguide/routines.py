@@ -31,7 +31,9 @@ AUDIENCES = ("adult", "child")
 TOP_KEYS = ("title", "steps")
 TOP_OPTIONAL = (
     "audience", "description", "include", "intro", "contraindications", "rest", "outro",
+    "sounds",
 )  # fmt: skip
+SOUND_KEYS = ("step", "cue", "end")  # the routine's own files may replace these sounds
 PART_KEYS = ("about", "intro", "contraindications", "rest")
 
 # Where a field's words were written: (file, line, field as written there).
@@ -88,6 +90,7 @@ class Routine:
     rest: Rest | None = None
     outro: str = ""
     include: tuple[str, ...] = ()
+    sounds: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> file path
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False, repr=False)
@@ -303,10 +306,28 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         rest=rest,
         outro=optional_text("outro"),
         include=tuple(p.name for p in parts),
+        sounds=doc.attempt(_sounds, doc, top["sounds"], default={}) if "sounds" in top else {},
         path=doc.path,
         lines=dict(doc.lines),
         origins=origins,
     )
+
+
+def _sounds(doc: Doc, entry: Entry) -> dict[str, str]:
+    """Own WAV/MP3 files for the step, cue and end sounds, relative to the routine file."""
+    if entry[0] is INVALID:
+        raise Skip
+    found = doc.mapping(entry[1], "sounds", required=(), optional=SOUND_KEYS)
+    out: dict[str, str] = {}
+    for name, item in found.items():
+        where = f"sounds.{name}"
+        written = doc.attempt(doc.text, item, where, default="", spoken=False)
+        target = Path(doc.path).parent / written
+        if written and not target.is_file():
+            doc.report(item[1], where, f"{target}: no such sound file")
+        elif written:
+            out[name] = str(target)
+    return out
 
 
 def _rest(doc: Doc, entry: Entry) -> Rest | None:

@@ -27,10 +27,12 @@ from .template_rules import ACCEPTED, refused_construct
 # Gaps on the timeline, in milliseconds.
 CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
 CUE_TO_SPEECH_MS = 600  # and after a reminder's lighter tone
-SENTENCE_PAUSE_MS = 450
-PARAGRAPH_PAUSE_MS = 900
+SENTENCE_PAUSE_MS = 650  # room to breathe: about 150 words a minute with the pauses
+PARAGRAPH_PAUSE_MS = 1200
 TAIL_SILENCE_MS = 1000  # the second before every part's end stays silent
 LEAD_IN_MS = 5000  # from "get ready" to the first instruction
+HEADS_UP_MS = 30_000  # before a step ends, the next one is named
+HEADS_UP_WORDS = "Thirty seconds"  # HEADS_UP_MS as said
 
 
 @dataclass(frozen=True)
@@ -177,13 +179,24 @@ def _join(*blocks: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
 
 
 def narrate(
-    routine: Routine, *, intro: bool = True, lead_in_ms: int = LEAD_IN_MS, rest: bool = True
+    routine: Routine,
+    *,
+    intro: bool = True,
+    lead_in_ms: int = LEAD_IN_MS,
+    heads_up: bool = True,
+    rest: bool = True,
 ) -> Narration:
     """Render every part's words (sandboxed), split into sentences, untimed.
 
     The intro opens with "get ready" at 0 and gives its first instruction at
-    ``lead_in_ms``, so the listener has time to lay the phone down.
+    ``lead_in_ms``, so the listener has time to lay the phone down. With
+    ``heads_up``, each step ends with a reminder HEADS_UP_MS before its end
+    naming what comes next, so hands can finish the movement. ``place``
+    takes it like any reminder, in time order: where a routine cue before it
+    is still speaking, or the step is too short, it gives way with a warning. ``rest=False``
+    drops the routine's rest (``--rest 0``).
     """
+    has_rest = rest and routine.rest is not None
     base = {
         "routine": {
             "title": routine.title,
@@ -210,6 +223,7 @@ def narrate(
     parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms)
 
     announce = _builtin("step.j2")
+    heads_up_template = _builtin("heads_up.j2")
     for number, step in enumerate(routine.steps, start=1):
         where = f"steps[{number - 1}]"
         following = routine.steps[number] if number < len(routine.steps) else None
@@ -226,17 +240,22 @@ def narrate(
             )
             for i, cue in enumerate(step.cues)
         )
+        if heads_up:
+            words = heads_up_template.render(
+                left=HEADS_UP_WORDS, next=following.title if following else "", rest=has_rest
+            )
+            reminders += (Reminder("end", HEADS_UP_MS, split_sentences(words)),)
         parts[step.id] = PartText(
             step.id, "step", _join(split_sentences(header), split_sentences(body)), reminders
         )
-    if routine.rest:
+    if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
         parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
     # With the rest dropped (--rest 0) the closing words must not say it is over.
     outro = (
         render(routine.outro, base, routine=routine, field="outro")
         if routine.outro
-        else _builtin("outro.j2").render(rest=rest and routine.rest is not None)
+        else _builtin("outro.j2").render(rest=has_rest)
     )
     parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
     return Narration(routine_id=routine.id, parts=parts)

@@ -1,17 +1,25 @@
 """Bells and tones synthesized in code: no binary assets in the repository.
 
 Each sound has a sharp attack (so its start can be found to the millisecond
-in the decoded track) and a smooth exponential decay. Peaks sit a few dB
-under the voice.
+in the decoded track) and a smooth exponential decay. Levels are set later
+(see loudness.py): the bells sit a few LU under the voice. A routine may name
+its own WAV or MP3 for any of them (``sounds:`` in the routine file).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
+from .errors import FfmpegError, RoutineError
+from .ffmpeg import decode
+from .routines import Routine
 from .speech import RATE_HZ
+
+MAX_OWN_SOUND_MS = 4000  # a routine's own sound is cut (with a fade) so it cannot bury the words
 
 
 def _bell(
@@ -54,5 +62,39 @@ def sound(name: str) -> np.ndarray:
 SOUND_NAMES = ("step", "cue", "end")
 
 
-def sound_lengths_ms() -> dict[str, int]:
-    return {name: round(sound(name).size * 1000 / RATE_HZ) for name in SOUND_NAMES}
+def sound_lengths_ms(sounds: Mapping[str, np.ndarray] | None = None) -> dict[str, int]:
+    chosen = sounds if sounds is not None else {n: sound(n) for n in SOUND_NAMES}
+    return {name: round(s.size * 1000 / RATE_HZ) for name, s in chosen.items()}
+
+
+def for_routine(routine: Routine) -> dict[str, np.ndarray]:
+    """The built-in sounds, with any the routine names replaced by its own files."""
+    out = {name: sound(name) for name in SOUND_NAMES}
+    for name, path in routine.sounds.items():
+        out[name] = own_sound(path, routine=routine, field=f"sounds.{name}")
+    return out
+
+
+def own_sound(path: str, *, routine: Routine, field: str) -> np.ndarray:
+    """A user's WAV/MP3, decoded and resampled by ffmpeg, cut to MAX_OWN_SOUND_MS."""
+    try:
+        samples = decode(Path(path))
+    except FfmpegError as exc:
+        raise RoutineError(
+            f"{path}: cannot be decoded as audio ({exc})",
+            path=routine.path,
+            line=routine.line_of(field),
+            field=field,
+        ) from None
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 200)  # start at its attack
+    if loud.size == 0:
+        raise RoutineError(
+            f"{path}: is silent", path=routine.path, line=routine.line_of(field), field=field
+        )
+    samples = samples[loud[0] : loud[-1] + 1].astype(np.float64)
+    cap = RATE_HZ * MAX_OWN_SOUND_MS // 1000
+    if samples.size > cap:
+        samples = samples[:cap]
+        fade = RATE_HZ // 5
+        samples[-fade:] *= np.linspace(1.0, 0.0, fade)
+    return np.rint(samples).astype(np.int16)

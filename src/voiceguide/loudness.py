@@ -1,0 +1,268 @@
+"""Bring the track to a loudness target without a second pass over it.
+
+The track is speech over silence, and loudness gating (EBU R128) ignores
+silence, so the finished track measures what its speech measures. Instead of
+normalizing the whole mix afterwards, the speech clips are measured once
+(ffmpeg's ``ebur128`` over the clips laid end to end, as they are said in the
+track: seconds of audio, not hours), given gain and a look-ahead peak limiter
+(espeak peaks near full scale, so gain alone would clip), and measured again
+to take back what the limiter cost. Sounds are scaled to sit a few LU under
+the voice. Results are cached by the clips' content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engines import ffmpeg_exe
+from .errors import FfmpegError
+from .mixer import sample_index
+from .script import Cue
+from .speech import RATE_HZ
+
+TARGET_LUFS = -16.0  # Apple's podcast guidance; EBU R128 for speech on phones
+MP3_LOSS_LU = 0.4  # 64 kb/s MP3 measures this much quieter than its PCM
+CEILING_DBFS = -4.0  # speech peaks after the limiter: room for MP3, overshoot, a bell's tail
+SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
+SOUND_UNDER_LU = {"step": 5.0, "cue": 7.0, "end": 4.0}  # bells a few LU under the voice
+LIMIT_WINDOW_MS = 8  # look-ahead and hold; the gain ramps over as long again
+
+_I_RE = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
+_PEAK_RE = re.compile(r"Peak:\s+(-?[\d.]+|-inf) dBFS")
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+def measure(samples: np.ndarray, *, rate: int = RATE_HZ, true_peak: bool = False) -> Loudness:
+    """ffmpeg's ebur128 over mono samples (int16 scale); the reference meter."""
+    pcm = np.clip(np.rint(samples), -32768, 32767).astype("<i2").tobytes()
+    peak = "true" if true_peak else "none"
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats",
+        "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+        "-af", f"ebur128=peak={peak}", "-f", "null", "-",
+    ]  # fmt: skip
+    return _run_meter(command, pcm)
+
+
+def measure_file(path: str, *, true_peak: bool = True) -> Loudness:
+    """Integrated loudness and true peak of an audio file, as a player would decode it."""
+    peak = "true" if true_peak else "none"
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
+        "-af", f"ebur128=peak={peak}", "-f", "null", "-",
+    ]  # fmt: skip
+    return _run_meter(command, None)
+
+
+def _run_meter(command: list[str], stdin: bytes | None) -> Loudness:
+    try:
+        result = subprocess.run(command, input=stdin, capture_output=True, timeout=600)
+    except OSError as exc:
+        raise FfmpegError(f"ffmpeg could not be started ({exc.strerror})", command=command) from exc
+    except subprocess.TimeoutExpired:
+        raise FfmpegError("ffmpeg did not finish measuring loudness", command=command) from None
+    text = result.stderr.decode("utf-8", "replace")
+    summary = text[text.rfind("Summary:") :]
+    found = _I_RE.search(summary)
+    if result.returncode != 0 or not found:
+        tail = text.strip().splitlines()[-1] if text.strip() else f"exit {result.returncode}"
+        raise FfmpegError(f"ffmpeg could not measure loudness: {tail}", command=command)
+    peak = _PEAK_RE.search(summary)
+    return Loudness(_number(found.group(1)), _number(peak.group(1)) if peak else float("nan"))
+
+
+def _number(text: str) -> float:
+    return float("-inf") if text == "-inf" else float(text)
+
+
+def db_to_gain(db: float) -> float:
+    return float(10 ** (db / 20))
+
+
+def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
+    """Look-ahead true-peak limiter: no peak above ``ceiling``, gain ramps instead of steps.
+
+    Peaks are found between samples too (4x oversampled), since that is what
+    a true-peak meter and an MP3 decoder see. The gain needed at each sample
+    is held over a window on both sides (a running minimum) and then averaged
+    over the same window; an average of values that are each at most the need
+    at its centre is at most that need, so nothing exceeds the ceiling, and
+    the gain moves in smooth ramps that add little distortion for the MP3
+    encoder to spread.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.size == 0:
+        return x
+    magnitude = _true_magnitude(x)
+    if float(magnitude.max()) <= ceiling:
+        return x
+    need = np.minimum(1.0, ceiling / np.maximum(magnitude, 1e-9)).astype(np.float32)
+    hold = max(1, RATE_HZ * LIMIT_WINDOW_MS // 1000)
+    held = _running_min(np.pad(need, hold, mode="edge"), 2 * hold + 1)
+    sums = np.cumsum(np.pad(held, (hold + 1, hold), mode="edge"), dtype=np.float64)
+    smooth = (sums[2 * hold + 1 :] - sums[: -2 * hold - 1]) / (2 * hold + 1)
+    return (x * smooth.astype(np.float32)).astype(np.float32)
+
+
+def _true_magnitude(x: np.ndarray, factor: int = 4) -> np.ndarray:
+    """Per sample, the largest magnitude within half a sample of it (FFT-oversampled)."""
+    n = x.size
+    spectrum = np.fft.rfft(x.astype(np.float64))
+    up = np.fft.irfft(spectrum, n * factor) * factor
+    frames = np.abs(np.roll(up, factor // 2)).reshape(n, factor)
+    return np.maximum(frames.max(axis=1), np.abs(x))
+
+
+def _running_min(x: np.ndarray, k: int) -> np.ndarray:
+    """out[i] = min(x[i : i + k]) in O(n) (van Herk / Gil-Werman, with numpy)."""
+    n = x.size
+    blocks = -(-n // k)
+    padded = np.pad(x, (0, blocks * k - n), mode="edge").reshape(blocks, k)
+    prefix = np.minimum.accumulate(padded, axis=1).ravel()
+    suffix = np.minimum.accumulate(padded[:, ::-1], axis=1)[:, ::-1].ravel()
+    i = np.arange(n - k + 1)
+    return np.minimum(suffix[i], prefix[i + k - 1])
+
+
+@dataclass(frozen=True)
+class Leveled:
+    clips: dict[str, np.ndarray]  # float32, int16 scale, gain and limiter applied
+    sounds: dict[str, np.ndarray]
+    measured_lufs: float  # what the condensed mix measures (PCM), aiming at target + MP3 loss
+
+
+_CACHE: dict[str, tuple[float, dict[str, float]]] = {}
+GAP_KEPT_MS = 2000  # longer silences are cut from the measured mix: gating ignores them anyway
+
+
+def level(
+    cues: Sequence[Cue],
+    clips: Mapping[str, np.ndarray],
+    sounds: Mapping[str, np.ndarray],
+    *,
+    target: float = TARGET_LUFS,
+) -> Leveled:
+    """Gain plus limiter on every clip, sounds a few LU under, so the track meets ``target``.
+
+    What is measured is the track's own sound with its long silences cut out
+    (the cues as placed, pauses under two seconds kept): minutes of audio
+    even for an hours-long track, since the words do not grow with the length.
+    """
+    ceiling = 32767 * db_to_gain(CEILING_DBFS)
+    aim = target + MP3_LOSS_LU
+    key = _key(cues, clips, sounds, target)
+    sound_db: dict[str, float]
+    if key in _CACHE:
+        gain_db, sound_db = _CACHE[key]
+    else:
+        sound_db = {}
+        for name, samples in sounds.items():
+            own = measure(samples.astype(np.float32)).integrated_lufs
+            sound_db[name] = target - SOUND_UNDER_LU.get(name, 4.0) - own
+        speech = [c for c in cues if c.kind == "speech"]
+        raw = measure(np.concatenate([clips[c.text] for c in speech]).astype(np.float32))
+        gain_db = aim - raw.integrated_lufs
+    sound_ceiling = 32767 * db_to_gain(SOUND_CEILING_DBFS)
+    leveled_sounds = {
+        name: limit(s.astype(np.float32) * db_to_gain(sound_db[name]), sound_ceiling)
+        for name, s in sounds.items()
+    }
+    room = _headroom(cues, leveled_sounds, ceiling)
+    measured = float("nan")
+    tried: list[tuple[float, float]] = []
+    for attempt in range(8):  # the limiter takes loudness back: measure, make it up
+        out = {
+            t: limit(c.astype(np.float32) * db_to_gain(gain_db), room.get(t, ceiling))
+            for t, c in clips.items()
+        }
+        if key in _CACHE:
+            break
+        measured = measure(_condensed(cues, out, leveled_sounds)).integrated_lufs
+        tried.append((gain_db, measured))
+        if abs(measured - aim) <= 0.1 or attempt == 7:
+            _CACHE[key] = (gain_db, sound_db)
+            break
+        gain_db += (aim - measured) / _slope(tried)
+    return Leveled(out, leveled_sounds, measured)
+
+
+def _headroom(
+    cues: Sequence[Cue], sounds: Mapping[str, np.ndarray], ceiling: float
+) -> dict[str, float]:
+    """A lower ceiling for words said while a bell still rings, so the sum stays under."""
+    room: dict[str, float] = {}
+    bells = [c for c in cues if c.kind == "sound"]
+    for cue in cues:
+        if cue.kind != "speech":
+            continue
+        for bell in bells:
+            if bell.start_ms <= cue.start_ms < bell.end_ms:
+                tail = sounds[bell.text][sample_index(cue.start_ms - bell.start_ms) :]
+                if tail.size:
+                    lower = ceiling - float(np.max(np.abs(tail)))
+                    room[cue.text] = min(room.get(cue.text, ceiling), lower)
+    return room
+
+
+def _slope(tried: list[tuple[float, float]]) -> float:
+    """LU gained per dB of gain: under the limiter, well below 1 (secant of the last two)."""
+    if len(tried) < 2:
+        return 0.6
+    (g0, m0), (g1, m1) = tried[-2], tried[-1]
+    return min(1.0, max(0.2, (m1 - m0) / (g1 - g0))) if g1 != g0 else 0.6
+
+
+def _condensed(
+    cues: Sequence[Cue], clips: Mapping[str, np.ndarray], sounds: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """The cues mixed as placed, with every silence longer than GAP_KEPT_MS cut short."""
+    gap = sample_index(GAP_KEPT_MS)
+    regions: list[np.ndarray] = []
+    group: list[tuple[int, np.ndarray]] = []
+    group_end = 0
+    for cue in sorted(cues, key=lambda c: c.start_ms):
+        start = sample_index(cue.start_ms)
+        samples = clips[cue.text] if cue.kind == "speech" else sounds[cue.text]
+        if group and start > group_end + gap:
+            regions.append(_mix(group, group_end))
+            group = []
+        group_end = max(group_end, start + samples.size) if group else start + samples.size
+        group.append((start, samples))
+    if group:
+        regions.append(_mix(group, group_end))
+    return np.concatenate(regions) if regions else np.zeros(0, np.float32)
+
+
+def _mix(group: list[tuple[int, np.ndarray]], end: int) -> np.ndarray:
+    origin = group[0][0]
+    buffer = np.zeros(end - origin + sample_index(GAP_KEPT_MS) // 2, dtype=np.float32)
+    for start, samples in group:
+        buffer[start - origin : start - origin + samples.size] += samples
+    return buffer
+
+
+def _key(
+    cues: Sequence[Cue],
+    clips: Mapping[str, np.ndarray],
+    sounds: Mapping[str, np.ndarray],
+    target: float,
+) -> str:
+    digest = hashlib.sha256(f"{target:.3f}".encode())
+    for cue in cues:
+        digest.update(f"{cue.start_ms}\0{cue.kind}\0{cue.text}\0".encode())
+    for text in sorted(clips):
+        digest.update(hashlib.sha256(clips[text].tobytes()).digest())
+    for name in sorted(sounds):
+        digest.update(name.encode() + hashlib.sha256(sounds[name].tobytes()).digest())
+    return digest.hexdigest()

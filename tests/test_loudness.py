@@ -1,0 +1,65 @@
+"""Loudness: the built track meets its target by ffmpeg's ebur128, peaks stay under."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide.build import BuildOptions, build
+from voiceguide.loudness import TARGET_LUFS, db_to_gain, limit, measure, measure_file
+from voiceguide.routines import load_routine
+from voiceguide.speech import RATE_HZ, Speaker
+
+from .audio import at, decoded
+from .short_routine import write_short
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_limiter_holds_true_peaks_under_its_ceiling_and_leaves_quiet_parts_alone() -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(RATE_HZ * 2) / RATE_HZ
+    x = (np.sin(2 * np.pi * 3000 * t) * 4000 + rng.standard_normal(t.size) * 800).astype(np.float32)
+    x[RATE_HZ // 2 : RATE_HZ // 2 + 400] *= 8  # a burst far over the ceiling
+    ceiling = 32767 * db_to_gain(-6.0)
+    y = limit(x, ceiling)
+    assert measure(x, true_peak=True).true_peak_dbtp > -2
+    assert measure(y, true_peak=True).true_peak_dbtp <= -5.9
+    quiet = slice(RATE_HZ, RATE_HZ * 2)
+    np.testing.assert_array_equal(y[quiet], x[quiet])
+    assert np.max(np.abs(np.diff(y))) < np.max(np.abs(np.diff(x)))  # ramps, no steps
+
+
+def test_built_track_measures_minus_16_lufs_and_true_peak_under_minus_1(classic_build) -> None:
+    found = measure_file(str(classic_build["mp3"]))
+    assert abs(found.integrated_lufs - TARGET_LUFS) <= 1.0, found
+    assert found.true_peak_dbtp <= -1.0, found
+
+
+@pytest.fixture(scope="module")
+def quiet_build(tmp_path_factory: pytest.TempPathFactory, speaker: Speaker) -> Path:
+    folder = tmp_path_factory.mktemp("quiet")
+    routine = load_routine(write_short(folder))
+    build(routine, folder / "out", BuildOptions(loudness_lufs=-23.0), speaker)
+    return folder / "out" / "short.mp3"
+
+
+def test_loudness_option_moves_the_target(quiet_build: Path) -> None:
+    found = measure_file(str(quiet_build))
+    assert abs(found.integrated_lufs - -23.0) <= 1.0, found
+    assert found.true_peak_dbtp <= -1.0, found
+
+
+def test_bells_sit_a_few_lu_under_the_voice(classic_build) -> None:
+    audio = decoded(classic_build["mp3"]) * 32768
+    parts = [p for p in classic_build["plan"]["parts"] if p["kind"] == "step"]
+    speech = [c for c in classic_build["plan"]["cues"] if c["kind"] == "speech"]
+    voice = measure(
+        np.concatenate([audio[at(c["start_ms"]) : at(c["end_ms"])] for c in speech])
+    ).integrated_lufs
+    for part in parts:
+        bell = audio[at(part["start_ms"]) : at(part["start_ms"] + 1150)]  # before the words
+        under = voice - measure(bell).integrated_lufs
+        assert 2.0 <= under <= 10.0, (part["id"], under)

@@ -1,0 +1,96 @@
+"""Sounds made in code, and a routine's own sound files in their place."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from voiceguide.build import BuildOptions, build
+from voiceguide.cli import cli
+from voiceguide.errors import RoutineError
+from voiceguide.routines import load_routine
+from voiceguide.sounds import SOUND_NAMES, sound
+from voiceguide.speech import RATE_HZ, Speaker
+
+from .audio import at, decoded
+from .short_routine import write_short
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def dominant_hz(x: np.ndarray, rate: int = RATE_HZ) -> float:
+    spectrum = np.abs(np.fft.rfft(x.astype(np.float64) * np.hanning(x.size)))
+    return float(np.fft.rfftfreq(x.size, 1 / rate)[np.argmax(spectrum)])
+
+
+def test_step_cue_and_end_sounds_are_distinct() -> None:
+    pitches = {name: dominant_hz(sound(name)[: RATE_HZ // 2]) for name in SOUND_NAMES}
+    lengths = {name: sound(name).size for name in SOUND_NAMES}
+    assert len({round(p / 50) for p in pitches.values()}) == 3, pitches
+    assert pitches["end"] < pitches["step"] < pitches["cue"]  # closing low, reminder light
+    assert lengths["cue"] < lengths["step"] < lengths["end"]
+
+
+def test_sounds_strike_at_once_and_ring_out_to_silence() -> None:
+    for name in SOUND_NAMES:
+        x = np.abs(sound(name).astype(np.float64))
+        assert x[: at(10)].max() > 0.5 * x.max(), name  # loud within 10 ms: a findable onset
+        assert x[-at(5) :].max() < 0.01 * x.max(), name  # no click at the end
+
+
+def write_tone(path: Path, hz: float, seconds: float) -> None:
+    """A stereo 44.1 kHz WAV, so decoding must also mix down and resample."""
+    rate = 44_100
+    t = np.arange(int(rate * seconds)) / rate
+    tone = (np.sin(2 * np.pi * hz * t) * np.exp(-t / 0.5) * 20_000).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.repeat(tone, 2).tobytes())
+
+
+def test_a_routine_may_name_its_own_step_sound(tmp_path: Path, speaker: Speaker) -> None:
+    write_tone(tmp_path / "gong.wav", 330.0, 1.0)
+    routine = load_routine(write_short(tmp_path, "sounds:\n  step: gong.wav\n"))
+    build(routine, tmp_path / "out", BuildOptions(), speaker)
+    plan = json.loads((tmp_path / "out" / "short.json").read_text())
+    audio = decoded(tmp_path / "out" / "short.mp3")
+    for part in (p for p in plan["parts"] if p["kind"] == "step"):
+        chime = next(c for c in plan["cues"] if c["part"] == part["id"] and c["kind"] == "sound")
+        assert chime["text"] == "step" and abs(chime["end_ms"] - chime["start_ms"] - 1000) <= 5
+        heard = audio[at(part["start_ms"]) : at(part["start_ms"] + 900)]
+        assert abs(dominant_hz(heard) - 330.0) < 10  # the gong, not the built-in bell
+    rest = next(p for p in plan["parts"] if p["kind"] == "rest")
+    assert abs(dominant_hz(audio[at(rest["start_ms"]) : at(rest["start_ms"] + 900)]) - 392) < 10
+
+
+def test_a_missing_sound_file_names_its_line(tmp_path: Path) -> None:
+    path = write_short(tmp_path, "sounds:\n  end: nowhere.mp3\n")
+    with pytest.raises(RoutineError) as caught:
+        load_routine(path)
+    line = path.read_text().splitlines().index("  end: nowhere.mp3") + 1
+    assert f"short.yaml:{line}: sounds.end:" in str(caught.value)
+    assert "nowhere.mp3: no such sound file" in str(caught.value)
+
+
+def test_an_unknown_sound_name_is_exit_2_with_the_known_ones(tmp_path: Path) -> None:
+    write_tone(tmp_path / "gong.wav", 330.0, 1.0)
+    path = write_short(tmp_path, "sounds:\n  bell: gong.wav\n")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "sounds.bell: unknown key" in result.stderr and "step, cue, end" in result.stderr
+
+
+def test_a_file_that_is_not_audio_is_a_routine_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.wav").write_text("not audio")
+    routine = load_routine(write_short(tmp_path, "sounds:\n  cue: notes.wav\n"))
+    from voiceguide.sounds import for_routine
+
+    with pytest.raises(RoutineError, match=r"sounds\.cue: .*notes\.wav: cannot be decoded"):
+        for_routine(routine)
