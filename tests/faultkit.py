@@ -27,7 +27,8 @@ def run(*args: str) -> Result:
 
 
 def build_args(routine: Path | str, out: Path, cache: Path, *extra: str) -> list[str]:
-    return ["build", str(routine), *SHORT, "-o", str(out), "--cache-dir", str(cache), *extra]
+    """A build that runs even over an up-to-date previous track (``--force``)."""
+    return ["build", str(routine), *SHORT, "-o", str(out), "--cache-dir", str(cache), "--force", *extra]  # fmt: skip
 
 
 def leftovers(*folders: Path) -> list[Path]:

@@ -1,11 +1,14 @@
 """The mixer alone: given clips, not TTS; measured after a real MP3 round trip."""
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from voiceguide.ffmpeg import encode_mp3
-from voiceguide.mixer import Placed, sample_index, stream
+from voiceguide.mixer import Placed, mix, prefetch, sample_index, stream
 from voiceguide.speech import RATE_HZ
 
 from .audio import decoded, onset_ms, peak
@@ -55,3 +58,67 @@ def test_tone_decodes_at_its_time_after_mp3_round_trip(tmp_path: Path) -> None:
     for t in (3_000, 61_250):
         assert abs(onset_ms(x, t) - t) < 50
         assert peak(x, t - 1000, t - 50) < 0.01
+
+
+def busy_timeline() -> tuple[list[Placed], int]:
+    """Clips that overlap, touch block edges, and run past the end."""
+    rng = np.random.default_rng(6)
+    placed = [
+        Placed(start, rng.uniform(-20000, 20000, size).astype(np.float32))
+        for start, size in ((0, 5000), (4000, 3000), (22_050, 22_050), (30_000, 9000))
+    ]
+    return placed, 38_000
+
+
+@pytest.mark.parametrize("block", [1_000, 22_050, 220_500])
+def test_streaming_equals_the_whole_buffer_mix_sample_for_sample(block: int) -> None:
+    placed, total = busy_timeline()
+    assert pcm(stream(placed, total, block=block)).tobytes() == mix(placed, total)
+
+
+def test_streaming_equals_the_whole_buffer_mix_under_a_bed() -> None:
+    placed, total = busy_timeline()
+    noise = np.random.default_rng(7).uniform(-3000, 3000, total)
+
+    def bed(begin: int, end: int) -> np.ndarray:
+        return noise[begin:end]
+
+    streamed = pcm(stream(placed, total, block=7_000, bed=bed)).tobytes()
+    assert streamed == mix(placed, total, bed=bed)
+    assert streamed != mix(placed, total)  # the bed is really there
+
+
+def test_streamed_mp3_decodes_to_the_same_samples_as_the_whole_buffer_mix(tmp_path: Path) -> None:
+    placed, total = busy_timeline()
+    encode_mp3(prefetch(stream(placed, total, block=4_096)), tmp_path / "streamed.mp3")
+    encode_mp3([mix(placed, total)], tmp_path / "whole.mp3")
+    assert np.array_equal(decoded(tmp_path / "streamed.mp3"), decoded(tmp_path / "whole.mp3"))
+
+
+def test_silent_stretches_cost_no_mixing_but_are_true_zeros() -> None:
+    blocks = list(stream([Placed(100, tone(100))], sample_index(60_000), block=RATE_HZ))
+    assert len({id(b) for b in blocks[1:]}) == 1  # one shared zero block, handed on again
+    assert not any(blocks[-1]) and len(b"".join(blocks)) == 2 * sample_index(60_000)
+
+
+def test_prefetch_gives_the_same_blocks_in_order() -> None:
+    blocks = [bytes([i]) * 10 for i in range(50)]
+    assert list(prefetch(iter(blocks), depth=3)) == blocks
+
+
+def test_prefetch_raises_the_producers_error_in_the_consumer() -> None:
+    def failing() -> Iterator[bytes]:
+        yield b"ok"
+        raise ValueError("mix failed")
+
+    with pytest.raises(ValueError, match="mix failed"):
+        list(prefetch(failing()))
+
+
+def test_prefetch_stops_its_thread_when_the_consumer_stops_early() -> None:
+    endless = (b"x" for _ in iter(int, 1))
+    before = threading.active_count()
+    consumer = prefetch(endless, depth=2)
+    next(consumer)
+    consumer.close()
+    assert threading.active_count() == before

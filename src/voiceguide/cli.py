@@ -28,8 +28,10 @@ from .errors import DurationError, InputError, Terminated, VoiceguideError
 from .export import check_output_dir
 from .loudness import TARGET_LUFS
 from .plan import TimingRequest
+from .progress import Bars, interactive
 from .report import routine_line, script_text
 from .routines import load_routine
+from .runner import Outcome, build_many, make_speaker
 from .script import LEAD_IN_MS
 from .speech import DEFAULT_RATE_WPM, Speaker, default_cache_dir
 from .validate import problems_in
@@ -203,17 +205,6 @@ def make_options(**kw: Any) -> BuildOptions:
     )
 
 
-def make_speaker(options: BuildOptions) -> Speaker:
-    speaker = Speaker(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir)
-    if options.voice:
-        try:
-            speaker.check_voice()
-        except BaseException:
-            speaker.close()
-            raise
-    return speaker
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voiceguide")
 @click.option("--debug", is_flag=True, help="On an error, also show the Python traceback.")
@@ -276,20 +267,34 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
     show_default=True,
     help="Folder the tracks are written to.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=lambda: os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="How many routines to build at once, each in its own process.",
+)
+@click.option(
+    "--force", is_flag=True, help="Build even if the inputs are unchanged since the last build."
+)
 @routines_option
 @timing_options
 @voice_options
 @sound_options
 @handle_errors
-def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, routines_dir: Path, **kw: Any) -> None:  # fmt: skip
+def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, jobs: int, force: bool, routines_dir: Path, **kw: Any) -> None:  # fmt: skip
     """Build voice-guided MP3 tracks (with a JSON plan and WebVTT captions beside each).
 
-    ROUTINES are ids from the routines folder or paths to YAML files.
+    ROUTINES are ids from the routines folder or paths to YAML files. A track
+    whose inputs have not changed since it was built is left as it is
+    ("up to date") unless --force. With several routines, a failing one is
+    reported and the others still build; the exit status is the worst.
 
     \b
     Examples:
         voiceguide build classic -o output
-        voiceguide build --all
+        voiceguide build --all --jobs 2
     """
     if build_all:
         paths = routine_files(routines_dir)
@@ -300,13 +305,64 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, rou
     else:
         raise click.UsageError("name a ROUTINE, or give --all")
     options = make_options(**kw)
-    loaded = [load_routine(p) for p in paths]  # every file is checked before any audio
-    check_output_dir(out_dir)  # and the folder, so a mistake there costs no synthesis
-    with make_speaker(options) as speaker:
-        for item in loaded:
-            result = build(item, out_dir, options, speaker)
-            warn(result.warnings)
-            click.echo(f"built {result.paths[0]}")
+    # one routine: its error is the command's error, found before any synthesis
+    routine = load_routine(paths[0]) if len(paths) == 1 else None
+    check_output_dir(out_dir)  # and a mistake in the folder too
+    bars = Bars() if interactive(sys.stdout) else None
+    if routine is not None:
+        with make_speaker(options) as speaker:
+            try:
+                result = build(
+                    routine,
+                    out_dir,
+                    options,
+                    speaker,
+                    force=force,
+                    progress=(lambda p, f: bars.update(paths[0], p, f)) if bars else None,
+                )
+            finally:
+                if bars:
+                    bars.close()
+        warn(result.warnings)
+        path = result.paths[0]
+        click.echo(f"{path} is up to date" if result.up_to_date else f"built {path}")
+        return
+    worst = 0
+    try:
+        for outcome in build_many(
+            paths,
+            out_dir,
+            options,
+            jobs=jobs,
+            force=force,
+            on_progress=bars.update if bars else None,
+        ):
+            worst = max(worst, outcome.exit_code)
+            report_outcome(outcome, bars)
+    finally:
+        if bars:
+            bars.close()
+    if worst:
+        sys.exit(worst)
+
+
+def report_outcome(outcome: Outcome, bars: Bars | None) -> None:
+    """One line per routine: built, up to date, or its error (stderr)."""
+    if outcome.status == "failed":
+        message = outcome.error
+        if str(outcome.source) not in message:
+            message = f"{outcome.source}: {message}"
+        if bars:
+            bars.finish(outcome.source, "")
+        click.echo(f"Error: {message}", err=True)
+        return
+    warn(outcome.warnings)
+    path = outcome.paths[0]
+    line = f"{path} is up to date" if outcome.status == "up to date" else f"built {path}"
+    if bars:
+        bars.finish(outcome.source, line)
+    else:
+        click.echo(line)
 
 
 @cli.command()

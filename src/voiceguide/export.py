@@ -139,9 +139,10 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def plan_json(script: Script) -> str:
+def plan_json(script: Script, *, fingerprint: str | None = None) -> str:
+    """The plan as JSON; ``fingerprint`` (of the build's inputs) lets the next build skip."""
     plan = script.plan
-    doc = {
+    doc: dict[str, object] = {
         "routine": plan.routine_id,
         "title": plan.title,
         "total_ms": plan.total_ms,
@@ -168,6 +169,8 @@ def plan_json(script: Script) -> str:
             for c in script.cues
         ],
     }
+    if fingerprint is not None:
+        doc["fingerprint"] = fingerprint
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -247,7 +250,12 @@ def _os_error(exc: BaseException | None) -> OSError | None:
 
 
 def export(
-    script: Script, blocks: Iterable[bytes], out_dir: Path, *, description: str = ""
+    script: Script,
+    blocks: Iterable[bytes],
+    out_dir: Path,
+    *,
+    description: str = "",
+    fingerprint: str | None = None,
 ) -> list[Path]:
     """Encode and tag the MP3, then write the JSON plan and the captions; returns the paths."""
     routine_id = script.plan.routine_id
@@ -257,6 +265,6 @@ def export(
     with atomic_paths(mp3, sidecar, captions) as (mp3_tmp, sidecar_tmp, captions_tmp):
         encode_mp3(blocks, mp3_tmp)
         write_tags(mp3_tmp, script, description=description)
-        sidecar_tmp.write_text(plan_json(script), encoding="utf-8")
+        sidecar_tmp.write_text(plan_json(script, fingerprint=fingerprint), encoding="utf-8")
         captions_tmp.write_text(captions_vtt(script), encoding="utf-8")
     return [mp3, sidecar, captions]

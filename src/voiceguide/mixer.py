@@ -4,12 +4,17 @@ pydub holds the whole track in memory and its sums copy it again each time;
 here every clip is placed once at the sample index of its absolute start
 (never by adding durations up, so an hour drifts by nothing), and the track
 is produced a block at a time: memory is one block plus the clips, whatever
-the length.
+the length. A guided massage is mostly silence, so a block that nothing
+sounds in costs nothing: the same zero bytes are handed on again. And
+``prefetch`` mixes the next blocks on a thread while the encoder takes the
+last ones, so the two cores work side by side instead of taking turns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +23,7 @@ from .script import Script
 from .speech import RATE_HZ
 
 BLOCK_SAMPLES = RATE_HZ * 10
+PREFETCH_BLOCKS = 4
 
 
 def sample_index(ms: int) -> int:
@@ -28,7 +34,11 @@ def sample_index(ms: int) -> int:
 @dataclass(frozen=True)
 class Placed:
     start: int  # sample index
-    samples: np.ndarray  # float32, already scaled
+    samples: np.ndarray  # int16 (unity gain) or float32, already scaled
+
+    @property
+    def end(self) -> int:
+        return self.start + self.samples.size
 
 
 def placements(
@@ -39,13 +49,20 @@ def placements(
     speech_gain: float = 1.0,
     sound_gain: float = 1.0,
 ) -> list[Placed]:
+    """Every cue of the script as samples at its start index, scaled by its kind's gain."""
     out = []
+    scaled: dict[tuple[str, str], np.ndarray] = {}  # a sentence said twice is scaled once
     for cue in script.cues:
-        if cue.kind == "speech":
-            samples, gain = clips[cue.text], speech_gain
-        else:
-            samples, gain = sounds[cue.text], sound_gain
-        out.append(Placed(sample_index(cue.start_ms), samples.astype(np.float32) * gain))
+        key = (cue.kind, cue.text)
+        if key not in scaled:
+            if cue.kind == "speech":
+                samples, gain = clips[cue.text], speech_gain
+            else:
+                samples, gain = sounds[cue.text], sound_gain
+            # at unity gain the clip's own 16-bit samples are placed: summing them into the
+            # float block converts exactly, and memory holds no float copy of every clip
+            scaled[key] = samples if gain == 1.0 else samples.astype(np.float32) * np.float32(gain)
+        out.append(Placed(sample_index(cue.start_ms), scaled[key]))
     out.sort(key=lambda p: p.start)
     return out
 
@@ -57,31 +74,101 @@ def total_samples(script: Script) -> int:
 Bed = Callable[[int, int], np.ndarray]
 
 
+def _to_pcm(buffer: np.ndarray) -> bytes:
+    """Round, clip and convert in place: the one float-to-16-bit rule, shared by both mixes."""
+    np.rint(buffer, out=buffer)
+    np.clip(buffer, -32768, 32767, out=buffer)
+    return buffer.astype("<i2").tobytes()
+
+
 def stream(
     placed: list[Placed], total: int, *, block: int = BLOCK_SAMPLES, bed: Bed | None = None
 ) -> Iterator[bytes]:
     """16-bit little-endian PCM of the whole track, ``block`` samples at a time.
 
     ``bed(begin, end)``, if given, returns float samples for that span that go
-    under everything placed (an ambient bed, already ducked).
+    under everything placed (an ambient bed, already ducked). Clips are summed
+    in order of their start, as in ``mix``, so both give the same samples.
     """
     order = sorted(placed, key=lambda p: p.start)
     upcoming = 0
     active: list[Placed] = []
+    work = np.empty(min(block, max(total, 1)), dtype=np.float32)  # reused: no per-block allocation
+    silence = bytes(2 * block)
     for begin in range(0, total, block):
         end = min(total, begin + block)
         while upcoming < len(order) and order[upcoming].start < end:
             active.append(order[upcoming])
             upcoming += 1
-        active = [p for p in active if p.start + p.samples.size > begin]
-        buffer = (
-            np.zeros(end - begin, dtype=np.float32)
-            if bed is None
-            else bed(begin, end).astype(np.float32)
-        )
+        active = [p for p in active if p.end > begin]
+        if not active and bed is None:
+            yield silence if end - begin == block else silence[: 2 * (end - begin)]
+            continue
+        buffer = work[: end - begin]
+        if bed is None:
+            buffer.fill(0)
+        else:
+            buffer[:] = bed(begin, end)
         for p in active:
             lo = max(begin, p.start)
-            hi = min(end, p.start + p.samples.size)
+            hi = min(end, p.end)
             if hi > lo:
                 buffer[lo - begin : hi - begin] += p.samples[lo - p.start : hi - p.start]
-        yield np.clip(np.rint(buffer), -32768, 32767).astype("<i2").tobytes()
+        yield _to_pcm(buffer)
+
+
+def mix(placed: list[Placed], total: int, *, bed: Bed | None = None) -> bytes:
+    """The whole track in one buffer: the plain reference ``stream`` is held to in tests."""
+    buffer = np.zeros(total, dtype=np.float32) if bed is None else bed(0, total).astype(np.float32)
+    for p in sorted(placed, key=lambda p: p.start):
+        hi = min(total, p.end)
+        if hi > p.start:
+            buffer[p.start : hi] += p.samples[: hi - p.start]
+    return _to_pcm(buffer)
+
+
+def prefetch(blocks: Iterable[bytes], depth: int = PREFETCH_BLOCKS) -> Iterator[bytes]:
+    """The same blocks, produced up to ``depth`` ahead on a thread.
+
+    numpy and pipe writes release the GIL, so mixing block n+1 overlaps the
+    encoder taking block n. An error in the producer is raised here; if the
+    consumer stops early, the producer is told to stop and never blocks.
+    """
+    done = object()
+    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in blocks:
+                while not stop.is_set():
+                    try:
+                        handoff.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            item = done
+        except BaseException as exc:  # handed to the consumer, raised there
+            item = exc
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=produce, name="voiceguide-mix", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()

@@ -1,0 +1,312 @@
+"""Benchmark a build against the floor: ffmpeg encoding silence of the same length.
+
+Run through ``scripts/bench`` (which sets up .venv). For each case it times, in
+child processes so that no run pollutes another's memory figures:
+
+- floor: ffmpeg encoding silence of the track's length, mono 22,050 Hz s16le
+  to libmp3lame 64k in a seekable file (what any build must at least pay);
+- cold: ``voiceguide build`` with an empty clip cache;
+- warm: the same build again with the cache filled (``--force``);
+- baseline: the common pydub recipe on the same warm clips: a silent segment
+  of the full length, ``overlay`` of every clip at its position, ``export``.
+
+Each is repeated and the median printed, as seconds and as a ratio to the
+floor; peak memory is the build process's own peak resident set
+(``RUSAGE_SELF`` read inside the child when it ends). The machine is shared
+and noisy: read the ratios, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+# Runs one CLI command in this child and reports its own peak RSS when done.
+_CLI_CHILD = """
+import json, resource, sys
+from voiceguide.cli import cli
+code = 0
+try:
+    cli.main(args=sys.argv[2:], prog_name="voiceguide", standalone_mode=False)
+except SystemExit as exc:
+    code = exc.code or 0
+with open(sys.argv[1], "w") as fh:
+    json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
+sys.exit(code)
+"""
+
+# The pydub recipe, on the same routine, options and warm clip cache.
+_PYDUB_CHILD = """
+import json, resource, sys, warnings
+from pathlib import Path
+from voiceguide.build import BuildOptions, prepare
+from voiceguide.engines import ffmpeg_exe
+from voiceguide.plan import TimingRequest
+from voiceguide.routines import load_routine
+from voiceguide.speech import RATE_HZ, Speaker
+from voiceguide import sounds
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from pydub import AudioSegment
+AudioSegment.converter = ffmpeg_exe()
+report, routine_path, total_ms, cache, out = sys.argv[1:6]
+options = BuildOptions(timing=TimingRequest(total_ms=int(total_ms)))
+with Speaker(cache_dir=Path(cache)) as speaker:
+    script = prepare(load_routine(routine_path), options, speaker)
+    clips = speaker.clips(c.text for c in script.speech)
+def segment(samples):
+    return AudioSegment(data=samples.astype("<i2").tobytes(), sample_width=2,
+                        frame_rate=RATE_HZ, channels=1)
+track = AudioSegment.silent(duration=script.plan.total_ms, frame_rate=RATE_HZ)
+for cue in script.cues:
+    samples = clips[cue.text] if cue.kind == "speech" else sounds.sound(cue.text)
+    track = track.overlay(segment(samples), position=cue.start_ms)
+track.export(out, format="mp3", bitrate="64k")
+with open(report, "w") as fh:
+    json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
+"""
+
+
+@dataclass
+class Run:
+    seconds: float
+    self_mb: float = 0.0  # the process's own peak resident set
+    children_mb: float = 0.0  # the largest of its children (ffmpeg, the speech worker)
+
+
+@dataclass
+class Case:
+    name: str
+    routine: Path
+    duration: str
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+
+    def median(self, kind: str) -> float:
+        return statistics.median(r.seconds for r in self.runs[kind])
+
+    def ratio(self, kind: str) -> float:
+        """Median of each run over the floor timed just before it: drift in load cancels."""
+        floors = self.runs["floor"]
+        return statistics.median(
+            r.seconds / f.seconds for r, f in zip(self.runs[kind], floors, strict=False)
+        )
+
+    def peak_mb(self, kind: str) -> float:
+        return max(r.self_mb for r in self.runs[kind])
+
+
+def seconds_of(duration: str) -> float:
+    from voiceguide.durations import parse_duration
+
+    return parse_duration(duration) / 1000
+
+
+def timed(command: list[str], report: Path | None = None) -> Run:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"bench: failed ({result.returncode}): {' '.join(command)}\n{result.stderr}")
+    run = Run(elapsed)
+    if report is not None:
+        figures = json.loads(report.read_text())
+        run.self_mb = figures["self_kb"] / 1024
+        run.children_mb = figures["children_kb"] / 1024
+    return run
+
+
+def floor(seconds: float, out: Path) -> Run:
+    from voiceguide.engines import ffmpeg_exe
+
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "s16le", "-ar", "22050", "-ac", "1", "-t", f"{seconds:.3f}", "-i", "/dev/zero",
+        "-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version", "0", "-write_xing", "1",
+        "-f", "mp3", str(out),
+    ]  # fmt: skip
+    return timed(command)
+
+
+def build(case: Case, cache: Path, out: Path, work: Path) -> Run:
+    report = work / "report.json"
+    command = [PYTHON, "-c", _CLI_CHILD, str(report), "build", str(case.routine)]
+    command += ["--duration", case.duration, "--cache-dir", str(cache), "-o", str(out)]
+    command += ["--force"] if _has_force() else []
+    return timed(command, report)
+
+
+def baseline(case: Case, cache: Path, out: Path, work: Path) -> Run:
+    report = work / "report.json"
+    total_ms = str(int(seconds_of(case.duration) * 1000))
+    command = [PYTHON, "-c", _PYDUB_CHILD, str(report), str(case.routine), total_ms]
+    return timed([*command, str(cache), str(out / "pydub.mp3")], report)
+
+
+def _has_force() -> bool:
+    from voiceguide.cli import build_command
+
+    return any("--force" in p.opts for p in build_command.params)
+
+
+def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
+    out = work / "out"
+    out.mkdir(exist_ok=True)
+    kinds = ["floor", "cold", "warm"] + (["baseline"] if with_baseline else [])
+    case.runs = {k: [] for k in kinds}
+    for n in range(repeat):
+        cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
+        # interleaved, so that a noisy minute spreads over all kinds alike
+        runs = {
+            "floor": lambda: floor(seconds_of(case.duration), out / "floor.mp3"),
+            "cold": lambda: build(case, cache, out, work),  # noqa: B023
+            "warm": lambda: build(case, cache, out, work),  # noqa: B023
+            "baseline": lambda: baseline(case, cache, out, work),  # noqa: B023
+        }
+        for kind in kinds:
+            if kind == "baseline" and n > 0:
+                continue  # minutes at 3 hours, and an order of magnitude off: once is enough
+            run = runs[kind]()
+            case.runs[kind].append(run)
+            memory = f", peak {run.self_mb:.0f} MB" if run.self_mb else ""
+            print(f"  {kind:<9}{run.seconds:7.2f}s{memory}", file=sys.stderr, flush=True)
+        shutil.rmtree(cache)
+
+
+def table(cases: list[Case]) -> str:
+    kinds = [k for k in ("cold", "warm", "baseline") if k in cases[0].runs]
+    head = f"{'case':<22}{'floor':>9}" + "".join(f"{k:>17}" for k in kinds)
+    head += f"{'peak RSS build':>16}"
+    if "baseline" in kinds:
+        head += f"{'peak RSS pydub':>16}"
+    lines = [head]
+    for case in cases:
+        f = case.median("floor")
+        row = f"{case.name:<22}{f:>8.2f}s"
+        for k in kinds:
+            row += f"{case.median(k):>9.2f}s {case.ratio(k):>5.2f}x"
+        row += f"{case.peak_mb('warm'):>13.0f} MB"
+        if "baseline" in kinds:
+            row += f"{case.peak_mb('baseline'):>13.0f} MB"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def stand_in_routine(folder: Path) -> Path:
+    """A therapeutic-style routine that fits 60 minutes, until routines/therapeutic.yaml lands."""
+    steps = [
+        ("warm-up", "Warm-up stroking", "Stroke the whole back slowly with both palms."),
+        ("rubbing", "Rubbing", "Rub with the edge of your palm from the sides toward the spine."),
+        ("kneading", "Deep kneading", "Take a fold of muscle and roll it slowly outward."),
+        ("pressing", "Pressing", "Press with the heels of your hands along the long muscles."),
+        ("shoulders", "Shoulders", "Knead the top of the shoulders and the base of the neck."),
+        ("vibration", "Vibration", "Rest your hands flat and let them tremble lightly."),
+        ("closing", "Closing strokes", "Finish with long, slow strokes from the waist up."),
+    ]
+    body = [
+        "title: Therapeutic back massage (stand-in)",
+        "description: A long, slow massage for tired back muscles.",
+        "intro:",
+        "  - Have a towel and a warm oil ready. The person lies face down.",
+        "  - Warm your hands before you begin.",
+        "contraindications:",
+        "  - a high body temperature",
+        "  - an injury to the back",
+        "steps:",
+    ]
+    for step_id, title, say in steps:
+        body += [
+            f"  - id: {step_id}",
+            f"    title: {title}",
+            "    duration: 6m",
+            "    min: 3m",
+            "    max: 12m",
+            f"    say: {say} Keep your pressure even and your pace slow.",
+            "    cues:",
+            "      - at: half",
+            "        say: Now move to the other side of the back.",
+            "      - at: -1m",
+            f"        say: One minute of {title.lower()} left.",
+        ]
+    body += ["rest:", "  duration: 10m", "  say: Cover up with a warm blanket and rest."]
+    path = folder / "therapeutic.yaml"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return path
+
+
+def long_routine(folder: Path) -> Path:
+    """Twelve 15-minute steps and a rest, each with three reminders: three hours in all."""
+    body = ["title: Three-hour marathon (benchmark)", "steps:"]
+    for n in range(1, 13):
+        body += [
+            f"  - id: part-{n}",
+            f"    title: Part {n}",
+            "    duration: 14m",
+            "    min: 5m",
+            "    max: 20m",
+            f"    say: This is part {n}. Work slowly over the whole back, then the shoulders.",
+            "    cues:",
+            "      - at: 2m",
+            "        say: Keep the pressure light and even.",
+            "      - at: half",
+            "        say: Now change to the other side.",
+            "      - at: -1m",
+            f"        say: One minute of part {n} left.",
+        ]
+    body += ["rest:", "  duration: 10m", "  say: Rest now under a warm blanket."]
+    path = folder / "marathon.yaml"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--routine", type=Path, help="routine to build at --duration")
+    parser.add_argument("--duration", default="60m")
+    parser.add_argument("--long", default="3h", help="length of the generated long routine")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-baseline", action="store_true", help="skip the pydub recipe")
+    parser.add_argument("--no-long", action="store_true", help="skip the generated long case")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
+    try:
+        routine = args.routine
+        if routine is None:
+            shipped = ROOT / "routines" / "therapeutic.yaml"
+            routine = shipped if shipped.is_file() else stand_in_routine(work)
+        cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration)]
+        if not args.no_long:
+            cases.append(Case(f"generated {args.long}", long_routine(work), args.long))
+        for case in cases:
+            print(f"measuring {case.name} ({case.routine}) x{args.repeat} ...", file=sys.stderr)
+            measure(case, args.repeat, work, not args.no_baseline)
+        print(
+            textwrap.dedent(f"""\
+            voiceguide bench: medians of {args.repeat} runs (the pydub baseline: 1 run);
+            ratios: each run over the floor timed just before it (ffmpeg encoding
+            silence of the same length with the same encoder settings), median.
+            cores: {os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.2f}
+            """)
+        )
+        print(table(cases))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Build many routines: one after another, or in parallel processes.
+
+A failure in one routine is that routine's outcome, not the run's end: the
+others still build, and the caller reports each outcome in one line and exits
+with the worst status. Parallel builds run in separate processes (the mix is
+numpy and the encoder a process of its own, but the speech engine and the
+Python around them are one core each), each with its own speech worker; the
+clip cache on disk is shared, its entries written atomically.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing as mp
+import os
+import queue
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing import util
+from pathlib import Path
+from typing import Any
+
+from .build import BuildOptions, build
+from .errors import Terminated, VoiceguideError
+from .routines import load_routine
+from .speech import Speaker
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one routine file."""
+
+    source: Path
+    status: str  # "built" | "up to date" | "failed"
+    paths: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+    exit_code: int = 0
+
+
+# (source, phase, fraction): phase "speaking" or "mixing"
+ProgressEvent = tuple[Path, str, float]
+OnProgress = Callable[[Path, str, float], None]
+
+
+def make_speaker(options: BuildOptions) -> Speaker:
+    """The speaker for ``options``; an unknown ``--voice`` is an input error, found first."""
+    speaker = Speaker(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir)
+    if options.voice:
+        try:
+            speaker.check_voice()
+        except BaseException:
+            speaker.close()
+            raise
+    return speaker
+
+
+def build_one(
+    source: Path,
+    out_dir: Path,
+    options: BuildOptions,
+    speaker: Speaker,
+    *,
+    force: bool,
+    on_progress: OnProgress | None = None,
+) -> Outcome:
+    """Load and build one file; its errors become its outcome."""
+    try:
+        routine = load_routine(source)
+        progress = None if on_progress is None else (lambda p, f: on_progress(source, p, f))
+        result = build(routine, out_dir, options, speaker, force=force, progress=progress)
+    except VoiceguideError as exc:
+        return Outcome(source, "failed", error=str(exc), exit_code=exc.exit_code)
+    status = "up to date" if result.up_to_date else "built"
+    return Outcome(source, status, tuple(result.paths), result.warnings)
+
+
+def build_many(
+    sources: Sequence[Path],
+    out_dir: Path,
+    options: BuildOptions,
+    *,
+    jobs: int,
+    force: bool = False,
+    on_progress: OnProgress | None = None,
+) -> Iterator[Outcome]:
+    """Every routine's outcome, in the order they finish."""
+    if jobs <= 1 or len(sources) <= 1:
+        with make_speaker(options) as speaker:
+            for source in sources:
+                yield build_one(source, out_dir, options, speaker, force=force, on_progress=on_progress)  # fmt: skip
+        return
+    if options.voice:  # an unknown voice fails every build alike: say so once, up front
+        make_speaker(options).close()
+    ctx = mp.get_context("spawn")
+    events: Any = ctx.Queue()
+    with cf.ProcessPoolExecutor(
+        max_workers=min(jobs, len(sources)),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(options, events if on_progress else None),
+    ) as pool:
+        pending = {pool.submit(_build_in_worker, s, out_dir, force): s for s in sources}
+        try:
+            while pending:
+                finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
+                _drain(events, on_progress)
+                for future in finished:
+                    source = pending.pop(future)
+                    yield _outcome_of(future, source)
+        except BaseException as exc:
+            if isinstance(exc, Terminated):  # SIGTERM came to this process alone: pass it on
+                _interrupt(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    _drain(events, on_progress)
+
+
+def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
+    """Ctrl-C each worker, so its build unwinds as a Ctrl-C'd build does: nothing half-written."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGINT)
+
+
+def _outcome_of(future: cf.Future[Outcome], source: Path) -> Outcome:
+    try:
+        return future.result()
+    except Exception as exc:  # a crash in one worker is that routine's failure
+        return Outcome(source, "failed", error=f"{type(exc).__name__}: {exc}", exit_code=1)
+
+
+def _drain(events: Any, on_progress: OnProgress | None) -> None:
+    if on_progress is None:
+        return
+    while True:
+        try:
+            source, phase, fraction = events.get_nowait()
+        except queue.Empty:
+            return
+        on_progress(source, phase, fraction)
+
+
+# ---------------------------------------------------------------- in the worker processes
+
+_state: dict[str, Any] = {}
+
+
+def _init_worker(options: BuildOptions, events: Any) -> None:
+    """One speaker per worker process, reused for every routine it builds."""
+    _state["options"] = options
+    _state["events"] = events
+    speaker = Speaker(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir)
+    _state["speaker"] = speaker
+    util.Finalize(speaker, speaker.close, exitpriority=10)  # atexit does not run in workers
+
+
+def _build_in_worker(source: Path, out_dir: Path, force: bool) -> Outcome:
+    events = _state["events"]
+    last: dict[str, float] = {}
+
+    def report(source: Path, phase: str, fraction: float) -> None:
+        # a few events a second at most: every 2% or a change of phase
+        if fraction >= 1.0 or fraction - last.get(phase, -1.0) >= 0.02:
+            last[phase] = fraction
+            events.put((source, phase, fraction))
+
+    return build_one(
+        source,
+        out_dir,
+        _state["options"],
+        _state["speaker"],
+        force=force,
+        on_progress=report if events is not None else None,
+    )

@@ -1,0 +1,85 @@
+"""The clip cache: keyed by content, so only new words are ever synthesized."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from voiceguide.build import BuildOptions, build
+from voiceguide.cli import cli
+from voiceguide.plan import TimingRequest
+from voiceguide.routines import load_routine
+from voiceguide.speech import Speaker
+
+from .tiny import tiny_routine
+
+
+def entries(cache: Path) -> set[Path]:
+    return set(cache.rglob("*.wav"))
+
+
+def test_changing_only_durations_synthesizes_nothing(clip_cache: Path, tmp_path: Path) -> None:
+    routine = load_routine(tiny_routine(tmp_path))
+    with Speaker(cache_dir=clip_cache) as speaker:
+        first = build(routine, tmp_path / "out", BuildOptions(), speaker)
+    before = entries(clip_cache)
+    requests = [
+        TimingRequest(total_ms=60_000),
+        TimingRequest(pins={"press": 25_000}),
+        TimingRequest(total_ms=50_000, pins={"stroke": 9_000}),
+    ]
+    for request in requests:
+        with Speaker(cache_dir=clip_cache) as speaker:
+            result = build(routine, tmp_path / "out", BuildOptions(timing=request), speaker)
+            assert speaker._worker is None  # the speech engine was never started
+        assert result.script and first.script
+        assert result.script.plan.total_ms != first.script.plan.total_ms
+    assert entries(clip_cache) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "value"), [("text", "Warm your hands!"), ("voice", "gmw/en-gb-x-rp"), ("rate", 151)]
+)
+def test_the_key_changes_with_text_voice_and_rate(change: str, value: object) -> None:
+    base = {"text": "Warm your hands.", "voice": "gmw/en-us", "rate": 150}
+    other = {**base, change: value}
+    with (
+        Speaker(cache_dir=None, voice=base["voice"], rate=base["rate"]) as a,  # type: ignore[arg-type]
+        Speaker(cache_dir=None, voice=other["voice"], rate=other["rate"]) as b,  # type: ignore[arg-type]
+    ):
+        assert a.key(str(base["text"])) != b.key(str(other["text"]))
+        assert a.key(str(base["text"])) == a.key("Warm your hands.")
+
+
+def test_the_key_changes_with_the_engine_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    with Speaker(cache_dir=None) as speaker:
+        before = speaker.key("Rest now.")
+        assert "espeak-ng" in speaker.engine_id and "pyttsx3" in speaker.engine_id
+        speaker._engine_id = speaker.engine_id + " (next release)"
+        assert speaker.key("Rest now.") != before
+
+
+def test_no_cache_keeps_nothing_in_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    routine = tmp_path / "one.yaml"
+    routine.write_text(
+        "title: One\nsteps:\n  - id: a\n    title: A\n    duration: 8s\n    say: Breathe.\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["build", str(routine), "--no-intro", "--no-cache", "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "one.mp3").is_file()
+    assert not (tmp_path / "xdg").exists() or not entries(tmp_path / "xdg")
+
+
+def test_a_warm_clip_is_the_very_clip_that_was_synthesized(tmp_path: Path) -> None:
+    with Speaker(cache_dir=tmp_path) as cold:
+        fresh = cold.clip("Slowly now.")
+    with Speaker(cache_dir=tmp_path) as warm:
+        assert np.array_equal(warm.clip("Slowly now."), fresh) and warm._worker is None
