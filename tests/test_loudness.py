@@ -63,3 +63,25 @@ def test_bells_sit_a_few_lu_under_the_voice(classic_build) -> None:
         bell = audio[at(part["start_ms"]) : at(part["start_ms"] + 1150)]  # before the words
         under = voice - measure(bell).integrated_lufs
         assert 2.0 <= under <= 10.0, (part["id"], under)
+
+
+def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voiceguide import loudness
+
+    routine = load_routine(write_short(tmp_path))
+    with Speaker(cache_dir=tmp_path / "cache") as speaker:
+        build(routine, tmp_path / "a", BuildOptions(), speaker)
+    first = measure_file(str(tmp_path / "a" / "short.mp3"))
+    assert list((tmp_path / "cache" / "levels").glob("*.json"))
+
+    calls: list[int] = []
+    real = loudness.measure
+    monkeypatch.setattr(loudness, "_CACHE", {})  # as in a new process
+    monkeypatch.setattr(loudness, "measure", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with Speaker(cache_dir=tmp_path / "cache") as speaker:
+        build(routine, tmp_path / "b", BuildOptions(), speaker)
+    assert calls == []
+    again = measure_file(str(tmp_path / "b" / "short.mp3"))
+    assert abs(again.integrated_lufs - first.integrated_lufs) < 0.05

@@ -142,7 +142,11 @@ def _build(
     script = prepare(routine, options, speaker, progress)
     clips = speaker.clips(c.text for c in script.speech)
     leveled = loudness.level(
-        script.cues, clips, sounds.for_routine(routine), target=options.loudness_lufs
+        script.cues,
+        clips,
+        sounds.for_routine(routine),
+        target=options.loudness_lufs,
+        cache_dir=speaker.cache_dir,
     )
     placed = mixer.placements(script, leveled.clips, leveled.sounds)
     bed = None

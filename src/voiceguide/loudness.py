@@ -13,10 +13,14 @@ the voice. Results are cached by the clips' content.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -152,6 +156,7 @@ def level(
     sounds: Mapping[str, np.ndarray],
     *,
     target: float = TARGET_LUFS,
+    cache_dir: Path | None = None,
 ) -> Leveled:
     """Gain plus limiter on every clip, sounds a few LU under, so the track meets ``target``.
 
@@ -162,6 +167,8 @@ def level(
     ceiling = 32767 * db_to_gain(CEILING_DBFS)
     aim = target + MP3_LOSS_LU
     key = _key(cues, clips, sounds, target)
+    if key not in _CACHE and cache_dir is not None:
+        _load_level(cache_dir, key)
     sound_db: dict[str, float]
     if key in _CACHE:
         gain_db, sound_db = _CACHE[key]
@@ -192,9 +199,40 @@ def level(
         tried.append((gain_db, measured))
         if abs(measured - aim) <= 0.1 or attempt == 7:
             _CACHE[key] = (gain_db, sound_db)
+            if cache_dir is not None:
+                _store_level(cache_dir, key)
             break
         gain_db += (aim - measured) / _slope(tried)
     return Leveled(out, leveled_sounds, measured)
+
+
+def _level_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / "levels" / f"{key}.json"
+
+
+def _load_level(cache_dir: Path, key: str) -> None:
+    """A warm build reuses the gains found before: measuring costs seconds, reading nothing."""
+    try:
+        doc = json.loads(_level_path(cache_dir, key).read_text(encoding="utf-8"))
+        _CACHE[key] = (float(doc["gain_db"]), {k: float(v) for k, v in doc["sound_db"].items()})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return  # absent or damaged: measure again
+
+
+def _store_level(cache_dir: Path, key: str) -> None:
+    gain_db, sound_db = _CACHE[key]
+    path = _level_path(cache_dir, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return  # the clip cache already reported an unwritable folder; this is only a shortcut
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"gain_db": gain_db, "sound_db": sound_db}, fh)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _headroom(
