@@ -71,6 +71,7 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     from voiceguide import loudness
 
     routine = load_routine(write_short(tmp_path))
+    monkeypatch.setattr(loudness, "_CACHE", {})
     with Speaker(cache_dir=tmp_path / "cache") as speaker:
         build(routine, tmp_path / "a", BuildOptions(), speaker)
     first = measure_file(str(tmp_path / "a" / "short.mp3"))

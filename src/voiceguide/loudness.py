@@ -199,10 +199,10 @@ def level(
         tried.append((gain_db, measured))
         if abs(measured - aim) <= 0.1 or attempt == 7:
             _CACHE[key] = (gain_db, sound_db)
-            if cache_dir is not None:
-                _store_level(cache_dir, key)
             break
         gain_db += (aim - measured) / _slope(tried)
+    if cache_dir is not None and not _level_path(cache_dir, key).exists():
+        _store_level(cache_dir, key)
     return Leveled(out, leveled_sounds, measured)
 
 
