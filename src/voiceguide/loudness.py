@@ -94,7 +94,7 @@ def db_to_gain(db: float) -> float:
     return float(10 ** (db / 20))
 
 
-def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
+def limit(x: np.ndarray, ceiling: float, *, magnitude: np.ndarray | None = None) -> np.ndarray:
     """Look-ahead true-peak limiter: no peak above ``ceiling``, gain ramps instead of steps.
 
     Peaks are found between samples too (4x oversampled), since that is what
@@ -103,12 +103,14 @@ def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
     over the same window; an average of values that are each at most the need
     at its centre is at most that need, so nothing exceeds the ceiling, and
     the gain moves in smooth ramps that add little distortion for the MP3
-    encoder to spread.
+    encoder to spread. ``magnitude`` is ``_true_magnitude(x)`` if the caller
+    has it: it scales with gain, so a clip's is computed once, not per try.
     """
     x = np.asarray(x, dtype=np.float32)
     if x.size == 0:
         return x
-    magnitude = _true_magnitude(x)
+    if magnitude is None:
+        magnitude = _true_magnitude(x)
     if float(magnitude.max()) <= ceiling:
         return x
     need = np.minimum(1.0, ceiling / np.maximum(magnitude, 1e-9)).astype(np.float32)
@@ -120,10 +122,15 @@ def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
 
 
 def _true_magnitude(x: np.ndarray, factor: int = 4) -> np.ndarray:
-    """Per sample, the largest magnitude within half a sample of it (FFT-oversampled)."""
+    """Per sample, the largest magnitude within half a sample of it (FFT-oversampled).
+
+    The transform runs at the next power of two: clip lengths are arbitrary,
+    and an FFT of a length with large prime factors costs a hundred times more.
+    """
     n = x.size
-    spectrum = np.fft.rfft(x.astype(np.float64))
-    up = np.fft.irfft(spectrum, n * factor) * factor
+    size = 1 << max(0, (n - 1).bit_length())
+    spectrum = np.fft.rfft(x.astype(np.float64), size)
+    up = np.fft.irfft(spectrum, size * factor)[: n * factor] * factor
     frames = np.abs(np.roll(up, factor // 2)).reshape(n, factor)
     return np.maximum(frames.max(axis=1), np.abs(x))
 
@@ -188,9 +195,13 @@ def level(
     room = _headroom(cues, leveled_sounds, ceiling)
     measured = float("nan")
     tried: list[tuple[float, float]] = []
+    magnitudes = {t: _true_magnitude(c.astype(np.float32)) for t, c in clips.items()}
     for attempt in range(8):  # the limiter takes loudness back: measure, make it up
+        gain = db_to_gain(gain_db)
         out = {
-            t: limit(c.astype(np.float32) * db_to_gain(gain_db), room.get(t, ceiling))
+            t: limit(
+                c.astype(np.float32) * gain, room.get(t, ceiling), magnitude=magnitudes[t] * gain
+            )
             for t, c in clips.items()
         }
         if key in _CACHE:
