@@ -195,7 +195,9 @@ def level(
     room = _headroom(cues, leveled_sounds, ceiling)
     measured = float("nan")
     tried: list[tuple[float, float]] = []
-    magnitudes = {t: _true_magnitude(c.astype(np.float32)) for t, c in clips.items()}
+    magnitudes = {
+        t: _true_magnitude(c.astype(np.float32)).astype(np.float32) for t, c in clips.items()
+    }
     for attempt in range(8):  # the limiter takes loudness back: measure, make it up
         gain = db_to_gain(gain_db)
         out = {
