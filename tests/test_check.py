@@ -15,19 +15,12 @@ from voiceguide.speech import Speaker
 from voiceguide.validate import problems_in
 
 from .conftest import ROUTINES
+from .tiny import MINIMAL
 
 TEMPLATE_ACCEPTED = (
     "a routine's text may use {{ names }}, {% if %} and the filters abs, capitalize, count, d, "
     "default, first, int, join, last, length, lower, round, string, title, trim, upper"
 )
-MINIMAL = """\
-title: Tiny
-steps:
-  - id: one
-    title: One
-    duration: 1m
-    say: Stroke the back.
-"""
 
 
 def check(*paths: Path | str):

@@ -19,17 +19,9 @@ from voiceguide.speech import Speaker
 
 from .audio import decoded, onset_ms, rms_db
 from .conftest import ROUTINES
+from .tiny import MINIMAL
 
 SHIPPED = sorted(p.stem for p in ROUTINES.glob("*.yaml"))
-
-MINIMAL = """\
-title: Tiny
-steps:
-  - id: one
-    title: One
-    duration: 1m
-    say: Stroke the back.
-"""
 
 
 def parse(text: str):

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+MINIMAL = """\
+title: Tiny
+steps:
+  - id: one
+    title: One
+    duration: 1m
+    say: Stroke the back.
+"""  # the smallest valid routine: bad-file tests break one thing in it
+
 TINY = """\
 title: Tiny back rub
 steps:

@@ -138,26 +138,25 @@ def prefetch(blocks: Iterable[bytes], depth: int = PREFETCH_BLOCKS) -> Iterator[
     handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def produce() -> None:
-        try:
-            for item in blocks:
-                while not stop.is_set():
-                    try:
-                        handoff.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            item = done
-        except BaseException as exc:  # handed to the consumer, raised there
-            item = exc
+    def offer(item: object) -> bool:
+        """Hand one item over, giving up as soon as the consumer has stopped."""
         while not stop.is_set():
             try:
                 handoff.put(item, timeout=0.1)
-                return
+                return True
             except queue.Full:
                 continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in blocks:
+                if not offer(item):
+                    return
+            last: object = done
+        except BaseException as exc:  # handed to the consumer, raised there
+            last = exc
+        offer(last)
 
     thread = threading.Thread(target=produce, name="voiceguide-mix", daemon=True)
     thread.start()
