@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ambient, loudness, mixer, sounds
+from . import __version__, ambient, loudness, mixer, pieces, sounds
 from .engines import ffmpeg_exe
 from .errors import InputError
 from .export import export
@@ -156,11 +156,20 @@ def _build(
         ]
         bed = ambient.Bed(ambient.load(options.ambient), spans, target=options.loudness_lufs)
     total = mixer.total_samples(script)
-    blocks = mixer.stream(placed, total, bed=bed)
-    if progress is not None:
-        blocks = _counted(blocks, total, progress)
+    source = pieces.Source(
+        render=lambda begin, end: mixer.prefetch(
+            mixer.stream(placed, total, bed=bed, begin=begin, end=end)
+        ),
+        total=total,
+        sounding=[(0, total)] if bed is not None else [(p.start, p.end) for p in placed],
+    )
     paths = export(
-        script, mixer.prefetch(blocks), out_dir, description=routine.description, fingerprint=stamp
+        script,
+        source,
+        out_dir,
+        description=routine.description,
+        fingerprint=stamp,
+        on_samples=None if progress is None else _counter(total, progress),
     )
     return BuildResult(paths, script)
 
@@ -194,12 +203,16 @@ def _output_lock(target: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _counted(blocks: Iterator[bytes], total: int, progress: Progress) -> Iterator[bytes]:
+def _counter(total: int, progress: Progress) -> Callable[[int], None]:
+    """Samples encoded so far, from every piece's encoder, as the "mixing" fraction."""
     done = 0
-    for block in blocks:
-        yield block
-        done += len(block) // 2
+
+    def count(samples: int) -> None:
+        nonlocal done
+        done += samples
         progress("mixing", done / max(total, 1))
+
+    return count
 
 
 # ---------------------------------------------------------------- up to date

@@ -12,7 +12,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from mutagen.id3 import (
@@ -31,6 +31,8 @@ from mutagen.id3 import (
 from . import __version__
 from .errors import DiskFullError, OutputError, ToolError, VoiceguideError
 from .ffmpeg import encode_mp3
+from .pieces import Source
+from .pieces import encode as encode_pieces
 from .script import Script
 
 ARTIST = "voiceguide"
@@ -251,19 +253,27 @@ def _os_error(exc: BaseException | None) -> OSError | None:
 
 def export(
     script: Script,
-    blocks: Iterable[bytes],
+    audio: Iterable[bytes] | Source,
     out_dir: Path,
     *,
     description: str = "",
     fingerprint: str | None = None,
+    on_samples: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """Encode and tag the MP3, then write the JSON plan and the captions; returns the paths."""
+    """Encode and tag the MP3, then write the JSON plan and the captions; returns the paths.
+
+    ``audio`` is the track's PCM blocks, encoded by one ffmpeg, or a
+    ``pieces.Source``, encoded in pieces side by side.
+    """
     routine_id = script.plan.routine_id
     mp3 = out_dir / f"{routine_id}.mp3"
     sidecar = out_dir / f"{routine_id}.json"
     captions = out_dir / f"{routine_id}.vtt"
     with atomic_paths(mp3, sidecar, captions) as (mp3_tmp, sidecar_tmp, captions_tmp):
-        encode_mp3(blocks, mp3_tmp)
+        if isinstance(audio, Source):
+            encode_pieces(audio, mp3_tmp, on_samples=on_samples)
+        else:
+            encode_mp3(audio, mp3_tmp)
         write_tags(mp3_tmp, script, description=description)
         sidecar_tmp.write_text(plan_json(script, fingerprint=fingerprint), encoding="utf-8")
         captions_tmp.write_text(captions_vtt(script), encoding="utf-8")

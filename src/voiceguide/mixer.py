@@ -82,38 +82,46 @@ def _to_pcm(buffer: np.ndarray) -> bytes:
 
 
 def stream(
-    placed: list[Placed], total: int, *, block: int = BLOCK_SAMPLES, bed: Bed | None = None
+    placed: list[Placed],
+    total: int,
+    *,
+    block: int = BLOCK_SAMPLES,
+    bed: Bed | None = None,
+    begin: int = 0,
+    end: int | None = None,
 ) -> Iterator[bytes]:
-    """16-bit little-endian PCM of the whole track, ``block`` samples at a time.
+    """16-bit little-endian PCM of the track's samples [begin, end), ``block`` samples at a time.
 
     ``bed(begin, end)``, if given, returns float samples for that span that go
     under everything placed (an ambient bed, already ducked). Clips are summed
-    in order of their start, as in ``mix``, so both give the same samples.
+    in order of their start, as in ``mix``, so both give the same samples, and
+    a span gives the same samples as the same span of the whole.
     """
+    stop = total if end is None else min(end, total)
     order = sorted(placed, key=lambda p: p.start)
     upcoming = 0
     active: list[Placed] = []
-    work = np.empty(min(block, max(total, 1)), dtype=np.float32)  # reused: no per-block allocation
+    work = np.empty(min(block, max(stop - begin, 1)), dtype=np.float32)  # reused every block
     silence = bytes(2 * block)
-    for begin in range(0, total, block):
-        end = min(total, begin + block)
-        while upcoming < len(order) and order[upcoming].start < end:
+    for lo in range(begin, stop, block):
+        hi = min(stop, lo + block)
+        while upcoming < len(order) and order[upcoming].start < hi:
             active.append(order[upcoming])
             upcoming += 1
-        active = [p for p in active if p.end > begin]
+        active = [p for p in active if p.end > lo]
         if not active and bed is None:
-            yield silence if end - begin == block else silence[: 2 * (end - begin)]
+            yield silence if hi - lo == block else silence[: 2 * (hi - lo)]
             continue
-        buffer = work[: end - begin]
+        buffer = work[: hi - lo]
         if bed is None:
             buffer.fill(0)
         else:
-            buffer[:] = bed(begin, end)
+            buffer[:] = bed(lo, hi)
         for p in active:
-            lo = max(begin, p.start)
-            hi = min(end, p.end)
-            if hi > lo:
-                buffer[lo - begin : hi - begin] += p.samples[lo - p.start : hi - p.start]
+            a = max(lo, p.start)
+            b = min(hi, p.end)
+            if b > a:
+                buffer[a - lo : b - lo] += p.samples[a - p.start : b - p.start]
         yield _to_pcm(buffer)
 
 
