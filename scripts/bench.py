@@ -190,7 +190,7 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
 def table(cases: list[Case]) -> str:
     kinds = [k for k in ("cold", "warm", "baseline") if k in cases[0].runs]
     head = f"{'case':<22}{'floor':>9}" + "".join(f"{k:>17}" for k in kinds)
-    head += f"{'peak RSS build':>16}"
+    head += f"{'RSS cold':>11}{'RSS warm':>11}"
     if "baseline" in kinds:
         head += f"{'peak RSS pydub':>16}"
     lines = [head]
@@ -199,7 +199,7 @@ def table(cases: list[Case]) -> str:
         row = f"{case.name:<22}{f:>8.2f}s"
         for k in kinds:
             row += f"{case.median(k):>9.2f}s {case.ratio(k):>5.2f}x"
-        row += f"{case.peak_mb('warm'):>13.0f} MB"
+        row += f"{case.peak_mb('cold'):>8.0f} MB{case.peak_mb('warm'):>8.0f} MB"
         if "baseline" in kinds:
             row += f"{case.peak_mb('baseline'):>13.0f} MB"
         lines.append(row)

@@ -204,7 +204,7 @@ def _files_beside(target: Path, count: int) -> Iterator[list[Path]]:
     try:
         for n in range(count):
             fd, name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.piece{n + 1}.", suffix=".part"
+                dir=target.parent, prefix=f".{target.name.lstrip('.')}.{n + 1}.", suffix=".part"
             )
             os.close(fd)
             paths.append(Path(name))
