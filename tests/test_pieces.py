@@ -230,3 +230,17 @@ def test_an_interrupt_in_a_piece_unwinds_and_leaves_no_files(timeline, tmp_path:
     with pytest.raises(KeyboardInterrupt):
         encode(Source(render, total, good.sounding), tmp_path / "t.mp3", workers=2)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2, 46, 575])
+@pytest.mark.parametrize("pieces", ["one piece", "several"])
+def test_any_length_decodes_exactly_whatever_its_last_frame_holds(
+    extra: int, pieces: str, tmp_path: Path
+) -> None:
+    """ffmpeg's tag cannot state more than 1105 samples of padding: 576k + 1 decoded 46 long."""
+    total = 1000 * FRAME + extra
+    sounding = [(0, total)] if pieces == "one piece" else [(100_000, 110_000)]
+    x = np.zeros(total, dtype="<i2")
+    x[100_000:110_000] = 3000
+    encode(Source(lambda b, e: [x[b:e].tobytes()], total, sounding), tmp_path / "t.mp3")
+    assert decode(tmp_path / "t.mp3").size == total

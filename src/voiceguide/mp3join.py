@@ -37,6 +37,7 @@ _BITRATES = (
     (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
     (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 )
+FRAME_SAMPLES = {3: 1152, 2: 576, 0: 576}  # layer III, by version: MPEG-1, 2, 2.5
 _NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF}
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
@@ -54,7 +55,8 @@ class Info:
     lame: int  # offset of the encoder tag (b"LAME" or b"Lavc...")
     frames: int  # audio frames after this one
     size: int  # bytes in the file, this frame included
-    padding: int  # samples the decoder drops at the end
+    delay: int  # encoder delay: samples in front of the first sample of the track
+    padding: int  # samples after the last one, dropped at the end
     music_crc: int  # CRC-16 of the audio frames
 
     @property
@@ -92,11 +94,19 @@ def read_info(path: Path) -> Info:
     lame = xing + 120
     delays = int.from_bytes(frame[lame + 21 : lame + 24], "big")
     (crc,) = struct.unpack(">H", frame[lame + 32 : lame + 34])
-    return Info(frame, xing, lame, frames, size, delays & 0xFFF, crc)
+    return Info(frame, xing, lame, frames, size, delays >> 12, delays & 0xFFF, crc)
 
 
-def assemble(target: Path, parts: Sequence[tuple[int, Path]]) -> None:
-    """Write ``target`` from ``(first frame, file)`` parts in order, silent frames between."""
+def assemble(
+    target: Path, parts: Sequence[tuple[int, Path]], *, samples: int | None = None
+) -> None:
+    """Write ``target`` from ``(first frame, file)`` parts in order, silent frames between.
+
+    ``samples``, the length of the whole, sets the padding the decoder drops
+    at the end. ffmpeg's own tag cannot state more than 1105 samples of it
+    (a track of 576k + 1 samples would decode 46 samples long), so it is
+    stated here from the length.
+    """
     infos = [read_info(path) for _, path in parts]
     head = infos[0]
     for (_, path), info in zip(parts, infos, strict=True):
@@ -123,7 +133,26 @@ def assemble(target: Path, parts: Sequence[tuple[int, Path]]) -> None:
             frame = first + info.frames
         size = out.tell()
         out.seek(0)
-        out.write(_patched(head, frame, size, infos[-1].padding, crc, stretches))
+        padding = infos[-1].padding if samples is None else _padding(head, frame, samples, target)
+        out.write(_patched(head, frame, size, padding, crc, stretches))
+
+
+def state_length(path: Path, samples: int) -> None:
+    """Make the Info tag of one whole encode state the padding for ``samples`` (see assemble)."""
+    info = read_info(path)
+    padding = _padding(info, info.frames, samples, path)
+    if padding != info.padding:
+        stretch = [(0, len(info.frame), info.frames, info.audio_bytes)]
+        frame = _patched(info, info.frames, info.size, padding, info.music_crc, stretch)
+        with open(path, "r+b") as out:
+            out.write(frame)
+
+
+def _padding(head: Info, frames: int, samples: int, path: Path) -> int:
+    padding = frames * FRAME_SAMPLES[head.frame[1] >> 3 & 3] - head.delay - samples
+    if not 0 <= padding < 1 << 12:
+        raise JoinError(f"{path}: {frames} frames cannot hold {samples} samples")
+    return padding
 
 
 class _Silence:

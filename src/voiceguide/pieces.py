@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .ffmpeg import encode_mp3
-from .mp3join import assemble
+from .mp3join import assemble, state_length
 from .speech import RATE_HZ
 
 FRAME = 576  # samples in one MPEG-2 layer III frame (22,050 Hz)
@@ -131,6 +131,7 @@ def encode(
     counted = _counter(on_samples)
     if len(pieces) == 1 and pieces[0].start == 0:
         encode_mp3(counted(source.render(0, source.total)), target)
+        state_length(target, source.total)
         return
     if on_samples is not None:  # the silence between pieces costs nothing: done already
         on_samples(source.total - sum(p.length for p in pieces))
@@ -179,7 +180,8 @@ def encode(
         failures = [e for _, e in sorted(errors.items()) if not isinstance(e, _Stopped)]
         if failures:
             raise failures[0]
-        assemble(target, [(p.first_frame, path) for p, path in zip(pieces, paths, strict=True)])
+        parts = [(p.first_frame, path) for p, path in zip(pieces, paths, strict=True)]
+        assemble(target, parts, samples=source.total)
 
 
 def _counter(
