@@ -21,70 +21,25 @@ from typing import Any
 
 import click
 
-from . import __version__, ambient
-from .build import BuildOptions, build, find_routine, prepare, routine_files
-from .durations import parse_duration
-from .errors import DurationError, InputError, Terminated, VoiceguideError
+from . import __version__
+from .build import build, find_routine, prepare, routine_files
+from .cli_options import (
+    SafePath,
+    make_options,
+    routines_option,
+    shown,
+    sound_options,
+    timing_options,
+    voice_options,
+)
+from .errors import InputError, Terminated, VoiceguideError
 from .export import check_output_dir
-from .loudness import TARGET_LUFS
-from .plan import TimingRequest
 from .progress import Bars, interactive
 from .report import routine_line, script_text
 from .routines import load_routine
 from .runner import Outcome, build_many, make_speaker
-from .script import LEAD_IN_MS
-from .speech import DEFAULT_RATE_WPM, Speaker, default_cache_dir
+from .speech import Speaker
 from .validate import problems_in
-
-
-class DurationType(click.ParamType):
-    name = "duration"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_duration(value)
-        except DurationError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-class StepPinType(click.ParamType):
-    name = "ID=DURATION"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> tuple[str, int]:
-        if isinstance(value, tuple):
-            return value
-        step_id, sep, raw = str(value).partition("=")
-        if not sep or not step_id.strip():
-            self.fail(f'"{value}" is not ID=DURATION, for example kneading=12m', param, ctx)
-        try:
-            return step_id.strip(), parse_duration(raw)
-        except DurationError as exc:
-            self.fail(f"{step_id.strip()}: {exc}", param, ctx)
-
-
-DURATION = DurationType()
-
-
-class SafePath(click.Path):
-    """A click.Path that refuses NUL bytes with a clear line (exit 2), not a ValueError."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if "\0" in str(value):
-            self.fail(f'"{shown(str(value))}" contains a NUL byte', param, ctx)
-        return super().convert(value, param, ctx)
-
-
-def shown(text: str) -> str:
-    """``text`` on one line: control characters (NUL, newlines) escaped."""
-    return "".join(c if c.isprintable() else _escape(ord(c)) for c in text)
-
-
-def _escape(code: int) -> str:
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _debug() -> bool:
@@ -124,52 +79,6 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--duration", type=DURATION, help="Whole track length, e.g. 20m or 45:00; steps are scaled to fit."),
-        click.option("--step", "pins", type=StepPinType(), multiple=True, help="Pin a step's length, e.g. kneading=12m (repeatable)."),
-        click.option("--rest", type=DURATION, help="Length of the rest under a blanket at the end; 0 drops it."),
-        click.option("--no-intro", is_flag=True, help="Skip the preparation and safety intro."),
-        click.option("--lead-in", type=DURATION, default=LEAD_IN_MS, show_default="5s", help="Time from 'get ready' to the first instruction."),
-        click.option("--no-heads-up", is_flag=True, help="Do not name the next step 30 seconds before each step ends."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--voice", help="espeak-ng voice id (see `voiceguide voices`), default gmw/en-us."),
-        click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, show_default=True, help="Speaking rate in words a minute."),
-        click.option("--cache-dir", type=SafePath(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
-        click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--ambient", metavar="NAME|PATH", help=f"An ambient bed under the voice, ducked while it speaks: {ambient.describe()}. Off by default."),
-        click.option("--loudness", type=click.FloatRange(-40, -6), default=TARGET_LUFS, show_default=True, help="Integrated loudness of the track in LUFS (EBU R128)."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-routines_option = click.option(
-    "--routines",
-    "routines_dir",
-    type=SafePath(file_okay=False, path_type=Path),
-    default=lambda: os.environ.get("VOICEGUIDE_ROUTINES", "routines"),
-    show_default="routines/ or $VOICEGUIDE_ROUTINES",
-    help="Folder of routine files that ids refer to.",
-)
-
-
 def checked_name(routine: str) -> str:
     """A ROUTINE argument: an id or a path, never one with a NUL byte in it."""
     if "\0" in routine:
@@ -180,29 +89,6 @@ def checked_name(routine: str) -> str:
 def warn(messages: tuple[str, ...] | list[str]) -> None:
     for message in messages:
         click.echo(f"Warning: {message}", err=True)
-
-
-def make_options(**kw: Any) -> BuildOptions:
-    pins: dict[str, int] = {}
-    for step_id, ms in kw["pins"]:
-        if step_id in pins:
-            raise click.BadParameter(f'step "{step_id}" is pinned twice', param_hint="'--step'")
-        pins[step_id] = ms
-    return BuildOptions(
-        timing=TimingRequest(
-            total_ms=kw["duration"],
-            pins=pins,
-            rest_ms=kw["rest"],
-            intro=not kw["no_intro"],
-        ),
-        voice=kw["voice"],
-        rate=kw["rate"],
-        lead_in_ms=kw["lead_in"],
-        heads_up=not kw["no_heads_up"],
-        ambient=ambient.resolve(kw["ambient"]) if kw.get("ambient") else None,
-        loudness_lufs=kw.get("loudness", TARGET_LUFS),
-        cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
-    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
