@@ -444,21 +444,16 @@ def level(
     }
     room = _headroom(cues, leveled_sounds, ceiling)
     texts = sorted(clips)
-    weighted: dict[str, np.ndarray] | None = None
-    peaks = known.peaks if known is not None else None
-    if peaks is None or peaks.size != sum(-(-clips[t].size // BLOCK) for t in texts):
-        peaks, weighted = _clip_analysis(texts, clips, k_weight=known is None)
-    split = np.cumsum([-(-clips[t].size // BLOCK) for t in texts])[:-1]
-    pieces = np.split(peaks, split) if texts else []
-    limiter = _Limiter(pieces, [room.get(t, ceiling) for t in texts])
+    blocks = [-(-clips[t].size // BLOCK) for t in texts]
     measured = float("nan")
-    if known is not None:
-        gain_db = known.gain_db
+    if known is None:
+        peaks, gain_db, measured = _find_gain(cues, clips, leveled_sounds, room, target)
     else:
-        assert weighted is not None
-        meter = _TrackMeter(cues, weighted, _k_sounds(leveled_sounds), limiter, texts)
-        gain_db, measured = meter.search(target + MP3_LOSS_LU)
+        gain_db, peaks = known.gain_db, known.peaks
+        if peaks is None or peaks.size != sum(blocks):
+            peaks, _ = _clip_analysis(texts, clips, k_weight=False)
     _CACHE[key] = _Level(gain_db, sound_db, peaks)
+    limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts])
     gains = limiter.gains(db_to_gain(gain_db))
     out = {}
     for index, text in enumerate(texts):
@@ -468,6 +463,36 @@ def level(
     if cache_dir is not None:
         _store_level(cache_dir, key)
     return Leveled(out, leveled_sounds, measured)
+
+
+def _find_gain(
+    cues: Sequence[Cue],
+    clips: Mapping[str, np.ndarray],
+    sounds: Mapping[str, np.ndarray],
+    room: Mapping[str, float],
+    target: float,
+) -> tuple[np.ndarray, float, float]:
+    """The clips' block peaks, the speech gain in dB that meets ``target``, and what it measures.
+
+    A function of its own so that the K-weighted clips and the meter's sums
+    are let go before the levelled clips are made: the cold peak of memory.
+    """
+    ceiling = 32767 * db_to_gain(CEILING_DBFS)
+    texts = sorted(clips)
+    peaks, weighted = _clip_analysis(texts, clips, k_weight=True)
+    assert weighted is not None
+    blocks = [-(-clips[t].size // BLOCK) for t in texts]
+    limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts])
+    meter = _TrackMeter(cues, weighted, _k_sounds(sounds), limiter, texts)
+    del weighted  # the meter keeps its sums, not the signals
+    gain_db, measured = meter.search(target + MP3_LOSS_LU)
+    return peaks, gain_db, measured
+
+
+def _limiter(peaks: np.ndarray, blocks: Sequence[int], ceilings: Sequence[float]) -> _Limiter:
+    """The limiter over clips whose block peaks are laid end to end in ``peaks``."""
+    pieces = np.split(peaks, np.cumsum(blocks)[:-1]) if blocks else []
+    return _Limiter(pieces, ceilings)
 
 
 def _clip_analysis(
