@@ -365,8 +365,9 @@ class _Limiter:
 
     The clips' blocks are laid end to end with unity between them. At a
     block, the gain needed is ceiling / (gain * peak), at most 1; it is held
-    (a running minimum) over ``_HOLD`` blocks on both sides, that is 8 ms,
-    and then averaged over ``_SMOOTH`` blocks on both sides. Each held value
+    (a running minimum) over ``_HOLD`` blocks on both sides (8 ms, rounded
+    up to whole blocks), then averaged over ``_SMOOTH`` blocks on both
+    sides. Each held value
     in that average covers the block and both its neighbours, so the
     average at a block, and each straight line to its neighbours' averages
     (``curve``), is at most what the block needs: nothing exceeds the
