@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide import sounds
+from voiceguide import gain_search, sounds
 from voiceguide.build import BuildOptions, build
 from voiceguide.engines import ffmpeg_exe
 from voiceguide.loudness import (
@@ -169,13 +169,13 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     from voiceguide import loudness
 
     searches: list[int] = []
-    real = loudness._TrackMeter
+    real = loudness.TrackMeter
 
     def counted(*args: object, **kwargs: object) -> object:
         searches.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(loudness, "_TrackMeter", counted)
+    monkeypatch.setattr(loudness, "TrackMeter", counted)
     routine = load_routine(write_short(tmp_path))
     monkeypatch.setattr(loudness, "_CACHE", {})
     with Speaker(cache_dir=tmp_path / "cache") as speaker:
@@ -224,9 +224,9 @@ def test_the_gain_search_meets_its_aim_on_the_whole_track_as_ffmpeg_measures_it(
     if target == TARGET_LUFS:
         # espeak's peaks are high for its loudness: under the ceiling the short routine's
         # words flatten out a few tenths short of the default aim (see the search's test)
-        assert aim - 0.8 <= found <= aim + loudness.TOLERANCE_LU + 0.02
+        assert aim - 0.8 <= found <= aim + gain_search.TOLERANCE_LU + 0.02
     else:
-        assert abs(found - aim) <= loudness.TOLERANCE_LU + 0.02
+        assert abs(found - aim) <= gain_search.TOLERANCE_LU + 0.02
     for text, samples in leveled.clips.items():  # every clip under the speech ceiling
         # peaks are looked for 4 points a sample, as a true-peak meter does: the 16 here
         # find a little more where espeak clicks, under words limited by 20 dB and more
@@ -256,14 +256,14 @@ def test_the_gain_search_needs_few_tries_and_stops_where_more_gain_buys_nothing(
 
     aim = TARGET_LUFS + loudness.MP3_LOSS_LU
     reachable = _Curve(raw=-21.0, plateau=-14.0)
-    gain_db, found = loudness._TrackMeter.search(reachable, aim)  # type: ignore[arg-type]
-    assert abs(found - aim) <= loudness.TOLERANCE_LU and reachable.calls <= 8
+    gain_db, found = gain_search.TrackMeter.search(reachable, aim)  # type: ignore[arg-type]
+    assert abs(found - aim) <= gain_search.TOLERANCE_LU and reachable.calls <= 8
     assert found == reachable.lufs(db_to_gain(gain_db))
 
     flat = _Curve(raw=-21.0, plateau=-16.0)  # the aim is 0.4 LU over what any gain gives
-    gain_db, found = loudness._TrackMeter.search(flat, aim)  # type: ignore[arg-type]
+    gain_db, found = gain_search.TrackMeter.search(flat, aim)  # type: ignore[arg-type]
     assert flat.calls <= 12
     assert found >= flat.plateau - 0.2  # close to all there is to get
     slope = flat.lufs(db_to_gain(gain_db + 1)) - flat.lufs(db_to_gain(gain_db))
-    assert slope < 5 * loudness.MIN_SLOPE  # it went on while a dB still bought something
+    assert slope < 5 * gain_search.MIN_SLOPE  # it went on while a dB still bought something
     assert gain_db < 40
