@@ -145,8 +145,7 @@ def floor(seconds: float, out: Path) -> Run:
 def build(case: Case, cache: Path, out: Path, work: Path) -> Run:
     report = work / "report.json"
     command = [PYTHON, "-c", _CLI_CHILD, str(report), "build", str(case.routine)]
-    command += ["--duration", case.duration, "--cache-dir", str(cache), "-o", str(out)]
-    command += ["--force"] if _has_force() else []
+    command += ["--duration", case.duration, "--cache-dir", str(cache), "-o", str(out), "--force"]
     return timed(command, report)
 
 
@@ -155,12 +154,6 @@ def baseline(case: Case, cache: Path, out: Path, work: Path) -> Run:
     total_ms = str(int(seconds_of(case.duration) * 1000))
     command = [PYTHON, "-c", _PYDUB_CHILD, str(report), str(case.routine), total_ms]
     return timed([*command, str(cache), str(out / "pydub.mp3")], report)
-
-
-def _has_force() -> bool:
-    from voiceguide.cli import build_command
-
-    return any("--force" in p.opts for p in build_command.params)
 
 
 def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
@@ -206,48 +199,6 @@ def table(cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
-def stand_in_routine(folder: Path) -> Path:
-    """A therapeutic-style routine that fits 60 minutes, until routines/therapeutic.yaml lands."""
-    steps = [
-        ("warm-up", "Warm-up stroking", "Stroke the whole back slowly with both palms."),
-        ("rubbing", "Rubbing", "Rub with the edge of your palm from the sides toward the spine."),
-        ("kneading", "Deep kneading", "Take a fold of muscle and roll it slowly outward."),
-        ("pressing", "Pressing", "Press with the heels of your hands along the long muscles."),
-        ("shoulders", "Shoulders", "Knead the top of the shoulders and the base of the neck."),
-        ("vibration", "Vibration", "Rest your hands flat and let them tremble lightly."),
-        ("closing", "Closing strokes", "Finish with long, slow strokes from the waist up."),
-    ]
-    body = [
-        "title: Therapeutic back massage (stand-in)",
-        "description: A long, slow massage for tired back muscles.",
-        "intro:",
-        "  - Have a towel and a warm oil ready. The person lies face down.",
-        "  - Warm your hands before you begin.",
-        "contraindications:",
-        "  - a high body temperature",
-        "  - an injury to the back",
-        "steps:",
-    ]
-    for step_id, title, say in steps:
-        body += [
-            f"  - id: {step_id}",
-            f"    title: {title}",
-            "    duration: 6m",
-            "    min: 3m",
-            "    max: 12m",
-            f"    say: {say} Keep your pressure even and your pace slow.",
-            "    cues:",
-            "      - at: half",
-            "        say: Now move to the other side of the back.",
-            "      - at: -1m",
-            f"        say: One minute of {title.lower()} left.",
-        ]
-    body += ["rest:", "  duration: 10m", "  say: Cover up with a warm blanket and rest."]
-    path = folder / "therapeutic.yaml"
-    path.write_text("\n".join(body) + "\n", encoding="utf-8")
-    return path
-
-
 def long_routine(folder: Path) -> Path:
     """Twelve 15-minute steps and a rest, each with three reminders: three hours in all."""
     body = ["title: Three-hour marathon (benchmark)", "steps:"]
@@ -285,10 +236,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
     try:
-        routine = args.routine
-        if routine is None:
-            shipped = ROOT / "routines" / "therapeutic.yaml"
-            routine = shipped if shipped.is_file() else stand_in_routine(work)
+        routine = args.routine or ROOT / "routines" / "therapeutic.yaml"
         cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration)]
         if not args.no_long:
             cases.append(Case(f"generated {args.long}", long_routine(work), args.long))

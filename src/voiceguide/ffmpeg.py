@@ -24,6 +24,7 @@ import numpy as np
 
 from .engines import ffmpeg_exe
 from .errors import DiskFullError, FfmpegError
+from .mp3join import state_length
 from .speech import RATE_HZ
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,11 @@ MP3_BITRATE = "64k"
 def encode_mp3(
     blocks: Iterable[bytes], target: Path, *, bitrate: str = MP3_BITRATE, timeout_s: float = 600
 ) -> None:
-    """Encode mono 16-bit PCM at RATE_HZ from ``blocks`` into ``target`` (overwritten)."""
+    """Encode mono 16-bit PCM at RATE_HZ from ``blocks`` into ``target`` (overwritten).
+
+    The Info tag is then made to state the padding exactly (``state_length``),
+    so the file decodes to exactly the samples it was fed.
+    """
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-f", "s16le", "-ar", str(RATE_HZ), "-ac", "1", "-i", "pipe:0",
@@ -57,9 +62,11 @@ def encode_mp3(
     drain = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)  # type: ignore[union-attr]
     drain.start()
     assert process.stdin is not None
+    fed = 0
     try:
         for block in blocks:
             process.stdin.write(block)
+            fed += len(block)
         process.stdin.close()
         code = process.wait(timeout=timeout_s)
     except BrokenPipeError:
@@ -87,6 +94,7 @@ def encode_mp3(
         raise FfmpegError(
             f"ffmpeg failed to encode the MP3: {tail}", command=command, stderr=stderr
         )
+    state_length(target, fed // 2)
 
 
 def _signal_name(number: int) -> str:

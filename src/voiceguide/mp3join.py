@@ -71,15 +71,12 @@ def read_info(path: Path) -> Info:
     if len(head) < 4:
         raise JoinError(f"{path}: too short for an MP3 frame")
     (header,) = struct.unpack(">I", head[:4])
-    version, layer = (header >> 19) & 3, (header >> 17) & 3
-    if header >> 21 != 0x7FF or layer != 1 or version == 1:
+    if header >> 21 != 0x7FF or (header >> 17) & 3 != 1 or (header >> 19) & 3 == 1:
         raise JoinError(f"{path}: does not start with an MPEG layer III frame")
-    mpeg1 = version == 3
-    bitrate = _BITRATES[0 if mpeg1 else 1][(header >> 12) & 15] * 1000
-    rate_index = (header >> 10) & 3
-    if not bitrate or rate_index == 3:
+    fields = _fields(header)
+    if fields is None:
         raise JoinError(f"{path}: first frame has a free or invalid bit rate or sample rate")
-    rate = _RATES[version][rate_index]
+    mpeg1, bitrate, rate = fields
     length = (144 if mpeg1 else 72) * bitrate // rate + ((header >> 9) & 1)
     mono = (header >> 6) & 3 == 3
     xing = 4 + ((17 if mono else 32) if mpeg1 else (9 if mono else 17))
@@ -97,15 +94,22 @@ def read_info(path: Path) -> Info:
     return Info(frame, xing, lame, frames, size, delays >> 12, delays & 0xFFF, crc)
 
 
-def assemble(
-    target: Path, parts: Sequence[tuple[int, Path]], *, samples: int | None = None
-) -> None:
+def _fields(header: int) -> tuple[bool, int, int] | None:
+    """MPEG-1 or not, bit rate and sample rate of a layer III frame header (None if unusable)."""
+    version = (header >> 19) & 3
+    mpeg1 = version == 3
+    bitrate = _BITRATES[0 if mpeg1 else 1][(header >> 12) & 15] * 1000
+    rate_index = (header >> 10) & 3
+    if not bitrate or rate_index == 3:
+        return None
+    return mpeg1, bitrate, _RATES[version][rate_index]
+
+
+def assemble(target: Path, parts: Sequence[tuple[int, Path]]) -> None:
     """Write ``target`` from ``(first frame, file)`` parts in order, silent frames between.
 
-    ``samples``, the length of the whole, sets the padding the decoder drops
-    at the end. ffmpeg's own tag cannot state more than 1105 samples of it
-    (a track of 576k + 1 samples would decode 46 samples long), so it is
-    stated here from the length.
+    The last part ends the track, so its padding (stated exactly by
+    ``state_length`` when it was encoded) is the padding of the whole.
     """
     infos = [read_info(path) for _, path in parts]
     head = infos[0]
@@ -133,26 +137,25 @@ def assemble(
             frame = first + info.frames
         size = out.tell()
         out.seek(0)
-        padding = infos[-1].padding if samples is None else _padding(head, frame, samples, target)
-        out.write(_patched(head, frame, size, padding, crc, stretches))
+        out.write(_patched(head, frame, size, infos[-1].padding, crc, stretches))
 
 
 def state_length(path: Path, samples: int) -> None:
-    """Make the Info tag of one whole encode state the padding for ``samples`` (see assemble)."""
+    """Make the Info tag of an encode of ``samples`` state its padding exactly.
+
+    ffmpeg's tag cannot state more than 1105 samples of padding, so a track
+    of 576k + 1 samples would decode 46 samples long; the padding is
+    computed here from the length instead.
+    """
     info = read_info(path)
-    padding = _padding(info, info.frames, samples, path)
+    padding = info.frames * FRAME_SAMPLES[info.frame[1] >> 3 & 3] - info.delay - samples
+    if not 0 <= padding < 1 << 12:
+        raise JoinError(f"{path}: {info.frames} frames cannot hold {samples} samples")
     if padding != info.padding:
         stretch = [(0, len(info.frame), info.frames, info.audio_bytes)]
         frame = _patched(info, info.frames, info.size, padding, info.music_crc, stretch)
         with open(path, "r+b") as out:
             out.write(frame)
-
-
-def _padding(head: Info, frames: int, samples: int, path: Path) -> int:
-    padding = frames * FRAME_SAMPLES[head.frame[1] >> 3 & 3] - head.delay - samples
-    if not 0 <= padding < 1 << 12:
-        raise JoinError(f"{path}: {frames} frames cannot hold {samples} samples")
-    return padding
 
 
 class _Silence:
@@ -168,10 +171,10 @@ class _Silence:
 
     def __init__(self, audio_header: bytes) -> None:
         (header,) = struct.unpack(">I", audio_header)
-        version = (header >> 19) & 3
-        mpeg1 = version == 3
-        bitrate = _BITRATES[0 if mpeg1 else 1][(header >> 12) & 15] * 1000
-        rate = _RATES[version][(header >> 10) & 3]
+        fields = _fields(header)
+        if fields is None:
+            raise JoinError("a piece's audio frames have a free or invalid bit rate")
+        mpeg1, bitrate, rate = fields
         self.num, self.den = (144 if mpeg1 else 72) * bitrate, rate
         self.period = rate // math.gcd(self.num, rate)
         block = bytearray()

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .ffmpeg import encode_mp3
-from .mp3join import assemble, state_length
+from .mp3join import assemble
 from .speech import RATE_HZ
 
 FRAME = 576  # samples in one MPEG-2 layer III frame (22,050 Hz)
@@ -91,9 +91,7 @@ def layout(total: int, sounding: Iterable[tuple[int, int]]) -> list[Piece]:
     pieces: list[Piece] = []
     for start, end in groups:
         _add(pieces, max(0, (start - MARGIN) // FRAME * FRAME), end + MARGIN, total)
-    if (
-        not pieces or pieces[-1].end < total
-    ):  # the last piece ends the track: its padding is the end
+    if not pieces or pieces[-1].end < total:  # the last piece ends the track
         _add(pieces, max(0, (total - MARGIN) // FRAME * FRAME), total, total)
     return pieces
 
@@ -131,7 +129,6 @@ def encode(
     counted = _counter(on_samples)
     if len(pieces) == 1 and pieces[0].start == 0:
         encode_mp3(counted(source.render(0, source.total)), target)
-        state_length(target, source.total)
         return
     if on_samples is not None:  # the silence between pieces costs nothing: done already
         on_samples(source.total - sum(p.length for p in pieces))
@@ -181,7 +178,7 @@ def encode(
         if failures:
             raise failures[0]
         parts = [(p.first_frame, path) for p, path in zip(pieces, paths, strict=True)]
-        assemble(target, parts, samples=source.total)
+        assemble(target, parts)
 
 
 def _counter(
