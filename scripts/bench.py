@@ -54,11 +54,12 @@ _PYDUB_CHILD = """
 import json, resource, sys, warnings
 from pathlib import Path
 from voiceguide.build import BuildOptions, prepare
-from voiceguide.engines import ffmpeg_exe
-from voiceguide.plan import TimingRequest
-from voiceguide.routines import load_routine
-from voiceguide.speech import RATE_HZ, Speaker
-from voiceguide import sounds
+from voiceguide.ffmpeg import ffmpeg_exe
+from voiceguide.timeline.plan import TimingRequest
+from voiceguide.routine import load_routine
+from voiceguide.audio.format import RATE_HZ
+from voiceguide.speech import Speaker
+from voiceguide.audio import sounds
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from pydub import AudioSegment
@@ -111,7 +112,7 @@ class Case:
 
 
 def seconds_of(duration: str) -> float:
-    from voiceguide.durations import parse_duration
+    from voiceguide.routine.durations import parse_duration
 
     return parse_duration(duration) / 1000
 
@@ -131,7 +132,7 @@ def timed(command: list[str], report: Path | None = None) -> Run:
 
 
 def floor(seconds: float, out: Path) -> Run:
-    from voiceguide.engines import ffmpeg_exe
+    from voiceguide.ffmpeg import ffmpeg_exe
 
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.ffmpeg import decode
-from voiceguide.speech import RATE_HZ
+from voiceguide.audio.decode import decode
+from voiceguide.audio.format import RATE_HZ
 
 
 def decoded(path: Path) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from voiceguide.build import BuildOptions, build
-from voiceguide.routines import load_routine
+from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
 
 # Property and fuzz tests run a bounded, repeatable set of examples so the suite stays fast

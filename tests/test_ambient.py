@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from voiceguide.ambient import FADE_DOWN_MS, Bed, from_file, generated
+from voiceguide.audio.ambient import FADE_DOWN_MS, from_file, generated
+from voiceguide.audio.ambient import AmbientBed as Bed
+from voiceguide.audio.format import RATE_HZ
+from voiceguide.audio.loudness import TARGET_LUFS, measure_file
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
-from voiceguide.loudness import TARGET_LUFS, measure_file
-from voiceguide.routines import load_routine
-from voiceguide.speech import RATE_HZ, Speaker
+from voiceguide.routine import load_routine
+from voiceguide.speech import Speaker
 
 from .audio import at, decoded, rms_db
 from .conftest import ROUTINES
@@ -38,7 +40,7 @@ def noise_build(tmp_path_factory: pytest.TempPathFactory, speaker: Speaker) -> d
 
 
 def test_bed_drops_under_speech_and_comes_back_between(noise_build: dict) -> None:
-    audio, cues = noise_build["audio"], noise_build["plan"]["cues"]
+    audio, cues = noise_build["audio"], noise_build["plan"]["events"]
     speech = [c for c in cues if c["kind"] == "speech"]
     bells = [c["start_ms"] for c in cues if c["kind"] == "sound"]
     # a pause between two sentences of one paragraph, with no bell ringing: the bed stays ducked

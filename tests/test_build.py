@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from voiceguide import loudness, mixer, sounds
-from voiceguide.build import BuildOptions, prepare
+from voiceguide.audio import loudness, mixer
+from voiceguide.audio.format import sample_index
+from voiceguide.build import BuildOptions, audio_events, prepare, routine_sounds
 from voiceguide.cli import cli
-from voiceguide.ffmpeg import encode_mp3
-from voiceguide.progress import Bars, interactive
-from voiceguide.routines import load_routine
+from voiceguide.cli.progress import Bars, interactive
+from voiceguide.mp3.encode import encode_mp3
+from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
 
 from .audio import decoded
@@ -88,10 +89,10 @@ def reference_mix(routine: Path, clip_cache: Path, target: Path) -> None:
         script = prepare(loaded, options, speaker)
         clips = speaker.clips(c.text for c in script.speech)
     leveled = loudness.level(
-        script.cues, clips, sounds.for_routine(loaded), target=options.loudness_lufs
+        audio_events(script), clips, routine_sounds(loaded), target=options.loudness_lufs
     )
-    placed = mixer.placements(script, leveled.clips, leveled.sounds)
-    encode_mp3([mixer.mix(placed, mixer.total_samples(script))], target)
+    placed = mixer.placements(audio_events(script), leveled.clips, leveled.sounds)
+    encode_mp3([mixer.mix(placed, sample_index(script.plan.total_ms))], target)
 
 
 def test_the_track_is_the_same_streamed_or_whole_cold_or_warm_alone_or_parallel(
@@ -183,7 +184,7 @@ def test_no_bars_in_a_pipe_or_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_default_jobs_is_the_number_of_cores() -> None:
-    from voiceguide.cli import build_command
+    from voiceguide.cli.commands import build_command
 
     jobs = next(p for p in build_command.params if p.name == "jobs")
     assert jobs.get_default(click.Context(build_command)) == (os.cpu_count() or 1)

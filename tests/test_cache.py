@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
-from voiceguide.plan import TimingRequest
-from voiceguide.routines import load_routine
+from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
+from voiceguide.timeline.plan import TimingRequest
 
 from .tiny import tiny_routine
 
@@ -34,7 +34,7 @@ def test_changing_only_durations_synthesizes_nothing(clip_cache: Path, tmp_path:
     for request in requests:
         with Speaker(cache_dir=clip_cache) as speaker:
             result = build(routine, tmp_path / "out", BuildOptions(timing=request), speaker)
-            assert speaker._worker is None  # the speech engine was never started
+            assert not speaker.engine.running  # the speech engine was never started
         assert result.script and first.script
         assert result.script.plan.total_ms != first.script.plan.total_ms
     assert entries(clip_cache) == before
@@ -47,8 +47,8 @@ def test_the_key_changes_with_text_voice_and_rate(change: str, value: object) ->
     base = {"text": "Warm your hands.", "voice": "gmw/en-us", "rate": 150}
     other = {**base, change: value}
     with (
-        Speaker(cache_dir=None, voice=base["voice"], rate=base["rate"]) as a,  # type: ignore[arg-type]
-        Speaker(cache_dir=None, voice=other["voice"], rate=other["rate"]) as b,  # type: ignore[arg-type]
+        Speaker(cache_dir=None, voice=base["voice"], rate_wpm=base["rate"]) as a,  # type: ignore[arg-type]
+        Speaker(cache_dir=None, voice=other["voice"], rate_wpm=other["rate"]) as b,  # type: ignore[arg-type]
     ):
         assert a.key(str(base["text"])) != b.key(str(other["text"]))
         assert a.key(str(base["text"])) == a.key("Warm your hands.")
@@ -58,7 +58,7 @@ def test_the_key_changes_with_the_engine_version(monkeypatch: pytest.MonkeyPatch
     with Speaker(cache_dir=None) as speaker:
         before = speaker.key("Rest now.")
         assert "espeak-ng" in speaker.engine_id and "pyttsx3" in speaker.engine_id
-        speaker._engine_id = speaker.engine_id + " (next release)"
+        speaker.engine._id = speaker.engine_id + " (next release)"  # type: ignore[attr-defined]
         assert speaker.key("Rest now.") != before
 
 
@@ -82,4 +82,4 @@ def test_a_warm_clip_is_the_very_clip_that_was_synthesized(tmp_path: Path) -> No
     with Speaker(cache_dir=tmp_path) as cold:
         fresh = cold.clip("Slowly now.")
     with Speaker(cache_dir=tmp_path) as warm:
-        assert np.array_equal(warm.clip("Slowly now."), fresh) and warm._worker is None
+        assert np.array_equal(warm.clip("Slowly now."), fresh) and not warm.engine.running

@@ -13,20 +13,12 @@ import webvtt
 from click.testing import CliRunner
 from mutagen.id3 import ID3
 
+from voiceguide.audio.sounds import sound_lengths_ms
 from voiceguide.cli import cli
-from voiceguide.plan import TimingRequest, make_plan
-from voiceguide.routines import load_routine, parse_routine
-from voiceguide.script import (
-    CHIME_TO_SPEECH_MS,
-    CUE_TO_SPEECH_MS,
-    HEADS_UP_MS,
-    LEAD_IN_MS,
-    PARAGRAPH_PAUSE_MS,
-    narrate,
-    needs,
-    place,
-)
-from voiceguide.sounds import sound_lengths_ms
+from voiceguide.narration import HEADS_UP_MS, LEAD_IN_MS, PARAGRAPH_PAUSE_MS, narrate
+from voiceguide.routine import load_routine, parse_routine
+from voiceguide.timeline import CHIME_TO_SPEECH_MS, REMINDER_TO_SPEECH_MS, needs, place
+from voiceguide.timeline.plan import TimingRequest, make_plan
 
 from .audio import at, decoded, peak
 from .conftest import ROUTINES
@@ -65,7 +57,7 @@ def energy_onset_ms(x: np.ndarray, planned_ms: int) -> float | None:
 
 def test_vtt_parses_and_holds_every_spoken_line_at_its_planned_time(classic_build) -> None:
     captions = webvtt.read(str(classic_build["dir"] / "classic.vtt")).captions
-    speech = [c for c in classic_build["plan"]["cues"] if c["kind"] == "speech"]
+    speech = [c for c in classic_build["plan"]["events"] if c["kind"] == "speech"]
     assert [c.text for c in captions] == [c["text"] for c in speech]
     assert [(vtt_ms(c.start), vtt_ms(c.end)) for c in captions] == [
         (c["start_ms"], c["end_ms"]) for c in speech
@@ -102,7 +94,7 @@ def test_chapters_and_tags_read_back_with_mutagen(classic_build) -> None:
 def test_get_ready_comes_first_and_the_first_instruction_after_the_lead_in(
     classic_build, audio
 ) -> None:
-    intro = [c for c in classic_build["plan"]["cues"] if c["part"] == "intro"]
+    intro = [c for c in classic_build["plan"]["events"] if c["part"] == "intro"]
     assert intro[0]["text"] == "Get ready." and intro[0]["start_ms"] == 0
     first_instruction = next(c for c in intro if c["start_ms"] >= LEAD_IN_MS)
     get_ready_end = max(c["end_ms"] for c in intro if c["start_ms"] < LEAD_IN_MS)
@@ -114,7 +106,7 @@ def test_get_ready_comes_first_and_the_first_instruction_after_the_lead_in(
 
 
 def test_each_step_is_announced_with_number_and_title_after_its_chime(classic_build) -> None:
-    cues = classic_build["plan"]["cues"]
+    cues = classic_build["plan"]["events"]
     steps = [p for p in classic_build["plan"]["parts"] if p["kind"] == "step"]
     for number, part in enumerate(steps, start=1):
         first = next(c for c in cues if c["part"] == part["id"] and c["kind"] == "speech")
@@ -123,12 +115,12 @@ def test_each_step_is_announced_with_number_and_title_after_its_chime(classic_bu
 
 
 def test_heads_up_names_what_comes_next_before_each_step_ends(classic_build) -> None:
-    cues = classic_build["plan"]["cues"]
+    cues = classic_build["plan"]["events"]
     steps = [p for p in classic_build["plan"]["parts"] if p["kind"] == "step"]
     for index, part in enumerate(steps):
         said = [c for c in cues if c["part"] == part["id"] and c["kind"] == "speech"]
         left = next(c for c in said if c["text"] == "Thirty seconds left.")
-        assert left["start_ms"] == part["end_ms"] - HEADS_UP_MS + CUE_TO_SPEECH_MS
+        assert left["start_ms"] == part["end_ms"] - HEADS_UP_MS + REMINDER_TO_SPEECH_MS
         following = steps[index + 1]["title"] if index + 1 < len(steps) else "the rest"
         assert said[said.index(left) + 1]["text"] == f"Next: {following}."
         tone = [c for c in cues if c["part"] == part["id"] and c["kind"] == "sound"]
@@ -136,10 +128,10 @@ def test_heads_up_names_what_comes_next_before_each_step_ends(classic_build) -> 
 
 
 def test_heads_up_follows_kneadings_own_minute_cue_without_overlap(classic_build) -> None:
-    kneading = [c for c in classic_build["plan"]["cues"] if c["part"] == "kneading"]
+    kneading = [c for c in classic_build["plan"]["events"] if c["part"] == "kneading"]
     minute = next(c for c in kneading if c["text"] == "One minute of kneading left.")
     left = next(c for c in kneading if c["text"] == "Thirty seconds left.")
-    assert minute["end_ms"] < left["start_ms"] - CUE_TO_SPEECH_MS
+    assert minute["end_ms"] < left["start_ms"] - REMINDER_TO_SPEECH_MS
 
 
 def estimate(text: str) -> int:
@@ -206,7 +198,7 @@ def test_default_pace_is_calm_and_the_rate_option_speeds_it_up(
 ) -> None:
     from voiceguide.speech import Speaker
 
-    cues = classic_build["plan"]["cues"]
+    cues = classic_build["plan"]["events"]
     words, minutes = 0, 0.0
     for part in (p for p in classic_build["plan"]["parts"] if p["kind"] == "step"):
         said = [c for c in cues if c["part"] == part["id"] and c["kind"] == "speech"]
@@ -219,7 +211,7 @@ def test_default_pace_is_calm_and_the_rate_option_speeds_it_up(
         minutes += (opening[-1]["end_ms"] - opening[0]["start_ms"]) / 60_000
     assert 130 <= words / minutes <= 165  # about 150 words a minute, pauses included
     text = said[1]["text"]
-    with Speaker(rate=220, cache_dir=tmp_path) as fast:
+    with Speaker(rate_wpm=220, cache_dir=tmp_path) as fast:
         assert fast.length_ms(text) < speaker.length_ms(text) * 0.8
 
 

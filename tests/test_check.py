@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from voiceguide.check import problems_in
 from voiceguide.cli import cli
 from voiceguide.speech import Speaker
-from voiceguide.validate import problems_in
 
 from .conftest import ROUTINES
 from .tiny import MINIMAL

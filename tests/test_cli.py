@@ -88,9 +88,6 @@ def test_bad_duration_option_is_exit_2_naming_the_option(run) -> None:
 
 
 def test_missing_ffmpeg_is_exit_1(run, tmp_path, clip_cache, monkeypatch) -> None:
-    from voiceguide import engines
-
-    monkeypatch.setattr(engines, "ffmpeg_exe", lambda: "/nonexistent/ffmpeg")
     monkeypatch.setattr("voiceguide.ffmpeg.ffmpeg_exe", lambda: "/nonexistent/ffmpeg")
     result = run(
         "build",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide.routines import Routine, load_routine
-from voiceguide.script import narrate, needs
+from voiceguide.narration import narrate
+from voiceguide.routine import Routine, load_routine
 from voiceguide.speech import Speaker
+from voiceguide.timeline import needs
 
 from .conftest import ROUTINES
 
@@ -179,7 +180,7 @@ def test_step_counts_and_default_lengths_follow_the_article(
 
 def test_classic_kneads_10_to_15_minutes_and_can_fit_a_20_minute_track() -> None:
     routine = load("classic")
-    kneading = routine.step("kneading")
+    kneading = next(s for s in routine.steps if s.id == "kneading")
     assert (kneading.min_ms, kneading.max_ms) == (10 * 60_000, 15 * 60_000)
     assert 10 * 60_000 <= kneading.duration_ms <= 15 * 60_000
     assert sum(s.min_ms for s in routine.steps) <= 17 * 60_000

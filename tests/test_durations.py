@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voiceguide.durations import ACCEPTED, MAX_MS, format_duration, parse_duration
 from voiceguide.errors import DurationError
+from voiceguide.routine.durations import ACCEPTED, MAX_MS, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

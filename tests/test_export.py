@@ -6,11 +6,13 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
+from voiceguide.audio.format import sample_index
+from voiceguide.build import export
 from voiceguide.errors import FfmpegError
-from voiceguide.export import atomic_path, export, plan_json
-from voiceguide.mixer import sample_index
-from voiceguide.plan import Part, Plan
-from voiceguide.script import Cue, Script
+from voiceguide.output.files import atomic_path
+from voiceguide.output.plan_json import plan_json
+from voiceguide.timeline import Event, Script, to_document
+from voiceguide.timeline.plan import Part, Plan
 
 
 def small_script() -> Script:
@@ -22,7 +24,7 @@ def small_script() -> Script:
             Part("a", "step", "Alpha", 2_000, 5_000, 1),
         ),
     )
-    return Script(plan, (Cue(2_000, 4_000, "sound", "step", "a"),))
+    return Script(plan, (Event(2_000, 4_000, "sound", "step", "a"),))
 
 
 def silence(ms: int):
@@ -39,7 +41,7 @@ def test_export_writes_mp3_with_chapters_and_plan(tmp_path: Path) -> None:
     assert [(c.start_time, c.end_time) for c in chapters] == [(0, 2_000), (2_000, 5_000)]
     assert tags.getall("CTOC")[0].child_element_ids == [c.element_id for c in chapters]
     plan = json.loads(sidecar.read_text())
-    assert plan["total_ms"] == 5_000 and plan["cues"][0]["kind"] == "sound"
+    assert plan["total_ms"] == 5_000 and plan["events"][0]["kind"] == "sound"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.mp3", "demo.vtt"]
 
 
@@ -67,4 +69,4 @@ def test_ffmpeg_failure_is_a_tool_error_and_keeps_old_track(tmp_path: Path, monk
 
 
 def test_plan_json_is_stable_text() -> None:
-    assert plan_json(small_script()) == plan_json(small_script())
+    assert plan_json(to_document(small_script())) == plan_json(to_document(small_script()))

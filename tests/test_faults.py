@@ -8,7 +8,6 @@ no ``.part`` file beside it and no ``.tmp`` file in the clip cache.
 from __future__ import annotations
 
 import errno
-import functools
 import os
 import signal
 import subprocess
@@ -21,9 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voiceguide import engines
 from voiceguide.errors import FfmpegError, SpeechError
 from voiceguide.speech import Speaker
+from voiceguide.ffmpeg import ffmpeg_exe
+from voiceguide.speech import espeak as engines
+from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
 
 from .conftest import ROUTINES
 from .faultkit import build_args, leftovers, previous, run, snapshot, tiny, tiny_good, worker_fault
@@ -67,7 +68,7 @@ def test_missing_espeak_library_in_this_process_names_the_fix(
     monkeypatch.setattr(engines.ctypes.util, "find_library", lambda name: None)
     monkeypatch.setitem(sys.modules, "espeakng_loader", None)
     with pytest.raises(SpeechError, match=r"could not be loaded .*apt-get install espeak-ng"):
-        engines.load_espeak.__wrapped__()
+        engines.locate_espeak.__wrapped__()
 
 
 # -- a speech call that hangs
@@ -75,10 +76,10 @@ def test_missing_espeak_library_in_this_process_names_the_fix(
 
 def test_hanging_speech_call_times_out_naming_the_text(worker_fault) -> None:
     worker_fault("hang")
-    with Speaker(cache_dir=None, timeout_s=3) as speaker:
+    with Speaker(Pyttsx3Engine(timeout_s=3), cache_dir=None) as speaker:
         with pytest.raises(SpeechError, match=r'did not finish "Please HANG on\." within 3s'):
             speaker.clip("Please HANG on.")
-        assert speaker._worker is None  # the stuck worker was killed
+        assert not speaker.engine.running  # the stuck worker was killed
         assert speaker.clip("Rest now.").size > 0  # and a fresh one speaks
 
 
@@ -86,7 +87,7 @@ def test_hanging_speech_fails_the_build_with_exit_1(
     worker_fault, monkeypatch: pytest.MonkeyPatch, previous: Path, tmp_path: Path
 ) -> None:
     worker_fault("hang")
-    monkeypatch.setattr("voiceguide.cli.Speaker", functools.partial(Speaker, timeout_s=3))
+    monkeypatch.setattr("voiceguide.speech.pyttsx3_engine.SPEAK_TIMEOUT_S", 3.0)
     routine = tmp_path / "tiny.yaml"
     routine.write_text(
         "title: Tiny\nsteps:\n  - {id: stroking, title: Stroking, duration: 20s, say: HANG here.}\n"
@@ -108,7 +109,7 @@ def test_missing_ffmpeg_names_what_was_tried_and_the_fix(
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
     with pytest.raises(FfmpegError) as caught:
-        engines.ffmpeg_exe.__wrapped__()
+        ffmpeg_exe.__wrapped__()
     message = str(caught.value)
     assert "$VOICEGUIDE_FFMPEG=/nonexistent/ffmpeg" in message and "ffmpeg on PATH" in message
     assert "pip install imageio-ffmpeg" in message
@@ -209,6 +210,57 @@ def test_full_disk_during_the_encode_is_exit_1_and_leaves_the_previous_track(
     assert snapshot(small_disk) == before and not leftovers(small_disk)
 
 
+TWO_PIECES = """\
+title: Two pieces
+steps:
+  - id: stroking
+    title: Stroking
+    duration: 90s
+    say: Stroke the back gently.
+"""  # its words and its heads-up a minute apart: encoded as two pieces beside the target
+
+
+def test_full_disk_during_a_pieces_encode_says_the_disk_is_full_without_root(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clip_cache: Path
+) -> None:
+    """The real ffmpeg writes its pieces into /dev/full: ENOSPC on every write, no mount needed.
+
+    ffmpeg prints "No space left on device" and may still exit 0; the user must
+    read that the disk is full, not that a hidden piece has no Info tag.
+    """
+    import contextlib
+
+    from voiceguide.mp3 import pieces
+
+    routine = tmp_path / "two.yaml"
+    routine.write_text(TWO_PIECES)
+    out = tmp_path / "out"
+    out.mkdir()
+    made: list[int] = []
+
+    @contextlib.contextmanager
+    def full_pieces(target: Path, count: int) -> Iterator[list[Path]]:
+        made.append(count)
+        paths = [target.parent / f".{target.name}.{n + 1}.full.part" for n in range(count)]
+        for path in paths:
+            path.symlink_to("/dev/full")
+        try:
+            yield paths
+        finally:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+    monkeypatch.setattr(pieces, "_files_beside", full_pieces)
+    result = run(*build_args(routine, out, clip_cache))
+    assert made and made[0] >= 2  # the track really was encoded in pieces
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        f"Error: no space left on the disk writing {out / 'two.mp3'}; "
+        "free some space and build again (files already there are untouched)"
+    )
+    assert list(out.iterdir()) == []
+
+
 def test_full_disk_while_writing_the_plan_keeps_track_and_plan_together(
     monkeypatch: pytest.MonkeyPatch, previous: Path, tiny: Path, clip_cache: Path
 ) -> None:
@@ -252,7 +304,7 @@ def test_damaged_cache_entry_that_still_parses_is_rebuilt_not_played(tmp_path: P
     entry.write_bytes(bytes(raw))
     with Speaker(cache_dir=tmp_path) as speaker:
         again = speaker.clip("Rest now.")
-        assert speaker._worker is not None  # it was spoken afresh
+        assert speaker.engine.running  # it was spoken afresh
     assert np.array_equal(again, good)
     assert entry.read_bytes() != bytes(raw) and not leftovers(tmp_path)
 
@@ -345,7 +397,9 @@ def test_signal_mid_encode_unwinds_cleanly(
     assert any("spawn_main" in c for c in kids.values()), kids  # the speech worker
     assert survivors(kids) == {}
     assert snapshot(out) == before
-    assert not leftovers(out, clip_cache) and list(scratch.iterdir()) == []
+    # the one file allowed to stay is the track's lock (filelock's: empty, reused next build)
+    left = [p.name for p in scratch.iterdir()]
+    assert not leftovers(out, clip_cache) and all(n.startswith("voiceguide-") and n.endswith(".lock") for n in left), left
 
 
 # -- the CLI's own handling: --debug, bugs, Ctrl-C inside CliRunner
@@ -363,7 +417,7 @@ def test_a_bug_is_one_line_with_exit_1_pointing_at_debug(monkeypatch: pytest.Mon
     def broken(path: Path) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("voiceguide.cli.load_routine", broken)
+    monkeypatch.setattr("voiceguide.cli.commands.load_routine", broken)
     result = run("script", str(ROUTINES / "classic.yaml"))
     assert result.exit_code == 1
     assert one_error_line(result.stderr) == (

@@ -15,13 +15,14 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from voiceguide.audio.sounds import sound_lengths_ms
 from voiceguide.cli import cli
-from voiceguide.durations import parse_duration
 from voiceguide.errors import DurationError, InputError, VoiceguideError
-from voiceguide.plan import make_plan
-from voiceguide.routines import parse_routine
-from voiceguide.script import narrate, needs, place
-from voiceguide.sounds import sound_lengths_ms
+from voiceguide.narration import narrate
+from voiceguide.routine import parse_routine
+from voiceguide.routine.durations import parse_duration
+from voiceguide.timeline import needs, place
+from voiceguide.timeline.plan import make_plan
 
 from .conftest import ROUTINES
 from .strategies import estimate, requests
@@ -116,7 +117,7 @@ def near_valid_documents(draw: st.DrawFn) -> dict:
             )
         )
         at = st.sampled_from(["half", "1m", "-1m", "-30s", "10s"])
-        step["cues"] = draw(
+        step["events"] = draw(
             st.lists(st.fixed_dictionaries({"at": at, "say": good_words}), max_size=2)
         )
         steps.append(step)
@@ -124,7 +125,7 @@ def near_valid_documents(draw: st.DrawFn) -> dict:
     if draw(st.booleans()):
         doc["rest"] = {"duration": draw(good_durations), "say": draw(good_words)}
     for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
-        cues = [c for s in steps if isinstance(s.get("cues"), list) for c in s["cues"]]
+        cues = [c for s in steps if isinstance(s.get("cues"), list) for c in s["events"]]
         targets = [t for t in (doc, *steps, *cues) if isinstance(t, dict)]
         target = draw(st.sampled_from(targets))
         key = draw(st.sampled_from([*target, "outro", "extra"]))

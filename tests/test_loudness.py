@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide import gain_search, sounds
-from voiceguide.build import BuildOptions, build
-from voiceguide.engines import ffmpeg_exe
-from voiceguide.loudness import (
+from voiceguide.audio import gain_search, sounds
+from voiceguide.audio.format import RATE_HZ
+from voiceguide.audio.loudness import (
     TARGET_LUFS,
     db_to_gain,
     integrated_lufs,
@@ -19,8 +18,10 @@ from voiceguide.loudness import (
     measure,
     measure_file,
 )
-from voiceguide.routines import load_routine
-from voiceguide.speech import RATE_HZ, Speaker
+from voiceguide.build import BuildOptions, build
+from voiceguide.ffmpeg import ffmpeg_exe
+from voiceguide.routine import load_routine
+from voiceguide.speech import Speaker
 
 from .audio import at, decoded
 from .short_routine import write_short
@@ -153,7 +154,7 @@ def test_loudness_option_moves_the_target(quiet_build: Path) -> None:
 def test_bells_sit_a_few_lu_under_the_voice(classic_build) -> None:
     audio = decoded(classic_build["mp3"]) * 32768
     parts = [p for p in classic_build["plan"]["parts"] if p["kind"] == "step"]
-    speech = [c for c in classic_build["plan"]["cues"] if c["kind"] == "speech"]
+    speech = [c for c in classic_build["plan"]["events"] if c["kind"] == "speech"]
     voice = measure(
         np.concatenate([audio[at(c["start_ms"]) : at(c["end_ms"])] for c in speech])
     ).integrated_lufs
@@ -166,7 +167,7 @@ def test_bells_sit_a_few_lu_under_the_voice(classic_build) -> None:
 def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from voiceguide import loudness
+    from voiceguide.audio import loudness
 
     searches: list[int] = []
     real = loudness.TrackMeter
@@ -208,16 +209,17 @@ def test_the_gain_search_meets_its_aim_on_the_whole_track_as_ffmpeg_measures_it(
     tmp_path: Path, speaker: Speaker, monkeypatch: pytest.MonkeyPatch, target: float
 ) -> None:
     """The search's own meter (sums per block) against ffmpeg over the track as mixed."""
-    from voiceguide import loudness, mixer
-    from voiceguide.build import prepare
+    from voiceguide.audio import loudness, mixer
+    from voiceguide.audio.format import sample_index
+    from voiceguide.build import audio_events, prepare, routine_sounds
 
     monkeypatch.setattr(loudness, "_CACHE", {})
     routine = load_routine(write_short(tmp_path))
     script = prepare(routine, BuildOptions(loudness_lufs=target), speaker)
     clips = speaker.clips(c.text for c in script.speech)
-    leveled = loudness.level(script.cues, clips, sounds.for_routine(routine), target=target)
-    placed = mixer.placements(script, leveled.clips, leveled.sounds)
-    track = np.frombuffer(mixer.mix(placed, mixer.total_samples(script)), dtype="<i2")
+    leveled = loudness.level(audio_events(script), clips, routine_sounds(routine), target=target)
+    placed = mixer.placements(audio_events(script), leveled.clips, leveled.sounds)
+    track = np.frombuffer(mixer.mix(placed, sample_index(script.plan.total_ms)), dtype="<i2")
     found = ffmpeg_lufs(track)
     assert abs(found - leveled.measured_lufs) <= 0.02, (found, leveled.measured_lufs)
     aim = target + loudness.MP3_LOSS_LU
@@ -252,7 +254,7 @@ class _Curve:
 
 
 def test_the_gain_search_needs_few_tries_and_stops_where_more_gain_buys_nothing() -> None:
-    from voiceguide import loudness
+    from voiceguide.audio import loudness
 
     aim = TARGET_LUFS + loudness.MP3_LOSS_LU
     reachable = _Curve(raw=-21.0, plateau=-14.0)

@@ -11,9 +11,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from voiceguide.durations import format_duration, parse_duration
+from voiceguide.audio.sounds import sound_lengths_ms
 from voiceguide.errors import InputError, TimingError
-from voiceguide.plan import (
+from voiceguide.narration import HEADS_UP_MS, narrate
+from voiceguide.routine import Routine, load_routine
+from voiceguide.routine.durations import format_duration, parse_duration
+from voiceguide.timeline import TAIL_SILENCE_MS, Event, needs, place
+from voiceguide.timeline.plan import (
     INTRO_ID,
     OUTRO_ID,
     REST_ID,
@@ -23,9 +27,6 @@ from voiceguide.plan import (
     make_plan,
     share,
 )
-from voiceguide.routines import Routine, load_routine
-from voiceguide.script import HEADS_UP_MS, TAIL_SILENCE_MS, Cue, narrate, needs, place
-from voiceguide.sounds import sound_lengths_ms
 
 from .conftest import ROUTINES
 from .strategies import MINUTE, estimate, needs_for, requests, routines
@@ -284,7 +285,7 @@ def test_without_a_total_steps_take_their_defaults_or_pins(data) -> None:
 # ---------------------------------------------------------------- cues on a fitted plan
 
 
-def events(cues: list[Cue]) -> list[tuple[int, int]]:
+def events(cues: list[Event]) -> list[tuple[int, int]]:
     """A sound and the words that follow it are one event; events are (start, end)."""
     out: list[list[int]] = []
     for cue in sorted(cues, key=lambda c: (c.start_ms, c.kind != "sound")):
@@ -321,7 +322,7 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
     for before, after in pairwise(speech):
         assert before.end_ms <= after.start_ms
     for part in plan.parts:
-        mine = [c for c in script.cues if c.part_id == part.id]
+        mine = [c for c in script.events if c.part_id == part.id]
         for cue in mine:
             assert part.start_ms <= cue.start_ms and cue.end_ms <= part.end_ms - TAIL_SILENCE_MS
         spans = events(mine)
@@ -329,9 +330,9 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
             assert end <= start
         if part.kind != "step":
             continue
-        step = routine.step(part.id)
+        step = next(s for s in routine.steps if s.id == part.id)
         anchors = []
-        for cue in step.cues:
+        for cue in step.reminders:
             if cue.anchor == "half":
                 anchors.append(part.start_ms + part.length_ms // 2)
             elif cue.anchor == "end":
@@ -342,4 +343,4 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
         tones = [c.start_ms for c in mine if c.kind == "sound" and c.text == "cue"]
         assert all(t in anchors for t in tones)
         dropped = [w for w in script.warnings if w.startswith(f"{part.id}: the reminder")]
-        assert len(tones) + len(dropped) == len(step.cues) + 1
+        assert len(tones) + len(dropped) == len(step.reminders) + 1

@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from voiceguide import routines
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
 from voiceguide.errors import InputError, RoutineError
-from voiceguide.plan import TimingRequest
-from voiceguide.routines import load_part, load_routine, parse_routine, part_names
-from voiceguide.script import narrate, needs
+from voiceguide.narration import narrate
+from voiceguide.routine import load as routines
+from voiceguide.routine import load_routine, parse_routine, part_names
+from voiceguide.routine.load import load_part
 from voiceguide.speech import Speaker
+from voiceguide.timeline import needs
+from voiceguide.timeline.plan import TimingRequest
 
 from .audio import decoded, onset_ms, rms_db
 from .conftest import ROUTINES
@@ -38,7 +40,7 @@ def test_classic_loads_with_six_steps_and_the_shared_rest() -> None:
     assert [s.id for s in routine.steps] == [
         "stroking", "rubbing", "kneading", "cupping", "vibration", "final-stroking",
     ]  # fmt: skip
-    kneading = routine.step("kneading")
+    kneading = next(s for s in routine.steps if s.id == "kneading")
     assert (kneading.min_ms, kneading.max_ms) == (600_000, 900_000)
     assert routine.rest == load_part("rest").rest
     assert routine.rest is not None and routine.rest.duration_ms == 900_000
@@ -167,6 +169,6 @@ def test_a_users_own_file_builds_by_path_with_shared_parts_and_other_scripts(
     plan = json.loads((out / "mine.json").read_text())
     audio = decoded(out / "mine.mp3")
     assert abs(audio.size * 1000 / 22050 - plan["total_ms"]) <= 50
-    cyrillic = next(c for c in plan["cues"] if c["text"] == "Погладьте спину.")
+    cyrillic = next(c for c in plan["events"] if c["text"] == "Погладьте спину.")
     assert rms_db(audio, cyrillic["start_ms"], cyrillic["end_ms"]) > -35
-    assert any(c["text"] == "Cancer." for c in plan["cues"])
+    assert any(c["text"] == "Cancer." for c in plan["events"])

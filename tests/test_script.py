@@ -2,18 +2,12 @@
 
 import pytest
 
+from voiceguide.audio.sounds import sound_lengths_ms
 from voiceguide.errors import RoutineError
-from voiceguide.plan import TimingRequest, make_plan
-from voiceguide.routines import load_routine, parse_routine
-from voiceguide.script import (
-    CHIME_TO_SPEECH_MS,
-    TAIL_SILENCE_MS,
-    narrate,
-    needs,
-    place,
-    split_sentences,
-)
-from voiceguide.sounds import sound_lengths_ms
+from voiceguide.narration import narrate, split_sentences
+from voiceguide.routine import load_routine, parse_routine
+from voiceguide.timeline import CHIME_TO_SPEECH_MS, TAIL_SILENCE_MS, needs, place
+from voiceguide.timeline.plan import TimingRequest, make_plan
 
 from .conftest import ROUTINES
 
@@ -71,12 +65,12 @@ def test_placed_speech_never_runs_into_the_last_second_of_a_part(classic) -> Non
     narration = narrate(classic)
     plan = make_plan(classic, TimingRequest(), needs(narration, estimate))
     script = place(narration, plan, estimate, sound_lengths_ms())
-    for cue in script.cues:
+    for cue in script.events:
         part = plan.part(cue.part_id)
         assert part.start_ms <= cue.start_ms
         assert cue.end_ms <= part.end_ms - TAIL_SILENCE_MS
     for step in plan.steps:
-        first = [c for c in script.cues if c.part_id == step.id]
+        first = [c for c in script.events if c.part_id == step.id]
         assert first[0].kind == "sound" and first[0].start_ms == step.start_ms
         assert first[1].start_ms == step.start_ms + CHIME_TO_SPEECH_MS
 
@@ -86,7 +80,7 @@ def test_half_cue_lands_at_the_half(classic) -> None:
     plan = make_plan(classic, TimingRequest(), needs(narration, estimate))
     script = place(narration, plan, estimate, sound_lengths_ms())
     kneading = plan.part("kneading")
-    tones = [c for c in script.cues if c.part_id == "kneading" and c.text == "cue"]
+    tones = [c for c in script.events if c.part_id == "kneading" and c.text == "cue"]
     assert tones[0].start_ms == kneading.start_ms + kneading.length_ms // 2
     assert tones[1].start_ms == kneading.end_ms - 60_000
 
@@ -98,6 +92,6 @@ def test_reminder_that_no_longer_fits_is_left_out_with_a_warning(classic) -> Non
     script = place(narration, plan, estimate, sound_lengths_ms())
     assert any("kneading: the reminder at -1m" in w for w in script.warnings)
     kneading = plan.part("kneading")
-    for cue in script.cues:
+    for cue in script.events:
         if cue.part_id == "kneading":
             assert cue.end_ms <= kneading.end_ms - TAIL_SILENCE_MS

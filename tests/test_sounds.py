@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from voiceguide.audio.format import RATE_HZ
+from voiceguide.audio.sounds import SOUND_NAMES, sound
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
 from voiceguide.errors import RoutineError
-from voiceguide.routines import load_routine
-from voiceguide.sounds import SOUND_NAMES, sound
-from voiceguide.speech import RATE_HZ, Speaker
+from voiceguide.routine import load_routine
+from voiceguide.speech import Speaker
 
 from .audio import at, decoded
 from .short_routine import write_short
@@ -62,7 +63,7 @@ def test_a_routine_may_name_its_own_step_sound(tmp_path: Path, speaker: Speaker)
     plan = json.loads((tmp_path / "out" / "short.json").read_text())
     audio = decoded(tmp_path / "out" / "short.mp3")
     for part in (p for p in plan["parts"] if p["kind"] == "step"):
-        chime = next(c for c in plan["cues"] if c["part"] == part["id"] and c["kind"] == "sound")
+        chime = next(c for c in plan["events"] if c["part"] == part["id"] and c["kind"] == "sound")
         assert chime["text"] == "step" and abs(chime["end_ms"] - chime["start_ms"] - 1000) <= 5
         heard = audio[at(part["start_ms"]) : at(part["start_ms"] + 900)]
         assert abs(dominant_hz(heard) - 330.0) < 10  # the gong, not the built-in bell
@@ -90,7 +91,7 @@ def test_an_unknown_sound_name_is_exit_2_with_the_known_ones(tmp_path: Path) -> 
 def test_a_file_that_is_not_audio_is_a_routine_error(tmp_path: Path) -> None:
     (tmp_path / "notes.wav").write_text("not audio")
     routine = load_routine(write_short(tmp_path, "sounds:\n  cue: notes.wav\n"))
-    from voiceguide.sounds import for_routine
+    from voiceguide.build import routine_sounds
 
     with pytest.raises(RoutineError, match=r"sounds\.cue: .*notes\.wav: cannot be decoded"):
-        for_routine(routine)
+        routine_sounds(routine)

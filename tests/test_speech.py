@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voiceguide.audio.format import RATE_HZ
 from voiceguide.errors import InputError
-from voiceguide.speech import RATE_HZ, Speaker, read_wav, trim
+from voiceguide.speech import Speaker, trim
+from voiceguide.speech.cache import read_wav
 
 
 def test_speech_is_trimmed_of_espeaks_silent_tail(speaker: Speaker) -> None:
@@ -33,14 +35,14 @@ def test_clips_are_cached_by_content(tmp_path: Path) -> None:
     assert len(files) == 1 and np.array_equal(read_wav(files[0]), clip)
     with Speaker(cache_dir=tmp_path) as second:
         assert np.array_equal(second.clip("Warm your hands."), clip)
-        assert second._worker is None  # a warm cache never starts the engine
+        assert not second.engine.running  # a warm cache never starts the engine
 
 
 def test_rate_changes_the_key_and_the_length(tmp_path: Path) -> None:
     text = "Move your hands from the waist up to the shoulders."
     with (
-        Speaker(cache_dir=tmp_path, rate=120) as slow,
-        Speaker(cache_dir=tmp_path, rate=220) as fast,
+        Speaker(cache_dir=tmp_path, rate_wpm=120) as slow,
+        Speaker(cache_dir=tmp_path, rate_wpm=220) as fast,
     ):
         assert slow.key(text) != fast.key(text)
         assert slow.length_ms(text) > fast.length_ms(text) * 1.4

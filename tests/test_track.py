@@ -31,7 +31,7 @@ def test_the_second_before_each_step_is_silent(classic_build, audio) -> None:
 
 
 def test_speech_follows_each_chime(classic_build, audio) -> None:
-    speech = [c for c in classic_build["plan"]["cues"] if c["kind"] == "speech"]
+    speech = [c for c in classic_build["plan"]["events"] if c["kind"] == "speech"]
     for part in classic_build["plan"]["parts"]:
         if part["kind"] != "step":
             continue

@@ -1,38 +1,33 @@
 """One routine from file to finished track: the stages in order.
 
-The library API the CLI is a skin over. Words are rendered and measured
-before the plan is fitted, because how long the words take is the shortest
-a part can be; then the plan, the timed script, the mix and the export.
-
-A build whose inputs have not changed is skipped: the fingerprint of
-everything that goes into a track (the routine file, the options, the voice,
-the engines' and voiceguide's versions) is stored in the JSON plan beside it,
-and a build that finds the same fingerprint with complete outputs does
-nothing. Building many routines at once is in ``runner.py``.
+The library API the CLI is a skin over, and the one place (with
+``runner.py`` and ``check.py``) that crosses the layers: it turns the
+timeline's events into the audio stage's plain events and the plan into
+chapters and captions. Words are rendered and measured before the plan is
+fitted, because how long the words take is the shortest a part can be; then
+the plan, the timed script, the levels, the mix, the MP3 and its sidecars.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import fcntl
-import functools
-import hashlib
-import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ambient, loudness, mixer, pieces, sounds
-from .engines import ffmpeg_exe
-from .errors import InputError
-from .export import export
-from .plan import TimingRequest, make_plan
-from .routines import Routine
-from .script import LEAD_IN_MS, Script, narrate, needs, place
+from .audio import ambient, loudness, mixer, sounds
+from .audio.format import Event, sample_index
+from .errors import InputError, RoutineError
+from .fresh import fingerprint, output_lock, up_to_date
+from .mp3 import pieces
+from .mp3.encode import encode_mp3
+from .mp3.tags import Chapter, write_tags
+from .narration import LEAD_IN_MS, narrate
+from .output.captions import captions_vtt
+from .output.files import atomic_paths
+from .output.plan_json import plan_json
+from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
+from .timeline import Script, TimingRequest, make_plan, needs, place, to_document
 
 Progress = Callable[[str, float], None]  # (phase, fraction done): "speaking" then "mixing"
 
@@ -41,7 +36,7 @@ Progress = Callable[[str, float], None]  # (phase, fraction done): "speaking" th
 class BuildOptions:
     timing: TimingRequest = field(default_factory=TimingRequest)
     voice: str | None = None
-    rate: int = DEFAULT_RATE_WPM
+    rate_wpm: int = DEFAULT_RATE_WPM
     lead_in_ms: int = LEAD_IN_MS
     cache_dir: Path | None = None
     heads_up: bool = True
@@ -74,6 +69,18 @@ def routine_files(routines_dir: Path) -> list[Path]:
     )
 
 
+def routine_sounds(routine: Routine) -> dict[str, object]:
+    """The built-in sounds with the routine's own files in their place; a bad file is the
+    routine's error, naming the line that named it."""
+    try:
+        return dict(sounds.with_own(routine.sounds))
+    except sounds.SoundFileError as exc:
+        field_name = f"sounds.{getattr(exc, 'name', '')}"
+        raise RoutineError(
+            exc.reason, path=routine.path, line=routine.line_of(field_name), field=field_name
+        ) from None
+
+
 def prepare(
     routine: Routine, options: BuildOptions, speaker: Speaker, progress: Progress | None = None
 ) -> Script:
@@ -91,7 +98,7 @@ def prepare(
             progress("speaking", done / len(sentences))
             speaker.clip(text)
         progress("speaking", 1.0)
-    sound_ms = sounds.sound_lengths_ms(sounds.for_routine(routine))
+    sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
     plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
     return place(narration, plan, speaker.length_ms, sound_ms)
 
@@ -122,13 +129,18 @@ def build(
     """Write ``<id>.mp3`` and its sidecars into ``out_dir``.
 
     With ``force=False`` nothing is done when the outputs there were built
-    from the same inputs (see ``fingerprint``) and are complete.
+    from the same inputs (see ``fresh.fingerprint``) and are complete.
     """
     stamp = fingerprint(routine, options, speaker)
-    with _output_lock(out_dir / f"{routine.id}.mp3"):
+    with output_lock(out_dir / f"{routine.id}.mp3"):
         if not force and (done := up_to_date(routine.id, out_dir, stamp)):
             return BuildResult(done, None)
         return _build(routine, out_dir, options, speaker, stamp, progress)
+
+
+def audio_events(script: Script) -> list[Event]:
+    """The timeline's events as the audio stage takes them: sample, kind, key."""
+    return [Event(sample_index(e.start_ms), e.kind, e.text) for e in script.events]
 
 
 def _build(
@@ -140,22 +152,23 @@ def _build(
     progress: Progress | None,
 ) -> BuildResult:
     script = prepare(routine, options, speaker, progress)
-    clips = speaker.clips(c.text for c in script.speech)
+    clips = speaker.clips(e.text for e in script.speech)
+    events = audio_events(script)
     leveled = loudness.level(
-        script.cues,
+        events,
         clips,
-        sounds.for_routine(routine),
+        routine_sounds(routine),  # type: ignore[arg-type]
         target=options.loudness_lufs,
         cache_dir=speaker.cache_dir,
     )
-    placed = mixer.placements(script, leveled.clips, leveled.sounds)
+    placed = mixer.placements(events, leveled.clips, leveled.sounds)
     bed = None
     if options.ambient:
-        spans = [
-            (mixer.sample_index(c.start_ms), mixer.sample_index(c.end_ms)) for c in script.speech
-        ]
-        bed = ambient.Bed(ambient.load(options.ambient), spans, target=options.loudness_lufs)
-    total = mixer.total_samples(script)
+        spans = [(sample_index(e.start_ms), sample_index(e.end_ms)) for e in script.speech]
+        bed = ambient.AmbientBed(
+            ambient.load(options.ambient), spans, target=options.loudness_lufs
+        )
+    total = sample_index(script.plan.total_ms)
     source = pieces.Source(
         render=lambda begin, end: mixer.prefetch(
             mixer.stream(placed, total, bed=bed, begin=begin, end=end)
@@ -174,33 +187,45 @@ def _build(
     return BuildResult(paths, script)
 
 
-@contextlib.contextmanager
-def _output_lock(target: Path) -> Iterator[None]:
-    """One build of a given track at a time, across processes.
+def chapters(script: Script) -> list[Chapter]:
+    return [
+        Chapter(p.start_ms, p.end_ms, f"{p.number}. {p.title}" if p.number else p.title)
+        for p in script.plan.parts
+    ]
 
-    Two builds of one routine into one folder would otherwise race: each
-    file is replaced atomically, but the MP3 of one could end up beside the
-    plan of the other. The lock file is in the temporary folder, keyed by the
-    target's path, and removed by its holder; a waiter that wakes holding a
-    removed file's lock starts over with the new one.
+
+def export(
+    script: Script,
+    source: pieces.Source | Iterable[bytes],
+    out_dir: Path,
+    *,
+    description: str = "",
+    fingerprint: str | None = None,
+    on_samples: Callable[[int], None] | None = None,
+) -> list[Path]:
+    """Encode and tag the MP3, then write the JSON plan and the captions, all or none.
+
+    ``source`` is a ``pieces.Source`` (encoded in pieces, side by side) or the
+    track's PCM blocks (encoded by one ffmpeg).
     """
-    key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
-    path = Path(tempfile.gettempdir()) / f"voiceguide-{key}.lock"
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            current = os.stat(path).st_ino
-        except FileNotFoundError:
-            current = None
-        if current == os.fstat(fd).st_ino:
-            break
-        os.close(fd)
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-        os.close(fd)
+    routine_id = script.plan.routine_id
+    mp3 = out_dir / f"{routine_id}.mp3"
+    sidecar = out_dir / f"{routine_id}.json"
+    captions = out_dir / f"{routine_id}.vtt"
+    with atomic_paths(mp3, sidecar, captions) as (mp3_tmp, sidecar_tmp, captions_tmp):
+        if isinstance(source, pieces.Source):
+            pieces.encode(source, mp3_tmp, on_samples=on_samples)
+        else:
+            encode_mp3(source, mp3_tmp)
+        write_tags(
+            mp3_tmp, title=script.plan.title, chapters=chapters(script), description=description
+        )
+        sidecar_tmp.write_text(
+            plan_json(to_document(script), fingerprint=fingerprint), encoding="utf-8"
+        )
+        lines = [(e.start_ms, e.end_ms, e.text) for e in script.speech]
+        captions_tmp.write_text(captions_vtt(script.plan.title, lines), encoding="utf-8")
+    return [mp3, sidecar, captions]
 
 
 def _counter(total: int, progress: Progress) -> Callable[[int], None]:
@@ -213,92 +238,3 @@ def _counter(total: int, progress: Progress) -> Callable[[int], None]:
         progress("mixing", done / max(total, 1))
 
     return count
-
-
-# ---------------------------------------------------------------- up to date
-
-
-@functools.cache
-def _code_digest() -> str:
-    """voiceguide's version, code and data (templates, shared parts a routine includes).
-
-    A change in any of them rebuilds, even between releases.
-    """
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).parent
-    files = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    for path in sorted(files):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-@functools.cache
-def _ffmpeg_id() -> str:
-    """The encoder binary by path, size and time: no process started to ask its version."""
-    exe = ffmpeg_exe()
-    st = os.stat(exe)
-    return f"{exe} {st.st_size} {st.st_mtime_ns}"
-
-
-def routine_sources(routine: Routine) -> list[Path]:
-    """The user's files a track is made from (shared parts are package data, in the digest)."""
-    return [Path(routine.path)]
-
-
-def _option_files(options: BuildOptions) -> list[list[str]]:
-    """Files named by options (an ambient bed's file): their content, not just their name."""
-    named = [getattr(options, "ambient", None)]
-    return [
-        [str(p), hashlib.sha256(Path(p).read_bytes()).hexdigest()]
-        for p in named
-        if isinstance(p, str | Path) and Path(p).is_file()
-    ]
-
-
-def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> str:
-    """A digest of every input of a build: same digest, same track."""
-    settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
-    material = {
-        "voiceguide": _code_digest(),
-        "options": settings,
-        "voice": [speaker.voice, speaker.rate, speaker.engine_id],
-        "ffmpeg": _ffmpeg_id(),
-        "option files": _option_files(options),
-        "sources": [
-            [str(p), hashlib.sha256(p.read_bytes()).hexdigest()] for p in routine_sources(routine)
-        ],
-    }
-    text = json.dumps(material, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def up_to_date(routine_id: str, out_dir: Path, stamp: str) -> list[Path] | None:
-    """The outputs, if they carry ``stamp`` and the MP3 is whole; else None."""
-    mp3, sidecar = out_dir / f"{routine_id}.mp3", out_dir / f"{routine_id}.json"
-    captions = out_dir / f"{routine_id}.vtt"
-    try:
-        doc = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("fingerprint") != stamp:
-        return None
-    if not captions.is_file() or not _complete_mp3(mp3, doc.get("total_ms")):
-        return None
-    return [mp3, sidecar, captions]
-
-
-def _complete_mp3(path: Path, total_ms: object) -> bool:
-    """An MP3 whose header-declared length is the plan's: not cut short, not another file."""
-    from mutagen import MutagenError
-    from mutagen.mp3 import MP3
-
-    if not isinstance(total_ms, int):
-        return False
-    try:
-        info = MP3(str(path)).info
-        size = path.stat().st_size
-    except (OSError, MutagenError):
-        return False
-    # The Xing header states the length even of a file cut short: check the bytes too.
-    whole = size >= 0.98 * info.length * info.bitrate / 8
-    return whole and abs(info.length * 1000 - total_ms) <= 100

@@ -21,6 +21,7 @@ never hides a bug. ``Terminated`` is a ``KeyboardInterrupt`` so that every
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -99,6 +100,57 @@ class FfmpegError(ToolError):
 
 class DiskFullError(ToolError):
     """The disk filled up while a file was written; the temporary file is removed."""
+
+
+# ---------------------------------------------------------------- OS errors, mapped once
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {
+    errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST, errno.EISDIR,
+    errno.ENOENT, errno.ENAMETOOLONG, errno.ELOOP,
+}  # fmt: skip
+DISK_FULL_TEXT = "No space left on device"  # what ffmpeg prints, even when it exits 0
+
+
+def disk_full(target: Path | str) -> DiskFullError:
+    return DiskFullError(
+        f"no space left on the disk writing {target}; free some space and build again "
+        "(files already there are untouched)"
+    )
+
+
+def os_error_behind(exc: BaseException | None) -> OSError | None:
+    """The OSError behind an exception, if any (mutagen and others wrap their own)."""
+    while exc is not None:
+        if isinstance(exc, OSError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def write_error(exc: BaseException, target: Path, *, hint: str = "choose a folder you can write to with -o") -> VoiceguideError:
+    """Any failure met while writing ``target``, as the user's error or a fault, on one line.
+
+    The one mapping of OS errors for every writer: a full disk is a fault
+    (exit 1), a folder that cannot be written is the user's (exit 2, with
+    ``hint``), anything else a tool's failure naming the file.
+    """
+    if isinstance(exc, VoiceguideError):
+        if isinstance(exc, DiskFullError):
+            return disk_full(target)
+        return exc
+    cause = os_error_behind(exc)
+    if cause is not None and cause.errno in _FULL:
+        return disk_full(target)
+    if cause is not None and cause.errno in _NOT_WRITABLE:
+        reason = cause.strerror or str(cause)
+        return OutputError(f"cannot write to the folder {target.parent}: {reason}; {hint}")
+    reason = (cause.strerror if cause is not None else None) or str(exc)
+    return ToolError(f"could not write {target}: {one_line(reason)}")
+
+
+def is_disk_full(exc: OSError) -> bool:
+    return exc.errno in _FULL
 
 
 class Terminated(KeyboardInterrupt):

@@ -1,10 +1,14 @@
-"""The one place ffmpeg runs: encode a PCM stream to MP3, decode audio to PCM.
+"""The one place ffmpeg runs: find the binary, start it, feed it, time it out, read its errors.
 
-The MP3 is written to a seekable file, never a pipe: only then does ffmpeg
-go back and write the LAME/Info header, which tells decoders to drop the
-encoder delay so chimes decode at their exact times. stderr is drained on a
-thread (a full pipe would stall ffmpeg) and kept for the error message.
+Encoding, decoding and metering all go through ``run``. The binary is
+resolved once, in one order (like ffmpeg-normalize's ``get_ffmpeg_exe``):
+``$VOICEGUIDE_FFMPEG``, then ``ffmpeg`` on PATH, then the copy the
+``imageio-ffmpeg`` wheel ships, so a fresh machine needs no root.
 
+stdout and stderr are drained on threads (a full pipe would stall ffmpeg)
+and stderr is kept for the message. It is read whatever the exit status:
+ffmpeg exits 0 after "No space left on device" when closing its output, and
+that must reach the user as a full disk, not as a broken file later on.
 ffmpeg runs in a process group of its own, so a Ctrl-C at the terminal
 reaches voiceguide alone, which kills ffmpeg and removes the unfinished file
 rather than have ffmpeg close it as if it were complete.
@@ -12,89 +16,142 @@ rather than have ffmpeg close it as if it were complete.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import shlex
+import shutil
 import signal
 import subprocess
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from .engines import ffmpeg_exe
-from .errors import DiskFullError, FfmpegError
-from .mp3join import state_length
-from .speech import RATE_HZ
+from .errors import DISK_FULL_TEXT, FfmpegError, disk_full
 
 log = logging.getLogger(__name__)
-MP3_BITRATE = "64k"
+
+FFMPEG_HINT = (
+    "install ffmpeg (apt-get install ffmpeg) or the imageio-ffmpeg package "
+    "(pip install imageio-ffmpeg)"
+)
+TIMEOUT_S = 600.0
 
 
-def encode_mp3(
-    blocks: Iterable[bytes], target: Path, *, bitrate: str = MP3_BITRATE, timeout_s: float = 600
-) -> None:
-    """Encode mono 16-bit PCM at RATE_HZ from ``blocks`` into ``target`` (overwritten).
+@functools.cache
+def ffmpeg_exe() -> str:
+    """``$VOICEGUIDE_FFMPEG``, then ``ffmpeg`` on PATH, then imageio-ffmpeg's binary."""
+    tried = []
+    explicit = os.environ.get("VOICEGUIDE_FFMPEG")
+    if explicit:
+        if os.access(explicit, os.X_OK):
+            return explicit
+        tried.append(f"$VOICEGUIDE_FFMPEG={explicit}")
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    tried.append("ffmpeg on PATH")
+    try:
+        import imageio_ffmpeg
 
-    The Info tag is then made to state the padding exactly (``state_length``),
-    so the file decodes to exactly the samples it was fed.
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError) as exc:
+        tried.append(f"imageio-ffmpeg ({exc})")
+    raise FfmpegError(f"ffmpeg not found (tried {', '.join(tried)}); {FFMPEG_HINT}")
+
+
+@dataclass(frozen=True)
+class Result:
+    stdout: bytes  # empty unless asked for
+    stderr: str
+    fed: int  # bytes written to ffmpeg's stdin
+
+
+def run(
+    args: list[str],
+    *,
+    doing: str,
+    feed: Iterable[bytes] | None = None,
+    capture: bool = False,
+    writing: Path | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> Result:
+    """Run ``ffmpeg ARGS``; ``doing`` names the work in errors ("encode the MP3").
+
+    ``feed`` is written to stdin, ``capture`` keeps stdout, ``writing`` is the
+    file ffmpeg writes (named if the disk fills). Failures are ``FfmpegError``
+    with the command and stderr, or ``DiskFullError``.
     """
-    command = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(RATE_HZ), "-ac", "1", "-i", "pipe:0",
-        "-c:a", "libmp3lame", "-b:a", bitrate, "-id3v2_version", "0", "-write_xing", "1",
-        "-f", "mp3", str(target),
-    ]  # fmt: skip
+    command = [ffmpeg_exe(), *args]
     log.debug("running %s", shlex.join(command))
     try:
         process = subprocess.Popen(
             command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             process_group=0,
         )
     except OSError as exc:
         raise FfmpegError(
-            f"ffmpeg could not be started ({exc.strerror}: {command[0]})", command=command
+            f"ffmpeg could not be started ({exc.strerror}: {command[0]}); {FFMPEG_HINT}",
+            command=command,
         ) from exc
     errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    drain.start()
-    assert process.stdin is not None
+    output: list[bytes] = []
+    drains = [_drain(process.stderr, errors)]
+    if capture:
+        drains.append(_drain(process.stdout, output))
     fed = 0
     try:
-        for block in blocks:
-            process.stdin.write(block)
-            fed += len(block)
-        process.stdin.close()
-        code = process.wait(timeout=timeout_s)
-    except BrokenPipeError:
+        if feed is not None:
+            assert process.stdin is not None
+            try:
+                for block in feed:
+                    process.stdin.write(block)
+                    fed += len(block)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped reading: its stderr says why
         code = process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise FfmpegError(f"ffmpeg did not finish within {timeout_s:g}s", command=command) from None
+        _kill(process)
+        raise FfmpegError(
+            f"ffmpeg did not {doing} within {timeout_s:g}s", command=command
+        ) from None
     except BaseException:
-        process.kill()
-        process.wait()
+        _kill(process)
         raise
     finally:
-        drain.join(5)
+        for thread in drains:
+            thread.join(5)
+    stderr = b"".join(errors).decode("utf-8", "replace").strip()
+    if DISK_FULL_TEXT in stderr:
+        raise disk_full(writing or "a temporary file") from FfmpegError(
+            stderr, command=command, stderr=stderr
+        )
     if code != 0:
-        stderr = b"".join(errors).decode("utf-8", "replace").strip()
-        if "No space left on device" in stderr:
-            raise DiskFullError(
-                f"no space left on the disk writing {target}", command=command, stderr=stderr
-            )
         if code < 0:
             tail = f"killed by signal {-code} ({_signal_name(-code)})"
         else:
             tail = stderr.splitlines()[-1] if stderr else f"exit status {code}"
-        raise FfmpegError(
-            f"ffmpeg failed to encode the MP3: {tail}", command=command, stderr=stderr
-        )
-    state_length(target, fed // 2)
+        raise FfmpegError(f"ffmpeg failed to {doing}: {tail}", command=command, stderr=stderr)
+    return Result(b"".join(output), stderr, fed)
+
+
+def _drain(stream: object, into: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        into.append(stream.read())  # type: ignore[attr-defined]
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    process.kill()
+    process.wait()
 
 
 def _signal_name(number: int) -> str:
@@ -102,27 +159,3 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return "unknown signal"
-
-
-def decode(path: Path, *, rate: int = RATE_HZ) -> np.ndarray:
-    """Any audio file as mono 16-bit samples at ``rate`` (for user sounds and for measuring)."""
-    command = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1",
-    ]  # fmt: skip
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=600, check=False)
-    except OSError as exc:
-        raise FfmpegError(
-            f"ffmpeg could not be started ({exc.strerror}: {command[0]})", command=command
-        ) from exc
-    except subprocess.TimeoutExpired:
-        raise FfmpegError(f"ffmpeg did not finish decoding {path}", command=command) from None
-    if result.returncode != 0:
-        stderr = result.stderr.decode("utf-8", "replace").strip()
-        raise FfmpegError(
-            f"ffmpeg could not decode {path}: {stderr.splitlines()[-1] if stderr else ''}",
-            command=command,
-            stderr=stderr,
-        )
-    return np.frombuffer(result.stdout, dtype="<i2").copy()

@@ -24,7 +24,7 @@ from typing import Any
 
 from .build import BuildOptions, build
 from .errors import Terminated, VoiceguideError
-from .routines import load_routine
+from .routine import load_routine
 from .speech import Speaker
 
 
@@ -47,7 +47,7 @@ OnProgress = Callable[[Path, str, float], None]
 
 def make_speaker(options: BuildOptions) -> Speaker:
     """The speaker for ``options``; an unknown ``--voice`` is an input error, found first."""
-    speaker = Speaker(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir)
+    speaker = Speaker(voice=options.voice, rate_wpm=options.rate_wpm, cache_dir=options.cache_dir)
     if options.voice:
         try:
             speaker.check_voice()
@@ -152,7 +152,7 @@ def _init_worker(options: BuildOptions, events: Any) -> None:
     """One speaker per worker process, reused for every routine it builds."""
     _state["options"] = options
     _state["events"] = events
-    speaker = Speaker(voice=options.voice, rate=options.rate, cache_dir=options.cache_dir)
+    speaker = Speaker(voice=options.voice, rate_wpm=options.rate_wpm, cache_dir=options.cache_dir)
     _state["speaker"] = speaker
     util.Finalize(speaker, speaker.close, exitpriority=10)  # atexit does not run in workers
 

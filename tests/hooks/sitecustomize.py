@@ -24,15 +24,15 @@ def _install() -> None:
         else:  # a folder the test made: an empty phontab and nothing else
             espeakng_loader.get_data_path = lambda: os.environ["VOICEGUIDE_TEST_DATA"]
     elif FAULT == "hang":
-        from voiceguide import speech
+        from voiceguide.speech import pyttsx3_engine
 
-        serve = speech._serve
+        serve = pyttsx3_engine._serve
 
         def hanging_serve(conn: Any, voice: str, rate: int, scratch: str) -> None:
             """The real worker, except that any text containing HANG never returns."""
             import time
 
-            from voiceguide.engines import load_espeak
+            from voiceguide.speech.espeak import load_espeak
 
             load_espeak()
             import pyttsx3.engine
@@ -47,7 +47,7 @@ def _install() -> None:
             pyttsx3.engine.Engine.save_to_file = save_to_file
             serve(conn, voice, rate, scratch)
 
-        speech._serve = hanging_serve
+        pyttsx3_engine._serve = hanging_serve
 
 
 if FAULT:

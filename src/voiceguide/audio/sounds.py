@@ -1,0 +1,107 @@
+"""Bells and tones synthesized in code: no binary assets in the repository.
+
+Each sound has a sharp attack (so its start can be found to the millisecond
+in the decoded track) and a smooth exponential decay. Levels are set later
+(see loudness.py): the bells sit a few LU under the voice. A routine may name
+its own WAV or MP3 for any of them (``sounds:`` in the routine file).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FfmpegError, InputError
+from .decode import decode
+from .format import RATE_HZ
+
+MAX_OWN_SOUND_MS = 4000  # a routine's own sound is cut (with a fade) so it cannot bury the words
+
+
+def _bell(
+    fundamental: float,
+    partials: tuple[tuple[float, float, float], ...],
+    seconds: float,
+    peak: float,
+) -> np.ndarray:
+    """Sum of decaying partials: (frequency ratio, amplitude, decay time in s)."""
+    t = np.arange(int(RATE_HZ * seconds)) / RATE_HZ
+    wave = np.zeros_like(t)
+    for ratio, amplitude, decay in partials:
+        wave += amplitude * np.sin(2 * np.pi * fundamental * ratio * t) * np.exp(-t / decay)
+    attack = np.minimum(1.0, t / 0.004)  # 4 ms: no click, still a clear onset
+    release = np.clip((seconds - t) / 0.05, 0.0, 1.0)  # last 50 ms fade to true zero
+    wave *= attack * release
+    wave *= peak / np.max(np.abs(wave))
+    return (wave * 32767).astype(np.int16)
+
+
+@functools.cache
+def sound(name: str) -> np.ndarray:
+    """The named sound's samples at the track's rate."""
+    if name == "step":  # a soft bell that opens each step
+        return _bell(
+            587.3,
+            ((1.0, 1.0, 0.9), (2.0, 0.45, 0.5), (2.76, 0.25, 0.35), (5.4, 0.1, 0.15)),
+            2.2,
+            0.35,
+        )
+    if name == "cue":  # a lighter, shorter tone for reminders inside a step
+        return _bell(1174.7, ((1.0, 1.0, 0.25), (2.0, 0.2, 0.12)), 0.7, 0.22)
+    if name == "end":  # a lower, longer closing bell
+        return _bell(
+            392.0, ((1.0, 1.0, 1.4), (2.0, 0.5, 0.9), (3.0, 0.3, 0.6), (4.2, 0.15, 0.4)), 3.0, 0.4
+        )
+    raise KeyError(f"no sound named {name!r}")
+
+
+SOUND_NAMES = ("step", "cue", "end")
+
+
+def sound_lengths_ms(sounds: Mapping[str, np.ndarray] | None = None) -> dict[str, int]:
+    chosen = sounds if sounds is not None else {n: sound(n) for n in SOUND_NAMES}
+    return {name: round(s.size * 1000 / RATE_HZ) for name, s in chosen.items()}
+
+
+class SoundFileError(InputError):
+    """A user's sound file cannot be used; ``reason`` is said without where it was named."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def with_own(own: Mapping[str, str | Path]) -> dict[str, np.ndarray]:
+    """The built-in sounds, with any named in ``own`` replaced by the user's files.
+
+    Raises ``SoundFileError`` carrying the sound's name in ``name``.
+    """
+    out = {name: sound(name) for name in SOUND_NAMES}
+    for name, path in own.items():
+        try:
+            out[name] = own_sound(Path(path))
+        except SoundFileError as exc:
+            exc.name = name  # type: ignore[attr-defined]
+            raise
+    return out
+
+
+def own_sound(path: Path) -> np.ndarray:
+    """A user's WAV/MP3, decoded and resampled by ffmpeg, cut to MAX_OWN_SOUND_MS."""
+    try:
+        samples = decode(path)
+    except FfmpegError as exc:
+        raise SoundFileError(f"{path}: cannot be decoded as audio ({exc})") from None
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 200)  # start at its attack
+    if loud.size == 0:
+        raise SoundFileError(f"{path}: is silent")
+    trimmed = samples[loud[0] : loud[-1] + 1].astype(np.float64)
+    cap = RATE_HZ * MAX_OWN_SOUND_MS // 1000
+    if trimmed.size > cap:
+        trimmed = trimmed[:cap]
+        fade = RATE_HZ // 5
+        trimmed[-fade:] *= np.linspace(1.0, 0.0, fade)
+    return np.rint(trimmed).astype(np.int16)

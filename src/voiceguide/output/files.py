@@ -1,0 +1,91 @@
+"""Atomic writes: a build's files appear complete under their final names, or not at all.
+
+Every file is written to a temporary path beside its target and renamed into
+place only when complete, so an interrupted build leaves the previous good
+file, never a half one under the final name. Failures are mapped once, by
+``errors.write_error``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import OutputError, VoiceguideError, disk_full, is_disk_full, write_error
+
+
+@contextlib.contextmanager
+def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
+    """Temporary paths beside ``targets``, all renamed onto them only if the block succeeds.
+
+    The files of one build are committed together, after every one of them is
+    complete: a failure or an interrupt anywhere leaves the previous build's
+    files as they were (a track and a plan that belong together) and removes
+    every temporary file. Write failures become one clear error naming the
+    final file: a folder that cannot be written is the user's (exit 2), a
+    full disk is a fault (exit 1).
+    """
+    temps: list[Path] = []
+    current = targets[0]
+    try:
+        for target in targets:
+            current = target
+            temps.append(_temp_beside(target))
+        current = targets[0]
+        yield temps
+        for tmp, target in zip(temps, targets, strict=True):
+            current = target
+            os.replace(tmp, target)
+    except (OSError, VoiceguideError) as exc:
+        raise write_error(exc, current) from exc
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``; renamed onto it only if the block succeeds."""
+    with atomic_paths(target) as (tmp,):
+        yield tmp
+
+
+def write_text(target: Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _temp_beside(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; finished files are ordinary
+    return tmp_path
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Fail before any work if ``out_dir`` cannot be created or written to."""
+    if "\0" in str(out_dir):
+        raise OutputError("-o: a folder name cannot contain a NUL byte")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".voiceguide-probe.", suffix=".part")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full(out_dir) from exc
+        reason = exc.strerror or str(exc)
+        raise OutputError(
+            f"-o {out_dir}: cannot write to this folder ({reason}); choose one you can write to"
+        ) from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

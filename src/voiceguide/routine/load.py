@@ -1,0 +1,369 @@
+"""Load a routine file into plain, validated dataclasses.
+
+Routine files may come from strangers: the YAML is checked node by node
+(``schema.Doc``), every problem is collected, and each names the file, the
+line and the field and says what would be accepted. Preparation and safety
+texts that many routines share live once, as *parts* shipped inside the
+package (``voiceguide/routine/parts/*.yaml``); a routine names them in
+``include:``, so a user's own file anywhere can use them too. Part names
+are slugs looked up in that one folder, never paths.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError, RoutineError
+from .durations import format_duration
+from .model import (
+    AUDIENCES,
+    Origin,
+    ReminderSpec,
+    Rest,
+    Routine,
+    RoutineProblems,
+    SharedPart,
+    Step,
+)
+from .schema import INVALID, MAX_TOTAL_MS, Doc, Entry, Skip
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+TOP_KEYS = ("title", "steps")
+TOP_OPTIONAL = (
+    "audience", "description", "include", "intro", "contraindications", "rest", "outro",
+    "sounds",
+)  # fmt: skip
+SOUND_KEYS = ("step", "cue", "end")  # the routine's own files may replace these sounds
+PART_KEYS = ("about", "intro", "contraindications", "rest")
+
+def routine_id_for(path: Path) -> str:
+    """The id is the file's stem; it names output files, so it must be a safe slug."""
+    stem = path.stem
+    if not ID_PATTERN.match(stem):
+        raise RoutineError(
+            f'"{stem}" is not a usable routine id; name the file with lowercase letters, '
+            "digits, - and _ (for example my-routine.yaml)",
+            path=path,
+        )
+    return stem
+
+
+MAX_FILE_BYTES = 1_000_000
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or one clear line on why it cannot be a routine file."""
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_FILE_BYTES:
+            raise RoutineError(
+                f"is {size} bytes; a routine file can be at most {MAX_FILE_BYTES} bytes", path=path
+            )
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such routine file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a routine file") from None
+    except UnicodeDecodeError as exc:
+        raise RoutineError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 YAML", path=path
+        ) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise InputError(f"{path!r}: not a usable file name ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def load_routine(path: Path | str) -> Routine:
+    """Read and validate one routine file."""
+    path = Path(path)
+    text = read_text(path)
+    return parse_routine(text, path=path, routine_id=routine_id_for(path))
+
+
+def parse_routine(text: str, *, path: Path | str, routine_id: str) -> Routine:
+    """Validate routine YAML given as text; ``path`` only names it in messages.
+
+    Raises ``RoutineProblems`` listing every problem found.
+    """
+    doc = Doc(text, str(path))
+    routine = doc.attempt(_routine, doc, routine_id, default=None)
+    if doc.problems or routine is None:
+        raise RoutineProblems(sorted(doc.problems, key=lambda p: p.line or 0))
+    return routine
+
+
+# ---------------------------------------------------------------- parts
+
+
+def _parts_dir() -> resources.abc.Traversable:
+    return resources.files("voiceguide.routine").joinpath("parts")
+
+
+def part_names() -> list[str]:
+    """The shared parts a routine can include, by name."""
+    return sorted(
+        p.name.removesuffix(".yaml")
+        for p in _parts_dir().iterdir()
+        if p.name.endswith(".yaml") and ID_PATTERN.match(p.name.removesuffix(".yaml"))
+    )
+
+
+@functools.cache
+def load_part(name: str) -> SharedPart:
+    """One shared part by name. Only names listed by ``part_names`` are ever opened."""
+    if name not in part_names():
+        raise KeyError(name)
+    resource = _parts_dir().joinpath(f"{name}.yaml")
+    path = str(resource)
+    doc = Doc(resource.read_text(encoding="utf-8"), path)
+    top = doc.mapping(doc.root, "", required=(), optional=PART_KEYS, what=f'the part "{name}"')
+    part = SharedPart(
+        name=name,
+        path=path,
+        intro=doc.attempt(doc.texts, top["intro"], "intro", default=()) if "intro" in top else (),
+        contraindications=doc.attempt(
+            doc.texts, top["contraindications"], "contraindications", default=()
+        )
+        if "contraindications" in top
+        else (),
+        rest=doc.attempt(_rest, doc, top["rest"], default=None) if "rest" in top else None,
+        lines=dict(doc.lines),
+    )
+    if doc.problems:
+        raise RoutineProblems(doc.problems)
+    return part
+
+
+def _includes(doc: Doc, entry: Entry) -> list[SharedPart]:
+    known = part_names()
+    parts: list[SharedPart] = []
+    for name, node, where in doc.slugs(entry, "include"):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            doc.report(
+                node, where, f'"{name}" is not a shared part{hint} (parts: {", ".join(known)})'
+            )
+        elif any(p.name == name for p in parts):
+            doc.report(node, where, f'"{name}" is included twice; name it once')
+        else:
+            parts.append(load_part(name))
+    return parts
+
+
+# ---------------------------------------------------------------- routines
+
+
+def _routine(doc: Doc, routine_id: str) -> Routine:
+    top = doc.mapping(doc.root, "", required=TOP_KEYS, optional=TOP_OPTIONAL)
+
+    def optional_text(key: str, default: str = "", **kw: bool) -> str:
+        return (
+            doc.attempt(doc.text, top[key], key, default=default, **kw) if key in top else default
+        )
+
+    title = optional_text("title")
+    audience = optional_text("audience", "adult")
+    if audience not in AUDIENCES:
+        doc.report(top["audience"][1], "audience", f'"{audience}" is not one of adult, child')
+    own_intro = doc.attempt(doc.texts, top["intro"], "intro", default=()) if "intro" in top else ()
+    own_contra = (
+        doc.attempt(doc.texts, top["contraindications"], "contraindications", default=())
+        if "contraindications" in top
+        else ()
+    )
+    parts = doc.attempt(_includes, doc, top["include"], default=[]) if "include" in top else []
+    steps = doc.attempt(_steps, doc, top["steps"], default=()) if "steps" in top else ()
+    rest = doc.attempt(_rest, doc, top["rest"], default=None) if "rest" in top else None
+
+    origins: dict[str, Origin] = {}
+    intro: list[str] = []
+    for i, line in enumerate(own_intro):
+        origins[f"intro[{len(intro)}]"] = (doc.path, doc.lines.get(f"intro[{i}]"), f"intro[{i}]")
+        intro.append(line)
+    contra: list[str] = []
+    sources = [(p.path, p.lines, p.intro, p.contraindications) for p in parts]
+    for path, lines, part_intro, part_contra in [*sources, (doc.path, doc.lines, (), own_contra)]:
+        for i, line in enumerate(part_intro):
+            origins[f"intro[{len(intro)}]"] = (path, lines.get(f"intro[{i}]"), f"intro[{i}]")
+            intro.append(line)
+        for i, item in enumerate(part_contra):
+            if item.lower() in (c.lower() for c in contra):
+                continue  # a routine may repeat a shared item: say it once
+            written = f"contraindications[{i}]"
+            origins[f"contraindications[{len(contra)}]"] = (path, lines.get(written), written)
+            contra.append(item)
+    if rest is None:
+        for part in parts:
+            if part.rest is not None:
+                rest = part.rest
+                origins["rest.say"] = (part.path, part.lines.get("rest.say"), "rest.say")
+                break
+
+    longest = sum(s.max_ms for s in steps) + (rest.duration_ms if rest else 0)
+    if longest > MAX_TOTAL_MS:
+        doc.report(
+            top["steps"][1],
+            "steps",
+            f"the steps at their max and the rest add up to {format_duration(longest)}; "
+            f"a routine can last at most {format_duration(MAX_TOTAL_MS)} in all",
+        )
+    return Routine(
+        id=routine_id,
+        title=title,
+        audience=audience,
+        description=optional_text("description", allow_empty=True, spoken=False),
+        intro=tuple(intro),
+        contraindications=tuple(contra),
+        steps=tuple(steps),
+        rest=rest,
+        outro=optional_text("outro"),
+        include=tuple(p.name for p in parts),
+        sounds=doc.attempt(_sounds, doc, top["sounds"], default={}) if "sounds" in top else {},
+        path=doc.path,
+        lines=dict(doc.lines),
+        origins=origins,
+    )
+
+
+def _sounds(doc: Doc, entry: Entry) -> dict[str, str]:
+    """Own WAV/MP3 files for the step, cue and end sounds, relative to the routine file."""
+    if entry[0] is INVALID:
+        raise Skip
+    found = doc.mapping(entry[1], "sounds", required=(), optional=SOUND_KEYS)
+    out: dict[str, str] = {}
+    for name, item in found.items():
+        where = f"sounds.{name}"
+        written = doc.attempt(doc.text, item, where, default="", spoken=False)
+        target = Path(doc.path).parent / written
+        if written and not target.is_file():
+            doc.report(item[1], where, f"{target}: no such sound file")
+        elif written:
+            out[name] = str(target)
+    return out
+
+
+def _rest(doc: Doc, entry: Entry) -> Rest | None:
+    if entry[0] is INVALID:
+        raise Skip
+    found = doc.mapping(entry[1], "rest", required=("duration", "say"), optional=())
+    duration = doc.attempt(doc.duration, found["duration"], "rest.duration", default=None) if "duration" in found else None  # fmt: skip
+    say = doc.attempt(doc.text, found["say"], "rest.say", default=None) if "say" in found else None  # fmt: skip
+    return None if duration is None or say is None else Rest(duration_ms=duration, say=say)
+
+
+def _steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
+    value, node = entry
+    if value is INVALID:
+        raise Skip
+    if not isinstance(value, list) or not value:
+        raise doc.fail(node, "steps", "must be a list with at least one step (id, title, duration, say)")  # fmt: skip
+    steps: list[Step] = []
+    seen: dict[str, int] = {}
+    for index, (_, step_node) in enumerate(value):
+        step = doc.attempt(_step, doc, step_node, f"steps[{index}]", default=None)
+        if step is None:
+            continue
+        if step.id in seen:
+            doc.report(
+                step_node.value[0][0] if isinstance(step_node, yaml.MappingNode) else step_node,
+                f"steps[{index}].id",
+                f'"{step.id}" is already used by steps[{seen[step.id]}]; give each step its own id',
+            )
+            continue
+        seen[step.id] = index
+        steps.append(step)
+    return tuple(steps)
+
+
+def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
+    found = doc.mapping(
+        node, where, required=("id", "title", "duration", "say"), optional=("min", "max", "cues")
+    )
+
+    def get(key: str, check: Callable[[Entry, str], Any]) -> Any:
+        """One field's checked value, or None if it is absent or has a recorded problem."""
+        if key not in found:
+            return None
+        return doc.attempt(check, found[key], f"{where}.{key}", default=None)
+
+    step_id = get("id", doc.text)
+    if step_id is not None and not ID_PATTERN.match(step_id):
+        doc.report(
+            found["id"][1],
+            f"{where}.id",
+            f'"{step_id}" is not a usable id; use lowercase letters, digits, - and _',
+        )
+        step_id = None
+    title, say = get("title", doc.text), get("say", doc.text)
+    duration = get("duration", doc.duration)
+    low = get("min", doc.duration) if "min" in found else duration
+    high = get("max", doc.duration) if "max" in found else duration
+    bounds_ok = None not in (duration, low, high)
+    if bounds_ok and low > high:
+        doc.report(
+            found["min"][1],
+            f"{where}.min",
+            f"{format_duration(low)} is longer than max {format_duration(high)}; "
+            "min must be at most max",
+        )
+        bounds_ok = False
+    elif bounds_ok and not low <= duration <= high:
+        doc.report(
+            found["duration"][1],
+            f"{where}.duration",
+            f"{format_duration(duration)} is not between min {format_duration(low)} "
+            f"and max {format_duration(high)}",
+        )
+        bounds_ok = False
+    cues: list[ReminderSpec] = []
+    if "cues" in found:
+        cue_value, cue_node = found["cues"]
+        if cue_value is not INVALID and not isinstance(cue_value, list):
+            doc.report(cue_node, f"{where}.cues", "must be a list of cues, each with at: and say:")
+        elif cue_value is not INVALID:
+            for i, (_, item) in enumerate(cue_value):
+                cue = doc.attempt(_cue, doc, item, f"{where}.cues[{i}]", high, default=None)
+                if cue is not None:
+                    cues.append(cue)
+    if None in (step_id, title, say) or not bounds_ok:
+        raise Skip
+    return Step(step_id, title, say, duration, low, high, tuple(cues))
+
+
+def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> ReminderSpec:
+    found = doc.mapping(node, where, required=("at", "say"), optional=())
+    say = doc.attempt(doc.text, found["say"], f"{where}.say", default=None) if "say" in found else None  # fmt: skip
+    if "at" not in found or found["at"][0] is INVALID:
+        raise Skip
+    at_node = found["at"][1]
+    at = str(at_node.value).strip() if isinstance(at_node, yaml.ScalarNode) else ""
+    accepted = "half, a time after the start (2m) or a time before the end (-1m)"
+    if at == "half":
+        anchor, offset = "half", 0
+    else:
+        anchor = "end" if at.startswith("-") else "start"
+        try:
+            offset = doc.duration((at.lstrip("-+"), at_node), f"{where}.at")
+        except RoutineError:
+            raise doc.fail(at_node, f"{where}.at", f'"{at}" is not {accepted}') from None
+        if step_max_ms is not None and offset >= step_max_ms:
+            side = "end" if anchor == "end" else "start"
+            raise doc.fail(
+                at_node,
+                f"{where}.at",
+                f'"{at}" falls outside its step, which is at most {format_duration(step_max_ms)} '
+                f"long; give a time under {format_duration(step_max_ms)} from its {side}, or half",
+            )
+    if say is None:
+        raise Skip
+    return ReminderSpec(anchor=anchor, offset_ms=offset, say=say, at=at)

@@ -1,0 +1,102 @@
+"""A routine as plain, validated values: what the narrator and the planner read.
+
+Part ids are here too: the intro, the rest and the finish are parts of every
+routine, named alike by the narration and the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..errors import RoutineError
+
+Anchor = Literal["start", "half", "end"]
+Audience = Literal["adult", "child"]
+AUDIENCES: tuple[Audience, ...] = ("adult", "child")
+
+INTRO_ID = "intro"
+REST_ID = "rest"
+OUTRO_ID = "outro"
+
+# Where a field's words were written: (file, line, field as written there).
+Origin = tuple[str, int | None, str]
+
+
+class RoutineProblems(RoutineError):
+    """Several problems in one routine file; ``str()`` is the first, ``problems`` holds all."""
+
+    def __init__(self, problems: list[RoutineError]) -> None:
+        self.problems = problems
+        first = problems[0]
+        more = len(problems) - 1
+        suffix = f" (and {more} more; `voiceguide check {first.path}` lists them)" if more else ""
+        super().__init__(first.reason + suffix, path=first.path, line=first.line, field=first.field)
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    """A spoken reminder inside a step, anchored to its start, half or end."""
+
+    anchor: Anchor
+    offset_ms: int  # after the start, or before the end; 0 for half
+    say: str
+    at: str  # as written, for messages
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    say: str
+    duration_ms: int
+    min_ms: int
+    max_ms: int
+    reminders: tuple[ReminderSpec, ...] = ()  # `cues:` in the file
+
+
+@dataclass(frozen=True)
+class Rest:
+    duration_ms: int
+    say: str
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    title: str
+    steps: tuple[Step, ...]
+    audience: Audience = "adult"
+    description: str = ""
+    intro: tuple[str, ...] = ()  # the routine's own lines, then each included part's
+    contraindications: tuple[str, ...] = ()  # each included part's, then the routine's own
+    rest: Rest | None = None
+    outro: str = ""
+    include: tuple[str, ...] = ()
+    sounds: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> file path
+    path: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    origins: Mapping[str, Origin] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, field_path: str) -> int | None:
+        """The line a field was written on, for messages about it."""
+        return self.where(field_path)[1]
+
+    def where(self, field_path: str) -> Origin:
+        """File, line and field name as written, even for words from an included part."""
+        return self.origins.get(field_path) or (self.path, self.lines.get(field_path), field_path)
+
+
+@dataclass(frozen=True)
+class SharedPart:
+    """Shared words a routine can include: intro lines, contraindications, a rest."""
+
+    name: str
+    path: str
+    intro: tuple[str, ...] = ()
+    contraindications: tuple[str, ...] = ()
+    rest: Rest | None = None
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+

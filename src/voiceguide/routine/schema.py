@@ -1,0 +1,346 @@
+"""Check composed YAML nodes field by field, collecting every problem.
+
+Routine files come from strangers, so the YAML is only *composed* with the
+safe loader (no objects are built) and every tag beyond plain YAML, every
+alias and every unprintable or unspeakable character is refused. A problem
+in one field does not stop the others from being checked: ``voiceguide
+check`` reports them all in one pass, and each names the file, the line and
+the field, and says what would be accepted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import yaml
+
+from ..errors import DurationError, RoutineError
+from .durations import ACCEPTED, format_duration, parse_duration
+
+T = TypeVar("T")
+
+MAX_TEXT_CHARS = 4000  # about four and a half minutes of speech at 150 words a minute
+MAX_TOTAL_MS = 6 * 3_600_000
+
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+}
+_STR = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()
+
+
+class Skip(Exception):
+    """A field whose problem is already recorded: stop checking it, go on with the rest."""
+
+
+class Invalid:
+    """Stands for a value already reported as bad (a refused tag or alias)."""
+
+
+INVALID = Invalid()
+
+Entry = tuple[Any, yaml.Node]
+
+
+def _is_emoji(ch: str) -> bool:
+    cp = ord(ch)
+    return (
+        0x1F000 <= cp <= 0x1FAFF  # pictographs, emoticons, transport, flags, skin tones
+        or 0x2600 <= cp <= 0x27BF  # miscellaneous symbols and dingbats
+        or 0x2B00 <= cp <= 0x2BFF  # arrows and stars used as emoji
+        or cp in (0xFE0F, 0x200D, 0x20E3)  # emoji presentation, joiner, keycap
+    )
+
+
+def unspeakable(text: str) -> str | None:
+    """Why ``text`` cannot be read aloud as written, or None if it can.
+
+    espeak-ng speaks Latin with accents, Cyrillic, Greek, CJK and more; it
+    also reads emoji out by their names ("grinning face", "snowman"), which
+    is never what a routine means, so emoji are refused with that reason.
+    Control, private-use and unassigned characters, and text with no
+    letter or digit ("...", "?"), have no sound at all.
+    """
+    if not any(ch.isalnum() for ch in text):
+        return f'has no letters or digits to say aloud ("{text[:20]}"); write words'
+    for ch in text:
+        if ch in "\n\t":
+            continue
+        if _is_emoji(ch):
+            return (
+                f'contains the emoji "{ch}", which the speech engine would read out by its '
+                "name; write the words you mean instead"
+            )
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs", "Co", "Cn"):
+            return (
+                f"contains the character U+{ord(ch):04X}, which cannot be spoken; "
+                "use letters, digits and punctuation"
+            )
+    return None
+
+
+class Doc:
+    """One YAML document being checked; ``problems`` collects what is wrong."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        self.lines: dict[str, int] = {}
+        self.problems: list[RoutineError] = []
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            why = " ".join(str(exc.problem or exc.context).split())
+            raise RoutineError(
+                f"not valid YAML: {why}; a routine is YAML keys and values",
+                path=path,
+                line=line,
+            ) from None
+        except yaml.reader.ReaderError as exc:
+            line = text[: exc.position].count("\n") + 1
+            raise RoutineError(
+                f"contains the character U+{exc.character:04X}, which YAML does not allow; "
+                "remove it"
+                if isinstance(exc.character, int)
+                else f"not readable as text ({exc.reason})",
+                path=path,
+                line=line,
+            ) from None
+        except yaml.YAMLError as exc:
+            flat = " ".join(str(exc).split())
+            raise RoutineError(f"not valid YAML: {flat}", path=path) from None
+        except RecursionError:
+            raise RoutineError("nested too deeply to be a routine", path=path) from None
+        if node is None:
+            raise RoutineError("the file is empty; a routine needs title and steps", path=path)
+        self._refuse_aliases(node)
+        self.root = node
+
+    def _refuse_aliases(self, root: yaml.Node) -> None:
+        """An alias makes one node appear twice; refused before anything is expanded,
+        so a "billion laughs" file costs nothing."""
+        seen: set[int] = set()
+        todo = [root]
+        while todo:
+            node = todo.pop()
+            if id(node) in seen:
+                raise RoutineError(
+                    "anchors and aliases (&name, *name) are not allowed; write the text out",
+                    path=self.path,
+                    line=node.start_mark.line + 1,
+                )
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                todo.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    todo.extend((key, value))
+
+    # -- recording
+
+    def fail(self, node: yaml.Node | None, field_path: str, message: str) -> RoutineError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return RoutineError(message, path=self.path, line=line, field=field_path or None)
+
+    def report(self, node: yaml.Node | None, field_path: str, message: str) -> None:
+        self.add(self.fail(node, field_path, message))
+
+    def add(self, problem: RoutineError) -> None:
+        """Record a problem once (a node can be looked at from its parent and on its own)."""
+        if all(str(p) != str(problem) for p in self.problems):
+            self.problems.append(problem)
+
+    def attempt(self, check: Callable[..., T], *args: Any, default: T, **kw: Any) -> T:
+        """Run one field's check; on a problem, record it and carry on with ``default``."""
+        try:
+            return check(*args, **kw)
+        except RoutineError as exc:
+            self.add(exc)
+        except Skip:
+            pass
+        return default
+
+    # -- plain values
+
+    def value(self, node: yaml.Node, field_path: str) -> Any:
+        """Plain Python value of a node, refusing any tag that could build objects."""
+        self.lines.setdefault(field_path, node.start_mark.line + 1)
+        if node.tag not in _PLAIN_TAGS:
+            implicit = (
+                isinstance(node, yaml.ScalarNode)
+                and node.style is None
+                and node.tag == _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+            )
+            if not implicit:
+                shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+                self.report(node, field_path, f"the tag {shown} is not allowed; use plain YAML")
+                return INVALID
+            return node.value  # an implicit date or "=" is just text here
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            return yaml.SafeLoader("").construct_object(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [
+                (self.value(item, f"{field_path}[{i}]"), item) for i, item in enumerate(node.value)
+            ]
+        mapping: dict[str, Entry] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                self.report(key_node, field_path, "keys must be plain words")
+                continue
+            key = key_node.value
+            child = f"{field_path}.{key}" if field_path else key
+            if key in mapping:
+                self.report(key_node, child, "appears twice; give each key once")
+                continue
+            mapping[key] = (self.value(value_node, child), value_node)
+        return mapping
+
+    def mapping(
+        self,
+        node: yaml.Node,
+        field_path: str,
+        *,
+        required: tuple[str, ...],
+        optional: tuple[str, ...],
+        what: str = "",
+    ) -> dict[str, Entry]:
+        """The known keys of a mapping; unknown and missing keys are each reported."""
+        what = what or field_path or "the routine"
+        if not isinstance(node, yaml.MappingNode):
+            example = ", ".join(f"{k}:" for k in required) or ", ".join(f"{k}:" for k in optional)
+            raise self.fail(
+                node, field_path, f"{what} must be a mapping of keys to values, such as {example}"
+            )
+        mapping = self.value(node, field_path)
+        if mapping is INVALID:
+            raise Skip
+        allowed = required + optional
+        known: dict[str, Entry] = {}
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key not in mapping:
+                continue
+            if key in allowed:
+                known[key] = mapping[key]
+                continue
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            child = f"{field_path}.{key}" if field_path else str(key)
+            self.report(key_node, child, f"unknown key{hint} (known keys: {', '.join(allowed)})")
+        for key in required:
+            if key not in mapping:
+                child = f"{field_path}.{key}" if field_path else key
+                self.report(node, child, f"missing; {what} needs {_and(required)}")
+        return known
+
+    # -- typed fields
+
+    def text(
+        self, entry: Entry, field_path: str, *, allow_empty: bool = False, spoken: bool = True
+    ) -> str:
+        value, node = entry
+        if value is INVALID:
+            raise Skip
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise self.fail(node, field_path, f"must be text, not {_kind(value)}")
+        out = str(value).strip()
+        if not out and not allow_empty:
+            raise self.fail(node, field_path, "is empty; write the words to say")
+        if len(out) > MAX_TEXT_CHARS:
+            raise self.fail(
+                node,
+                field_path,
+                f"is {len(out)} characters long; a text can have at most {MAX_TEXT_CHARS} "
+                "(about four minutes of speech): shorten it or split it into cues",
+            )
+        why = unspeakable(out) if spoken and out else None
+        if why:
+            raise self.fail(node, field_path, why)
+        return out
+
+    def texts(self, entry: Entry, field_path: str) -> tuple[str, ...]:
+        value, node = entry
+        if value is INVALID:
+            raise Skip
+        if isinstance(value, str):
+            return (self.text(entry, field_path),)
+        if not isinstance(value, list):
+            raise self.fail(
+                node, field_path, f"must be text or a list of texts, not {_kind(value)}"
+            )
+        out = [
+            self.attempt(self.text, item, f"{field_path}[{i}]", default=None)
+            for i, item in enumerate(value)
+        ]
+        return tuple(t for t in out if t is not None)
+
+    def slugs(self, entry: Entry, field_path: str) -> list[tuple[str, yaml.Node, str]]:
+        """A list of plain words (with each one's node and field), for names like include."""
+        value, node = entry
+        if value is INVALID:
+            raise Skip
+        if isinstance(value, str):
+            value = [(value, node)]
+        if not isinstance(value, list):
+            raise self.fail(node, field_path, f"must be a list of names, not {_kind(value)}")
+        out = []
+        for i, (item, item_node) in enumerate(value):
+            where = f"{field_path}[{i}]"
+            if item is INVALID:
+                continue
+            if not isinstance(item, str):
+                self.report(item_node, where, f"must be a name, not {_kind(item)}")
+                continue
+            out.append((item, item_node, where))
+        return out
+
+    def duration(self, entry: Entry, field_path: str) -> int:
+        value, node = entry
+        if value is INVALID:
+            raise Skip
+        if not isinstance(node, yaml.ScalarNode) or isinstance(value, bool) or value is None:
+            raise self.fail(node, field_path, f"must be a duration such as {ACCEPTED}")
+        raw = (value if isinstance(value, str) else str(node.value)).strip()
+        if raw.startswith("-"):
+            raise self.fail(
+                node, field_path, f'"{raw}" is negative; give a positive duration such as 5m'
+            )
+        try:
+            ms = parse_duration(raw)
+        except DurationError as exc:
+            raise self.fail(node, field_path, str(exc)) from None
+        if ms <= 0:
+            raise self.fail(
+                node, field_path, f'"{raw}" is no time at all; give a positive duration such as 5m'
+            )
+        if ms > MAX_TOTAL_MS:
+            raise self.fail(
+                node,
+                field_path,
+                f'"{raw}" is longer than {format_duration(MAX_TOTAL_MS)}; '
+                f"a routine can last at most {format_duration(MAX_TOTAL_MS)} in all",
+            )
+        return ms
+
+
+def _and(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    return "a number" if isinstance(value, int | float) else "text"

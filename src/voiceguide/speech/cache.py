@@ -1,0 +1,88 @@
+"""The clip cache on disk: WAV files keyed by what was said and how, each with a checksum.
+
+Entries are written atomically and carry the sha256 of their samples in a
+chunk WAV readers skip, so a damaged entry that still parses as WAV is found
+and rebuilt instead of played.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from ..audio.format import RATE_HZ
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "voiceguide" / "clips"
+
+
+def read_wav(path: Path, rate_hz: int = RATE_HZ) -> np.ndarray:
+    """Samples of a mono 16-bit WAV, or ValueError if it is not one or is cut short."""
+    with wave.open(str(path), "rb") as w:
+        if w.getnchannels() != 1 or w.getsampwidth() != 2 or w.getframerate() != rate_hz:
+            raise ValueError("unexpected WAV format")
+        frames = w.getnframes()
+        data = w.readframes(frames)
+    if len(data) != frames * 2:
+        raise ValueError("truncated WAV")
+    return np.frombuffer(data, dtype="<i2").copy()
+
+
+_CHECK_ID = b"vgck"  # a RIFF chunk after the samples: their sha256
+_HEADER_BYTES = 44
+_CHECK_BYTES = 8 + 32
+
+
+def write_wav(path: Path, samples: np.ndarray) -> None:
+    """Write a cache entry atomically (complete or absent), with a checksum of its samples.
+
+    The checksum rides in a chunk of its own after the samples, where WAV
+    readers skip it, so a damaged entry that still parses as WAV is found by
+    ``read_cached`` and rebuilt instead of played.
+    """
+    data = samples.astype("<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)
+    body = (
+        b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+        + _CHECK_ID
+        + struct.pack("<I", 32)
+        + hashlib.sha256(data).digest()
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"RIFF" + struct.pack("<I", len(body)) + body)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_cached(path: Path) -> np.ndarray:
+    """Samples of a cache entry, or ValueError if it is damaged in any way."""
+    raw = path.read_bytes()
+    samples = read_wav(path)
+    size = samples.size * 2
+    end = _HEADER_BYTES + size
+    if len(raw) != end + _CHECK_BYTES or raw[end : end + 8] != _CHECK_ID + struct.pack("<I", 32):
+        raise ValueError("no checksum")
+    if hashlib.sha256(raw[_HEADER_BYTES:end]).digest() != raw[end + 8 :]:
+        raise ValueError("checksum mismatch")
+    return samples
+
+

@@ -1,0 +1,50 @@
+"""The seam between voiceguide and a speech engine, and the voice a user names.
+
+Like httpx's transports: the ``Speaker`` (cache and trimming) is built with
+the engine it is given, so a test of timing, mixing or faults can hand it the
+``FakeEngine`` and a new engine plugs in without touching the cache, the
+planner or the loudness stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_RATE_WPM = 150  # words a minute
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str  # what --voice accepts
+    name: str
+    languages: tuple[str, ...]
+    engine: str = "pyttsx3"
+
+
+class Engine(Protocol):
+    """Text in, samples out. Implementations start their work lazily."""
+
+    @property
+    def id(self) -> str:
+        """Changes whenever the output would: engine and version, voice, every setting."""
+        ...
+
+    @property
+    def rate_hz(self) -> int:
+        """The sample rate of what ``synthesize`` returns."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def check_voice(self) -> None:
+        """Raise ``InputError`` naming close matches if the chosen voice does not exist."""
+        ...
+
+    def synthesize(self, text: str) -> np.ndarray:
+        """Mono int16 samples at ``rate_hz``, silence at the edges included."""
+        ...
+
+    def close(self) -> None: ...

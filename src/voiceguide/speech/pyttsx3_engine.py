@@ -1,0 +1,245 @@
+"""pyttsx3 (espeak-ng) as a speech engine, in a worker process of its own.
+
+pyttsx3's driver prints to stdout, can return before a file is written, and
+can hang. In a child process its prints go to /dev/null, a missed file is
+retried under a fresh name after a restart, and a call that does not answer
+in time is killed and reported with the text it was saying. The child loads
+espeak-ng globally, as pyttsx3 needs; the parent never does, so another
+engine's espeak-ng (Piper's) can share the parent without a clash.
+"""
+
+from __future__ import annotations
+
+import difflib
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+import wave
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..audio.format import RATE_HZ
+from ..errors import InputError, SpeechError, one_line
+from .cache import read_wav
+from .engine import DEFAULT_RATE_WPM, VoiceInfo
+from .espeak import ESPEAK_HINT
+
+DEFAULT_VOICE = "gmw/en-us"
+SPEAK_TIMEOUT_S = 30.0  # read when an engine is made: tests lower it
+START_TIMEOUT_S = 60.0
+_SILENT = 200  # a file with no sample above this is a missed write
+
+
+class Pyttsx3Engine:
+    """espeak-ng through pyttsx3; the worker starts on the first call that needs it."""
+
+    rate_hz = RATE_HZ  # what pyttsx3's espeak driver writes
+
+    def __init__(
+        self,
+        voice: str | None = None,
+        rate_wpm: int = DEFAULT_RATE_WPM,
+        *,
+        timeout_s: float | None = None,
+    ) -> None:
+        self.voice = voice or DEFAULT_VOICE
+        self.rate_wpm = rate_wpm
+        self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
+        self._worker: _Worker | None = None
+        self._id: str | None = None
+        self._scratch = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
+
+    @property
+    def id(self) -> str:
+        """Voice, rate, pyttsx3 and espeak-ng versions: part of every cache key."""
+        if self._id is None:
+            from importlib.metadata import version
+
+            from .espeak import locate_espeak
+
+            versions = f"pyttsx3 {version('pyttsx3')}; espeak-ng {locate_espeak().version}"
+            self._id = "\0".join((self.voice, str(self.rate_wpm), versions))
+        return self._id
+
+    def voices(self) -> list[VoiceInfo]:
+        return self._ensure_worker().voices
+
+    def check_voice(self) -> None:
+        """An unknown voice is an input error with close matches (pyttsx3 silently ignores it)."""
+        ids = [v.id for v in self.voices()]
+        if self.voice not in ids:
+            close = difflib.get_close_matches(self.voice, ids, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see `voiceguide voices`"
+            raise InputError(f"--voice {one_line(self.voice)}: no such voice{hint}")
+
+    def synthesize(self, text: str) -> np.ndarray:
+        for attempt in range(3):
+            worker = self._ensure_worker()
+            target = self._scratch / f"clip-{os.getpid()}-{id(text)}-{attempt}.wav"
+            try:
+                written = worker.say(text, target, self.timeout_s)
+            except TimeoutError:
+                self._restart()
+                raise SpeechError(
+                    f'the speech engine did not finish "{_short(text)}" within {self.timeout_s:g}s'
+                ) from None
+            if written:
+                try:
+                    samples = read_wav(target, self.rate_hz)
+                    if np.any(np.abs(samples.astype(np.int32)) > _SILENT):
+                        return samples  # an empty or silent file is a missed write too
+                except (OSError, ValueError, EOFError, wave.Error):
+                    pass
+                finally:
+                    target.unlink(missing_ok=True)
+            # pyttsx3 sometimes returns before writing; a late write could land
+            # under the next name, so start from a fresh engine before retrying.
+            self._restart()
+        raise SpeechError(f'the speech engine wrote no audio for "{_short(text)}" in 3 attempts')
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    def close(self) -> None:
+        self._restart()
+        if self._scratch.exists():
+            for leftover in self._scratch.glob("*"):
+                leftover.unlink(missing_ok=True)
+            self._scratch.rmdir()
+
+    def _ensure_worker(self) -> _Worker:
+        if self._worker is None:
+            self._worker = _Worker(self.voice, self.rate_wpm, self._scratch)
+        return self._worker
+
+    def _restart(self) -> None:
+        if self._worker:
+            self._worker.stop()
+        self._worker = None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = one_line(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Worker:
+    """One pyttsx3 engine in a child process, spoken to over a pipe.
+
+    The child's stdout goes to /dev/null and its stderr to a log in the
+    speaker's scratch folder, whose last line explains a failure; the child
+    ignores Ctrl-C, so the parent alone decides how to unwind.
+    """
+
+    def __init__(self, voice: str, rate: int, scratch: Path) -> None:
+        ctx = mp.get_context("spawn")
+        self.log = scratch / "engine.log"
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_serve, args=(child, voice, rate, str(scratch)), daemon=True
+        )
+        self.process.start()
+        child.close()
+        try:
+            reply = self._receive(START_TIMEOUT_S, "starting")
+        except TimeoutError:
+            raise SpeechError(
+                f"the speech engine did not start within {START_TIMEOUT_S:g}s; {ESPEAK_HINT}"
+            ) from None
+        if reply[0] != "ready":
+            self.stop()
+            message = reply[1] if ESPEAK_HINT in reply[1] else f"{reply[1]}; {ESPEAK_HINT}"
+            raise SpeechError(message)
+        self.voices: list[VoiceInfo] = [VoiceInfo(*v) for v in reply[1]]
+
+    def say(self, text: str, target: Path, timeout_s: float) -> bool:
+        self.conn.send(("say", text, str(target)))
+        reply = self._receive(timeout_s, f'saying "{_short(text)}"')
+        if reply[0] == "error":
+            raise SpeechError(f'the speech engine failed on "{_short(text)}": {reply[1]}')
+        return bool(reply[1])
+
+    def _receive(self, timeout_s: float, doing: str) -> Any:
+        if not self.conn.poll(timeout_s):
+            self.stop()
+            raise TimeoutError(doing)
+        try:
+            return self.conn.recv()
+        except EOFError:
+            self.process.join(5)
+            code = self.process.exitcode
+            self.stop()
+            said = self._last_log_line()
+            hint = f"; {ESPEAK_HINT}" if doing == "starting" else ""
+            raise SpeechError(
+                f"the speech engine stopped (exit status {code}) while {doing}"
+                + (f": {said}" if said else "")
+                + hint
+            ) from None
+
+    def _last_log_line(self) -> str:
+        try:
+            lines = self.log.read_text(encoding="utf-8", errors="replace").split("\n")
+        except OSError:
+            return ""
+        lines = [line.strip() for line in lines if line.strip()]
+        return lines[-1].rstrip(".") if lines else ""
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+def _serve(conn: Connection, voice: str, rate: int, scratch: str) -> None:
+    """The child: quiet its output, load espeak-ng, answer requests until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    log = os.open(os.path.join(scratch, "engine.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(log, 2)
+    try:
+        from .espeak import load_espeak
+
+        load_espeak()
+        import pyttsx3
+
+        engine = pyttsx3.init("espeak")
+        voices = [
+            (v.id, v.name, tuple(getattr(v, "languages", ()) or ()))
+            for v in engine.getProperty("voices")
+        ]
+        if voice in {v[0] for v in voices}:
+            engine.setProperty("voice", voice)
+        engine.setProperty("rate", rate)
+        # The first save_to_file after init returns before writing; two
+        # throwaway calls leave the driver in its reliable state. They go in
+        # the speaker's scratch folder, which the parent removes whatever happens.
+        for i in range(2):
+            warm = os.path.join(scratch, f"warm-{os.getpid()}-{i}.wav")
+            engine.save_to_file("Ready.", warm)
+            engine.runAndWait()
+            if os.path.exists(warm):
+                os.unlink(warm)
+    except Exception as exc:  # reported to the parent as one line
+        conn.send(("error", f"the speech engine could not start: {exc}"))
+        return
+    conn.send(("ready", voices))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        try:
+            _, text, target = request
+            engine.save_to_file(text, target)
+            engine.runAndWait()
+            conn.send(("ok", os.path.exists(target)))
+        except Exception as exc:
+            conn.send(("error", str(exc)))

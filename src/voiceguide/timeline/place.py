@@ -1,0 +1,202 @@
+"""Place the words on the plan's timeline: every sentence and sound at its exact time.
+
+A pure step: given the narration, the fitted plan and how long each sentence
+takes to say, ``place`` lays sentences, chimes and pauses on the timeline.
+``needs`` gives the planner the shortest each part can be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from ..narration.render import PARAGRAPH_PAUSE_MS, Narration, PartText, Reminder, Sentence
+from ..routine.durations import format_duration
+from .plan import Plan
+
+# Gaps on the timeline, in milliseconds.
+CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
+REMINDER_TO_SPEECH_MS = 600  # and after a reminder's lighter tone
+TAIL_SILENCE_MS = 1000  # the second before every part's end stays silent
+
+EventKind = Literal["speech", "sound"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event on the timeline: a sentence spoken, or a sound played."""
+
+    start_ms: int
+    end_ms: int
+    kind: EventKind
+    text: str  # the sentence, or the sound's name
+    part_id: str
+
+
+@dataclass(frozen=True)
+class Script:
+    plan: Plan
+    events: tuple[Event, ...]
+    warnings: tuple[str, ...] = ()  # reminders that gave way, for the user to see
+
+    @property
+    def speech(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.kind == "speech")
+
+
+
+Lengths = Callable[[str], int]
+
+
+def _speaking_ms(sentences: tuple[Sentence, ...], lengths: Lengths) -> int:
+    return sum(lengths(s.text) + s.pause_after_ms for s in sentences)
+
+
+def opening_offset(part: PartText) -> int:
+    """Where speech starts inside a part: after the chime's attack, if it has one."""
+    return CHIME_TO_SPEECH_MS if part.sound else 0
+
+
+def _reminder_gap(reminder: Reminder) -> int:
+    return REMINDER_TO_SPEECH_MS if reminder.sound else 0
+
+
+def needs(
+    narration: Narration, lengths: Lengths, sound_ms: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """The shortest each part can be: its opening words, the reminders anchored
+    to its start, its opening sound, and the silent second before the next part."""
+    out: dict[str, int] = {}
+    for part_id, part in narration.parts.items():
+        end = opening_offset(part) + _speaking_ms(part.opening, lengths)
+        if part.sound and sound_ms:
+            end = max(end, sound_ms[part.sound])
+        opening_end = end
+        for r in part.reminders:
+            if r.anchor == "start":
+                at = _follow_on(r, r.offset_ms, opening_end)
+                end = max(end, at + _reminder_ms(r, lengths, sound_ms or {}))
+        out[part_id] = max(part.min_ms, end + TAIL_SILENCE_MS)
+    return out
+
+
+def place(
+    narration: Narration, plan: Plan, lengths: Lengths, sound_ms: Mapping[str, int]
+) -> Script:
+    """Every sentence and sound at its exact time.
+
+    Reminders keep their meaning as a part stretches (``half`` at the half,
+    ``-1m`` a minute before the end) and are taken in time order. One that
+    would start before the sounds and words ahead of it are over, or ring
+    into the silent last second of its part, is left out with a warning: it
+    never overlaps another cue or crosses into the next part.
+    """
+    events: list[Event] = []
+    warnings: list[str] = list(plan.warnings)
+    for part in plan.parts:
+        text = narration.parts[part.id]
+        busy_until = part.start_ms
+        if text.sound:
+            sound_end = part.start_ms + sound_ms[text.sound]
+            events.append(Event(part.start_ms, sound_end, "sound", text.sound, part.id))
+            busy_until = sound_end
+        clock = part.start_ms + opening_offset(text)
+        busy_until = max(busy_until, _say(text.opening, clock, lengths, part.id, events))
+        timed = sorted(
+            (
+                (_anchor_time(r, part.start_ms, part.end_ms), i, r)
+                for i, r in enumerate(text.reminders)
+            ),
+        )
+        for anchored, _, reminder in timed:
+            at = _follow_on(reminder, anchored, busy_until)
+            end = at + _reminder_ms(reminder, lengths, sound_ms)
+            if at < busy_until or end > part.end_ms - TAIL_SILENCE_MS:
+                warnings.append(
+                    f'{part.id}: the reminder at {_describe(reminder)} ("{_first_words(reminder)}") '
+                    f"does not fit in {format_duration(part.length_ms)} and is left out"
+                )
+                continue
+            if reminder.sound:
+                events.append(
+                    Event(at, at + sound_ms[reminder.sound], "sound", reminder.sound, part.id)
+                )
+            _say(reminder.sentences, at + _reminder_gap(reminder), lengths, part.id, events)
+            busy_until = end
+    events.sort(key=lambda e: (e.start_ms, e.kind != "sound"))
+    return Script(plan=plan, events=tuple(events), warnings=tuple(warnings))
+
+
+def _follow_on(reminder: Reminder, at: int, busy_until: int) -> int:
+    """Words with no tone of their own (the intro's body) wait for the words before them."""
+    if reminder.sound is None and at < busy_until + PARAGRAPH_PAUSE_MS:
+        return busy_until + PARAGRAPH_PAUSE_MS
+    return at
+
+
+def _reminder_ms(reminder: Reminder, lengths: Lengths, sound_ms: Mapping[str, int]) -> int:
+    """From a reminder's tone to the end of its tone or its words, whichever is later."""
+    words = _reminder_gap(reminder) + _speaking_ms(reminder.sentences, lengths)
+    return max(words, sound_ms.get(reminder.sound, 0) if reminder.sound else 0)
+
+
+def _say(
+    sentences: tuple[Sentence, ...], clock: int, lengths: Lengths, part_id: str, out: list[Event]
+) -> int:
+    for s in sentences:
+        length = lengths(s.text)
+        out.append(Event(clock, clock + length, "speech", s.text, part_id))
+        clock += length + s.pause_after_ms
+    return clock
+
+
+def _anchor_time(reminder: Reminder, start: int, end: int) -> int:
+    if reminder.anchor == "half":
+        return start + (end - start) // 2
+    if reminder.anchor == "end":
+        return end - reminder.offset_ms
+    return start + reminder.offset_ms
+
+
+def _first_words(reminder: Reminder, limit: int = 40) -> str:
+    text = reminder.sentences[0].text if reminder.sentences else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe(reminder: Reminder) -> str:
+    if reminder.anchor == "half":
+        return "half"
+    sign = "-" if reminder.anchor == "end" else ""
+    return sign + format_duration(reminder.offset_ms)
+
+
+def to_document(script: Script) -> dict[str, object]:
+    """The plan and every event, as the JSON beside the track holds them."""
+    plan = script.plan
+    return {
+        "routine": plan.routine_id,
+        "title": plan.title,
+        "total_ms": plan.total_ms,
+        "parts": [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "title": p.title,
+                "number": p.number,
+                "start_ms": p.start_ms,
+                "end_ms": p.end_ms,
+            }
+            for p in plan.parts
+        ],
+        "events": [
+            {
+                "part": e.part_id,
+                "kind": e.kind,
+                "start_ms": e.start_ms,
+                "end_ms": e.end_ms,
+                "text": e.text,
+            }
+            for e in script.events
+        ],
+    }
