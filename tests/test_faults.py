@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from voiceguide.errors import FfmpegError, SpeechError
-from voiceguide.speech import Speaker
 from voiceguide.ffmpeg import ffmpeg_exe
+from voiceguide.speech import Speaker
 from voiceguide.speech import espeak as engines
 from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
 
@@ -399,7 +399,9 @@ def test_signal_mid_encode_unwinds_cleanly(
     assert snapshot(out) == before
     # the one file allowed to stay is the track's lock (filelock's: empty, reused next build)
     left = [p.name for p in scratch.iterdir()]
-    assert not leftovers(out, clip_cache) and all(n.startswith("voiceguide-") and n.endswith(".lock") for n in left), left
+    assert not leftovers(out, clip_cache) and all(
+        n.startswith("voiceguide-") and n.endswith(".lock") for n in left
+    ), left
 
 
 # -- the CLI's own handling: --debug, bugs, Ctrl-C inside CliRunner

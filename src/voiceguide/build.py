@@ -165,9 +165,7 @@ def _build(
     bed = None
     if options.ambient:
         spans = [(sample_index(e.start_ms), sample_index(e.end_ms)) for e in script.speech]
-        bed = ambient.AmbientBed(
-            ambient.load(options.ambient), spans, target=options.loudness_lufs
-        )
+        bed = ambient.AmbientBed(ambient.load(options.ambient), spans, target=options.loudness_lufs)
     total = sample_index(script.plan.total_ms)
     source = pieces.Source(
         render=lambda begin, end: mixer.prefetch(

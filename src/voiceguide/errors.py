@@ -128,7 +128,9 @@ def os_error_behind(exc: BaseException | None) -> OSError | None:
     return None
 
 
-def write_error(exc: BaseException, target: Path, *, hint: str = "choose a folder you can write to with -o") -> VoiceguideError:
+def write_error(
+    exc: BaseException, target: Path, *, hint: str = "choose a folder you can write to with -o"
+) -> VoiceguideError:
     """Any failure met while writing ``target``, as the user's error or a fault, on one line.
 
     The one mapping of OS errors for every writer: a full disk is a fault

@@ -45,9 +45,7 @@ def placements(
     The clips come levelled; the clip's own 16-bit samples are placed, so
     memory holds no float copy of every clip.
     """
-    out = [
-        Placed(e.start, clips[e.key] if e.kind == "speech" else sounds[e.key]) for e in events
-    ]
+    out = [Placed(e.start, clips[e.key] if e.kind == "speech" else sounds[e.key]) for e in events]
     out.sort(key=lambda p: p.start)
     return out
 

@@ -79,7 +79,11 @@ _ENV = ImmutableSandboxedEnvironment(
 
 
 def _builtin(name: str) -> jinja2.Template:
-    text = resources.files("voiceguide.narration").joinpath("templates", name).read_text(encoding="utf-8")
+    text = (
+        resources.files("voiceguide.narration")
+        .joinpath("templates", name)
+        .read_text(encoding="utf-8")
+    )
     return _ENV.from_string(text)
 
 

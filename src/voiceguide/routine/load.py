@@ -44,6 +44,7 @@ TOP_OPTIONAL = (
 SOUND_KEYS = ("step", "cue", "end")  # the routine's own files may replace these sounds
 PART_KEYS = ("about", "intro", "contraindications", "rest")
 
+
 def routine_id_for(path: Path) -> str:
     """The id is the file's stem; it names output files, so it must be a safe slug."""
     stem = path.stem

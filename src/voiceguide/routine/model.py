@@ -98,5 +98,3 @@ class SharedPart:
     contraindications: tuple[str, ...] = ()
     rest: Rest | None = None
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-

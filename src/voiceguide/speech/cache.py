@@ -84,5 +84,3 @@ def read_cached(path: Path) -> np.ndarray:
     if hashlib.sha256(raw[_HEADER_BYTES:end]).digest() != raw[end + 8 :]:
         raise ValueError("checksum mismatch")
     return samples
-
-

@@ -45,7 +45,6 @@ class Script:
         return tuple(e for e in self.events if e.kind == "speech")
 
 
-
 Lengths = Callable[[str], int]
 
 
