@@ -57,7 +57,7 @@ from voiceguide.build import BuildOptions, prepare
 from voiceguide.ffmpeg import ffmpeg_exe
 from voiceguide.timeline.plan import TimingRequest
 from voiceguide.routine import load_routine
-from voiceguide.audio.format import RATE_HZ
+from voiceguide.pcm import RATE_HZ
 from voiceguide.speech import Speaker
 from voiceguide.audio import sounds
 with warnings.catch_warnings():

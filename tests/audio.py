@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.audio.decode import decode
-from voiceguide.audio.format import RATE_HZ
+from voiceguide.pcm import RATE_HZ
 
 
 def decoded(path: Path) -> np.ndarray:

@@ -24,6 +24,26 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The fast lane (`scripts/test -m "not slow"`) leaves out every test that builds a whole
+# track with real speech and ffmpeg: those that use one of these fixtures, and those
+# marked @pytest.mark.slow one by one. CI runs everything.
+SLOW_FIXTURES = {
+    "classic_build",
+    "tiny_good",
+    "noise_build",
+    "shipped_builds",
+    "twenty_minutes",
+    "kneading_pinned",
+    "quiet_build",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINES = ROOT / "routines"
 

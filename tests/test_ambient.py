@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from voiceguide.audio.ambient import FADE_DOWN_MS, from_file, generated
 from voiceguide.audio.ambient import AmbientBed as Bed
-from voiceguide.audio.format import RATE_HZ
 from voiceguide.audio.loudness import TARGET_LUFS, measure_file
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
+from voiceguide.pcm import RATE_HZ
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
 

@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner
 
 from voiceguide.audio import loudness, mixer
-from voiceguide.audio.format import sample_index
 from voiceguide.build import BuildOptions, audio_events, prepare, routine_sounds
 from voiceguide.cli import cli
 from voiceguide.cli.progress import Bars, interactive
 from voiceguide.mp3.encode import encode_mp3
+from voiceguide.pcm import sample_index
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
 
@@ -42,6 +42,7 @@ def tiny(tmp_path: Path) -> Path:
     return tiny_routine(tmp_path / "routines")
 
 
+@pytest.mark.slow
 def test_an_unchanged_build_is_up_to_date_and_touches_nothing(
     tiny: Path, clip_cache: Path, tmp_path: Path
 ) -> None:
@@ -60,6 +61,7 @@ def test_an_unchanged_build_is_up_to_date_and_touches_nothing(
     "change",
     ["an option", "the routine file", "a truncated track", "a missing plan", "another plan"],
 )
+@pytest.mark.slow
 def test_a_changed_input_or_damaged_output_builds_again(
     change: str, tiny: Path, clip_cache: Path, tmp_path: Path
 ) -> None:
@@ -95,6 +97,7 @@ def reference_mix(routine: Path, clip_cache: Path, target: Path) -> None:
     encode_mp3([mixer.mix(placed, sample_index(script.plan.total_ms))], target)
 
 
+@pytest.mark.slow
 def test_the_track_is_the_same_streamed_or_whole_cold_or_warm_alone_or_parallel(
     tmp_path: Path,
 ) -> None:
@@ -117,6 +120,7 @@ def test_the_track_is_the_same_streamed_or_whole_cold_or_warm_alone_or_parallel(
         assert np.array_equal(decoded(track), expected), track
 
 
+@pytest.mark.slow
 def test_fifty_routines_build_with_one_failure_reported_and_the_rest_built(
     tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -135,6 +139,7 @@ def test_fifty_routines_build_with_one_failure_reported_and_the_rest_built(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("force", [False, True])
 def test_two_builds_of_one_routine_at_once_leave_one_valid_track(
     force: bool, tiny: Path, clip_cache: Path, tmp_path: Path

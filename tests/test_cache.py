@@ -21,6 +21,7 @@ def entries(cache: Path) -> set[Path]:
     return set(cache.rglob("*.wav"))
 
 
+@pytest.mark.slow
 def test_changing_only_durations_synthesizes_nothing(clip_cache: Path, tmp_path: Path) -> None:
     routine = load_routine(tiny_routine(tmp_path))
     with Speaker(cache_dir=clip_cache) as speaker:

@@ -347,6 +347,7 @@ _documents = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=_documents)
 def test_check_never_raises_on_any_document(document: object) -> None:

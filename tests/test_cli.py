@@ -45,6 +45,7 @@ def test_script_prints_plan_and_timed_narration_without_engine_chatter(run, clip
     assert "] Step 3: Kneading" in result.stdout  # the part's span, then its lines
 
 
+@pytest.mark.slow
 def test_build_writes_mp3_and_plan(run, tmp_path, clip_cache) -> None:
     result = run(
         "build", str(ROUTINES / "classic.yaml"), "-o", str(tmp_path), "--cache-dir", str(clip_cache)
@@ -55,6 +56,7 @@ def test_build_writes_mp3_and_plan(run, tmp_path, clip_cache) -> None:
     assert "Audio saved" not in result.stdout
 
 
+@pytest.mark.slow
 def test_build_all_builds_every_routine(tmp_path, clip_cache) -> None:
     result = CliRunner().invoke(
         cli,

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from voiceguide.audio.format import sample_index
 from voiceguide.build import export
 from voiceguide.errors import FfmpegError
 from voiceguide.output.files import atomic_path
 from voiceguide.output.plan_json import plan_json
+from voiceguide.pcm import sample_index
 from voiceguide.timeline import Event, Script, to_document
 from voiceguide.timeline.plan import Part, Plan
 

@@ -74,6 +74,7 @@ def test_missing_espeak_library_in_this_process_names_the_fix(
 # -- a speech call that hangs
 
 
+@pytest.mark.slow
 def test_hanging_speech_call_times_out_naming_the_text(worker_fault) -> None:
     worker_fault("hang")
     with Speaker(Pyttsx3Engine(timeout_s=3), cache_dir=None) as speaker:
@@ -83,6 +84,7 @@ def test_hanging_speech_call_times_out_naming_the_text(worker_fault) -> None:
         assert speaker.clip("Rest now.").size > 0  # and a fresh one speaks
 
 
+@pytest.mark.slow
 def test_hanging_speech_fails_the_build_with_exit_1(
     worker_fault, monkeypatch: pytest.MonkeyPatch, previous: Path, tmp_path: Path
 ) -> None:
@@ -359,6 +361,7 @@ def alive(pid: int) -> bool:
         (signal.SIGTERM, 143, "Error: stopped by SIGTERM; files already in place are untouched"),
     ],
 )
+@pytest.mark.slow
 def test_signal_mid_encode_unwinds_cleanly(
     signum: int, status: int, message: str, classic_build: dict, clip_cache: Path, tmp_path: Path
 ) -> None:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from voiceguide.audio import gain_search, sounds
-from voiceguide.audio.format import RATE_HZ
 from voiceguide.audio.loudness import (
     TARGET_LUFS,
     db_to_gain,
@@ -20,6 +19,7 @@ from voiceguide.audio.loudness import (
 )
 from voiceguide.build import BuildOptions, build
 from voiceguide.ffmpeg import ffmpeg_exe
+from voiceguide.pcm import RATE_HZ
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
 
@@ -67,7 +67,7 @@ def signals(spoken: list[np.ndarray]) -> dict[str, np.ndarray]:
         "10 kHz": 3000 * np.sin(2 * np.pi * 10000 * t),
     }
     out |= {f"clip {n}": c for n, c in enumerate(spoken)}
-    out |= {f"bell {name}": sounds.sound(name) for name in ("step", "cue", "end")}
+    out |= {f"bell {name}": sounds.sound(name) for name in ("step", "reminder", "end")}
     return {name: np.clip(np.rint(x), -32768, 32767) for name, x in out.items()}
 
 
@@ -84,7 +84,7 @@ def test_the_numpy_meter_designs_its_k_weighting_for_the_rate(rate: int) -> None
     rng = np.random.default_rng(rate)
     t = np.arange(rate * 2) / rate
     x = np.rint(rng.standard_normal(t.size) * 2000 + 3000 * np.sin(2 * np.pi * 1000 * t))
-    ours, reference = integrated_lufs(x, rate=rate), ffmpeg_lufs(x, rate)
+    ours, reference = integrated_lufs(x, rate_hz=rate), ffmpeg_lufs(x, rate)
     assert abs(ours - reference) <= 0.02, (ours, reference)
 
 
@@ -164,6 +164,7 @@ def test_bells_sit_a_few_lu_under_the_voice(classic_build) -> None:
         assert 2.0 <= under <= 10.0, (part["id"], under)
 
 
+@pytest.mark.slow
 def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -204,14 +205,15 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", [TARGET_LUFS, -23.0])
 def test_the_gain_search_meets_its_aim_on_the_whole_track_as_ffmpeg_measures_it(
     tmp_path: Path, speaker: Speaker, monkeypatch: pytest.MonkeyPatch, target: float
 ) -> None:
     """The search's own meter (sums per block) against ffmpeg over the track as mixed."""
     from voiceguide.audio import loudness, mixer
-    from voiceguide.audio.format import sample_index
     from voiceguide.build import audio_events, prepare, routine_sounds
+    from voiceguide.pcm import sample_index
 
     monkeypatch.setattr(loudness, "_CACHE", {})
     routine = load_routine(write_short(tmp_path))

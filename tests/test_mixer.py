@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide.audio.format import RATE_HZ, sample_index
 from voiceguide.audio.mixer import Placed, mix, prefetch, stream
 from voiceguide.mp3.encode import encode_mp3
+from voiceguide.pcm import RATE_HZ, sample_index
 
 from .audio import decoded, onset_ms, peak
 

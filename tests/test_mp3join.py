@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voiceguide.audio.decode import decode
-from voiceguide.audio.format import RATE_HZ
 from voiceguide.mp3.encode import encode_mp3
 from voiceguide.mp3.join import JoinError, _Silence, assemble, crc16, crc16_combine, read_info
+from voiceguide.pcm import RATE_HZ
 
 AUDIO_HEADER = bytes.fromhex("fff380c0")  # MPEG-2 layer III, 64 kb/s, 22,050 Hz, mono
 

@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from mutagen.mp3 import MP3
 
 from voiceguide.audio.decode import decode
-from voiceguide.audio.format import RATE_HZ
 from voiceguide.audio.mixer import Placed, mix, stream
 from voiceguide.errors import FfmpegError
 from voiceguide.ffmpeg import ffmpeg_exe
 from voiceguide.mp3.encode import encode_mp3
 from voiceguide.mp3.join import crc16, read_info
 from voiceguide.mp3.pieces import FRAME, MARGIN, TAIL, Source, encode, layout
+from voiceguide.pcm import RATE_HZ
 
 MINUTE = 60 * RATE_HZ
 

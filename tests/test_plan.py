@@ -296,6 +296,7 @@ def events(cues: list[Event]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
+@pytest.mark.slow
 @given(st.data())
 def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> None:
     routine = data.draw(routines())
@@ -340,7 +341,7 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
             else:
                 anchors.append(part.start_ms + cue.offset_ms)
         anchors.append(part.end_ms - HEADS_UP_MS)  # the heads-up naming what comes next
-        tones = [c.start_ms for c in mine if c.kind == "sound" and c.text == "cue"]
+        tones = [c.start_ms for c in mine if c.kind == "sound" and c.text == "reminder"]
         assert all(t in anchors for t in tones)
         dropped = [w for w in script.warnings if w.startswith(f"{part.id}: the reminder")]
         assert len(tones) + len(dropped) == len(step.reminders) + 1

@@ -172,3 +172,13 @@ def test_a_users_own_file_builds_by_path_with_shared_parts_and_other_scripts(
     cyrillic = next(c for c in plan["events"] if c["text"] == "Погладьте спину.")
     assert rms_db(audio, cyrillic["start_ms"], cyrillic["end_ms"]) > -35
     assert any(c["text"] == "Cancer." for c in plan["events"])
+
+
+def test_the_public_names_resolve_to_the_pipeline_stages() -> None:
+    import voiceguide
+
+    for name in voiceguide.__all__:
+        assert getattr(voiceguide, name) is not None, name
+    assert voiceguide.Speaker is __import__("voiceguide.speech").speech.Speaker
+    with pytest.raises(AttributeError):
+        voiceguide.no_such_name  # noqa: B018

@@ -80,7 +80,7 @@ def test_half_cue_lands_at_the_half(classic) -> None:
     plan = make_plan(classic, TimingRequest(), needs(narration, estimate))
     script = place(narration, plan, estimate, sound_lengths_ms())
     kneading = plan.part("kneading")
-    tones = [c for c in script.events if c.part_id == "kneading" and c.text == "cue"]
+    tones = [c for c in script.events if c.part_id == "kneading" and c.text == "reminder"]
     assert tones[0].start_ms == kneading.start_ms + kneading.length_ms // 2
     assert tones[1].start_ms == kneading.end_ms - 60_000
 

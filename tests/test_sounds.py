@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from voiceguide.audio.format import RATE_HZ
 from voiceguide.audio.sounds import SOUND_NAMES, sound
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
 from voiceguide.errors import RoutineError
+from voiceguide.pcm import RATE_HZ
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
 
@@ -29,12 +29,12 @@ def dominant_hz(x: np.ndarray, rate: int = RATE_HZ) -> float:
     return float(np.fft.rfftfreq(x.size, 1 / rate)[np.argmax(spectrum)])
 
 
-def test_step_cue_and_end_sounds_are_distinct() -> None:
+def test_step_reminder_and_end_sounds_are_distinct() -> None:
     pitches = {name: dominant_hz(sound(name)[: RATE_HZ // 2]) for name in SOUND_NAMES}
     lengths = {name: sound(name).size for name in SOUND_NAMES}
     assert len({round(p / 50) for p in pitches.values()}) == 3, pitches
-    assert pitches["end"] < pitches["step"] < pitches["cue"]  # closing low, reminder light
-    assert lengths["cue"] < lengths["step"] < lengths["end"]
+    assert pitches["end"] < pitches["step"] < pitches["reminder"]  # closing low, reminder light
+    assert lengths["reminder"] < lengths["step"] < lengths["end"]
 
 
 def test_sounds_strike_at_once_and_ring_out_to_silence() -> None:
@@ -85,13 +85,13 @@ def test_an_unknown_sound_name_is_exit_2_with_the_known_ones(tmp_path: Path) -> 
     path = write_short(tmp_path, "sounds:\n  bell: gong.wav\n")
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 2
-    assert "sounds.bell: unknown key" in result.stderr and "step, cue, end" in result.stderr
+    assert "sounds.bell: unknown key" in result.stderr and "step, reminder, end" in result.stderr
 
 
 def test_a_file_that_is_not_audio_is_a_routine_error(tmp_path: Path) -> None:
     (tmp_path / "notes.wav").write_text("not audio")
-    routine = load_routine(write_short(tmp_path, "sounds:\n  cue: notes.wav\n"))
+    routine = load_routine(write_short(tmp_path, "sounds:\n  reminder: notes.wav\n"))
     from voiceguide.build import routine_sounds
 
-    with pytest.raises(RoutineError, match=r"sounds\.cue: .*notes\.wav: cannot be decoded"):
+    with pytest.raises(RoutineError, match=r"sounds\.reminder: .*notes\.wav: cannot be decoded"):
         routine_sounds(routine)

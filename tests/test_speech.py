@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceguide.audio.format import RATE_HZ
 from voiceguide.errors import InputError
+from voiceguide.pcm import RATE_HZ
 from voiceguide.speech import Speaker, trim
 from voiceguide.speech.cache import read_wav
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from voiceguide.audio.format import RATE_HZ
 from voiceguide.cli import cli
+from voiceguide.pcm import RATE_HZ
 
 from .audio import decoded, onset_ms
 from .conftest import ROUTINES

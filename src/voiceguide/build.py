@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .audio import ambient, loudness, mixer, sounds
-from .audio.format import Event, sample_index
+from .audio.events import Event
 from .errors import InputError, RoutineError
 from .fresh import fingerprint, output_lock, up_to_date
 from .mp3 import pieces
@@ -25,6 +25,7 @@ from .narration import LEAD_IN_MS, narrate
 from .output.captions import captions_vtt
 from .output.files import atomic_paths
 from .output.plan_json import plan_json
+from .pcm import sample_index
 from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
 from .timeline import Script, TimingRequest, make_plan, needs, place, to_document

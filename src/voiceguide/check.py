@@ -74,7 +74,9 @@ def _set_aside(routine: Routine, field: str | None) -> Routine | None:
         name, index = match.group(1), int(match.group(2))
         texts = list(getattr(routine, name))
         texts[index] = _PLACEHOLDER
-        return dataclasses.replace(routine, **{name: tuple(texts)})
+        if name == "intro":
+            return dataclasses.replace(routine, intro=tuple(texts))
+        return dataclasses.replace(routine, contraindications=tuple(texts))
     match = _STEP.match(field)
     if match:
         steps = list(routine.steps)

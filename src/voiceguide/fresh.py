@@ -126,6 +126,8 @@ def _complete_mp3(path: Path, total_ms: object) -> bool:
         size = path.stat().st_size
     except (OSError, MutagenError):
         return False
+    if info is None:
+        return False
     # The Xing header states the length even of a file cut short: check the bytes too.
     whole = size >= 0.98 * info.length * info.bitrate / 8
     return whole and abs(info.length * 1000 - total_ms) <= 100

@@ -40,8 +40,6 @@ class Outcome:
     exit_code: int = 0
 
 
-# (source, phase, fraction): phase "speaking" or "mixing"
-ProgressEvent = tuple[Path, str, float]
 OnProgress = Callable[[Path, str, float], None]
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FfmpegError, InputError
+from ..pcm import RATE_HZ
 from .decode import decode
-from .format import RATE_HZ
 from .meter import db_to_gain, integrated_lufs
 
 GENERATED = ("noise", "waves")

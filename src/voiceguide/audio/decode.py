@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import ffmpeg
-from .format import RATE_HZ
+from ..pcm import RATE_HZ
 
 
 def decode(path: Path, *, rate_hz: int = RATE_HZ) -> np.ndarray:

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .format import RATE_HZ, Event
+from ..pcm import RATE_HZ
+from .events import Event
 from .limiter import BLOCK, Limiter
 from .meter import (
     SUB,
@@ -127,14 +128,14 @@ class TrackMeter:
         where = np.searchsorted(block_start, cuts, side="right") - 1
         src = np.where(cuts < block_end[where], source[where], -1)
         sub = ((origin + cuts) // SUB).astype(np.int32)
-        speech = src >= 0
+        spoken = src >= 0
         kk = np.add.reduceat(k * k, cuts, dtype=np.float64)
-        self._parts["src"].append(src[speech])
-        self._parts["sub"].append(sub[speech])
-        self._parts["kk"].append(kk[speech])
+        self._parts["src"].append(src[spoken])
+        self._parts["sub"].append(sub[spoken])
+        self._parts["kk"].append(kk[spoken])
         if b is not None:
             kb = np.add.reduceat(k * b, cuts, dtype=np.float64)
-            cross = speech & (kb != 0)  # words over a bell's ring: few pieces
+            cross = spoken & (kb != 0)  # words over a bell's ring: few pieces
             self._parts["cross_src"].append(src[cross])
             self._parts["cross_sub"].append(sub[cross])
             self._parts["kb"].append(kb[cross])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .format import RATE_HZ
+from ..pcm import RATE_HZ
 from .meter import analyse
 
 LIMIT_WINDOW_MS = 8  # look-ahead and hold; the gain ramps over as long again

@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .format import RATE_HZ, Event
+from ..pcm import RATE_HZ
+from .events import Event
 from .gain_search import TrackMeter
 from .limiter import BLOCK, Limiter, block_peaks, limit
 from .meter import (
@@ -55,7 +56,7 @@ TARGET_LUFS = -16.0  # Apple's podcast guidance; EBU R128 for speech on phones
 MP3_LOSS_LU = 0.4  # 64 kb/s MP3 measures this much quieter than its PCM
 CEILING_DBFS = -4.0  # speech peaks after the limiter: room for MP3, overshoot, a bell's tail
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
-SOUND_UNDER_LU = {"step": 5.0, "cue": 7.0, "end": 4.0}  # bells a few LU under the voice
+SOUND_UNDER_LU = {"step": 5.0, "reminder": 7.0, "end": 4.0}  # bells a few LU under the voice
 
 _VERSION = b"level 2"  # part of the cache key: gains found by another limiter do not carry over
 
@@ -120,9 +121,11 @@ def level(
     if known is None:
         peaks, gain_db, measured = _find_gain(events, clips, leveled_sounds, room, target)
     else:
-        gain_db, peaks = known.gain_db, known.peaks
-        if peaks is None or peaks.size != sum(blocks):
+        gain_db = known.gain_db
+        if known.peaks is None or known.peaks.size != sum(blocks):
             peaks, _ = _clip_analysis(texts, clips, k_weight=False)
+        else:
+            peaks = known.peaks
     _CACHE[key] = _Level(gain_db, sound_db, peaks)
     limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts])
     gains = limiter.gains(db_to_gain(gain_db))

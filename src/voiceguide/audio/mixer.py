@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .format import RATE_HZ, Event
+from ..pcm import RATE_HZ
+from .events import Event
 
 BLOCK_SAMPLES = RATE_HZ * 10
 PREFETCH_BLOCKS = 4

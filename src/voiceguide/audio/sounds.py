@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FfmpegError, InputError
+from ..pcm import RATE_HZ
 from .decode import decode
-from .format import RATE_HZ
 
 MAX_OWN_SOUND_MS = 4000  # a routine's own sound is cut (with a fade) so it cannot bury the words
 
@@ -49,7 +49,7 @@ def sound(name: str) -> np.ndarray:
             2.2,
             0.35,
         )
-    if name == "cue":  # a lighter, shorter tone for reminders inside a step
+    if name == "reminder":  # a lighter, shorter tone for reminders inside a step
         return _bell(1174.7, ((1.0, 1.0, 0.25), (2.0, 0.2, 0.12)), 0.7, 0.22)
     if name == "end":  # a lower, longer closing bell
         return _bell(
@@ -58,7 +58,7 @@ def sound(name: str) -> np.ndarray:
     raise KeyError(f"no sound named {name!r}")
 
 
-SOUND_NAMES = ("step", "cue", "end")
+SOUND_NAMES = ("step", "reminder", "end")
 
 
 def sound_lengths_ms(sounds: Mapping[str, np.ndarray] | None = None) -> dict[str, int]:

@@ -18,6 +18,7 @@ from ..audio import ambient
 from ..audio.loudness import TARGET_LUFS
 from ..build import BuildOptions
 from ..errors import DurationError
+from ..errors import one_line as shown
 from ..narration import LEAD_IN_MS
 from ..routine import parse_duration
 from ..speech import DEFAULT_RATE_WPM, default_cache_dir
@@ -63,15 +64,6 @@ class SafePath(click.Path):
         if "\0" in str(value):
             self.fail(f'"{shown(str(value))}" contains a NUL byte', param, ctx)
         return super().convert(value, param, ctx)
-
-
-def shown(text: str) -> str:
-    """``text`` on one line: control characters (NUL, newlines) escaped."""
-    return "".join(c if c.isprintable() else _escape(ord(c)) for c in text)
-
-
-def _escape(code: int) -> str:
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import ffmpeg
-from ..audio.format import RATE_HZ, SAMPLE_BYTES
+from ..pcm import RATE_HZ, SAMPLE_BYTES
 from .join import state_length
 
 MP3_BITRATE = "64k"

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..audio.format import RATE_HZ
+from ..pcm import RATE_HZ
 from .encode import encode_mp3
 from .join import assemble
 

@@ -42,7 +42,7 @@ class Reminder:
     anchor: Anchor
     offset_ms: int
     sentences: tuple[Sentence, ...]
-    sound: str | None = "cue"
+    sound: str | None = "reminder"
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def narrate(
             "next": {"title": following.title if following else ""},
         }
         header = announce.render(number=number, total=len(routine.steps), title=step.title)
-        body = render(step.say, context, routine=routine, field=f"{where}.say")
+        words_of_step = render(step.say, context, routine=routine, field=f"{where}.say")
         reminders = tuple(
             _reminder(
                 cue, render(cue.say, context, routine=routine, field=f"{where}.cues[{i}].say")
@@ -222,7 +222,10 @@ def narrate(
             )
             reminders += (Reminder("end", HEADS_UP_MS, split_sentences(words)),)
         parts[step.id] = PartText(
-            step.id, "step", _join(split_sentences(header), split_sentences(body)), reminders
+            step.id,
+            "step",
+            _join(split_sentences(header), split_sentences(words_of_step)),
+            reminders,
         )
     if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")

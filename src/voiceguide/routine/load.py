@@ -25,6 +25,7 @@ from ..errors import InputError, RoutineError
 from .durations import format_duration
 from .model import (
     AUDIENCES,
+    Anchor,
     Origin,
     ReminderSpec,
     Rest,
@@ -41,7 +42,7 @@ TOP_OPTIONAL = (
     "audience", "description", "include", "intro", "contraindications", "rest", "outro",
     "sounds",
 )  # fmt: skip
-SOUND_KEYS = ("step", "cue", "end")  # the routine's own files may replace these sounds
+SOUND_KEYS = ("step", "reminder", "end")  # the routine's own files may replace these sounds
 PART_KEYS = ("about", "intro", "contraindications", "rest")
 
 
@@ -176,14 +177,25 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
     audience = optional_text("audience", "adult")
     if audience not in AUDIENCES:
         doc.report(top["audience"][1], "audience", f'"{audience}" is not one of adult, child')
-    own_intro = doc.attempt(doc.texts, top["intro"], "intro", default=()) if "intro" in top else ()
-    own_contra = (
-        doc.attempt(doc.texts, top["contraindications"], "contraindications", default=())
-        if "contraindications" in top
-        else ()
+    nothing: tuple[str, ...] = ()
+    own_intro = (
+        doc.attempt(doc.texts, top["intro"], "intro", default=nothing)
+        if "intro" in top
+        else nothing
     )
-    parts = doc.attempt(_includes, doc, top["include"], default=[]) if "include" in top else []
-    steps = doc.attempt(_steps, doc, top["steps"], default=()) if "steps" in top else ()
+    own_contra = (
+        doc.attempt(doc.texts, top["contraindications"], "contraindications", default=nothing)
+        if "contraindications" in top
+        else nothing
+    )
+    no_parts: list[SharedPart] = []
+    no_steps: tuple[Step, ...] = ()
+    parts = (
+        doc.attempt(_includes, doc, top["include"], default=no_parts)
+        if "include" in top
+        else no_parts
+    )
+    steps = doc.attempt(_steps, doc, top["steps"], default=no_steps) if "steps" in top else no_steps
     rest = doc.attempt(_rest, doc, top["rest"], default=None) if "rest" in top else None
 
     origins: dict[str, Origin] = {}
@@ -221,7 +233,7 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
     return Routine(
         id=routine_id,
         title=title,
-        audience=audience,
+        audience="child" if audience == "child" else "adult",
         description=optional_text("description", allow_empty=True, spoken=False),
         intro=tuple(intro),
         contraindications=tuple(contra),
@@ -331,7 +343,7 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
         cue_value, cue_node = found["cues"]
         if cue_value is not INVALID and not isinstance(cue_value, list):
             doc.report(cue_node, f"{where}.cues", "must be a list of cues, each with at: and say:")
-        elif cue_value is not INVALID:
+        elif isinstance(cue_value, list):
             for i, (_, item) in enumerate(cue_value):
                 cue = doc.attempt(_cue, doc, item, f"{where}.cues[{i}]", high, default=None)
                 if cue is not None:
@@ -349,6 +361,7 @@ def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> Remi
     at_node = found["at"][1]
     at = str(at_node.value).strip() if isinstance(at_node, yaml.ScalarNode) else ""
     accepted = "half, a time after the start (2m) or a time before the end (-1m)"
+    anchor: Anchor
     if at == "half":
         anchor, offset = "half", 0
     else:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio.format import RATE_HZ
+from ..pcm import RATE_HZ
 
 
 def default_cache_dir() -> Path:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..audio.format import RATE_HZ
 from ..errors import InputError
+from ..pcm import RATE_HZ
 from .engine import VoiceInfo
 
 MS_PER_WORD = 400  # 150 words a minute

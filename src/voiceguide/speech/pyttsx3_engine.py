@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.format import RATE_HZ
 from ..errors import InputError, SpeechError, one_line
+from ..pcm import RATE_HZ
 from .cache import read_wav
 from .engine import DEFAULT_RATE_WPM, VoiceInfo
 from .espeak import ESPEAK_HINT

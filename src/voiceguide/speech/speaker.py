@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio.format import RATE_HZ, length_ms
 from ..errors import DiskFullError, OutputError, SpeechError, one_line
+from ..pcm import RATE_HZ, length_ms
 from .cache import read_cached, write_wav
 from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
 

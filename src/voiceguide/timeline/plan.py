@@ -88,8 +88,8 @@ class Flexible:
 class _Layout:
     """Everything about a request except the steps that share a total."""
 
-    before: tuple[tuple[str, str, str, int], ...]  # (id, kind, title, length)
-    after: tuple[tuple[str, str, str, int], ...]
+    before: tuple[tuple[str, PartKind, str, int], ...]  # (id, kind, title, length)
+    after: tuple[tuple[str, PartKind, str, int], ...]
     pinned: Mapping[str, int]
     flexible: tuple[Flexible, ...]
     warnings: tuple[str, ...]
@@ -132,7 +132,7 @@ def make_plan(routine: Routine, request: TimingRequest, needs: Mapping[str, int]
 
     parts: list[Part] = []
     clock = 0
-    items = [(*x, None) for x in layout.before]
+    items: list[tuple[str, PartKind, str, int, int | None]] = [(*x, None) for x in layout.before]
     items += [(s.id, "step", s.title, lengths[s.id], n) for n, s in enumerate(routine.steps, 1)]
     items += [(*x, None) for x in layout.after]
     for part_id, kind, title, length, number in items:
@@ -172,10 +172,10 @@ def _layout(
                 f'--step {step_id}: {routine.id} has no step "{step_id}"; '
                 f"its steps are {', '.join(ids)}"
             )
-    before = []
+    before: list[tuple[str, PartKind, str, int]] = []
     if needs.get(INTRO_ID, 0) > 0:
         before.append((INTRO_ID, "intro", "Introduction", needs[INTRO_ID]))
-    after = []
+    after: list[tuple[str, PartKind, str, int]] = []
     if request.rest_ms is None:
         rest_ms = routine.rest.duration_ms if routine.rest else 0
         _check_holds(REST_ID, rest_ms, needs, "is", rest=True)

@@ -1,4 +1,4 @@
-"""The track's format, and the one rule that turns milliseconds into samples.
+"""The track's PCM format, and the one rule that turns milliseconds into samples.
 
 Everything below the timeline works in samples of this format; everything
 above it in milliseconds. ``sample_index`` is the only crossing, so an
@@ -7,15 +7,10 @@ hour's worth of parts placed by absolute start drifts by nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import numpy as np
 
 RATE_HZ = 22_050  # mono 16-bit at 22.05 kHz: speech engines write it, 64 kb/s MP3 keeps it
 SAMPLE_BYTES = 2
-
-EventKind = Literal["speech", "sound"]
 
 
 def sample_index(ms: int) -> int:
@@ -25,12 +20,3 @@ def sample_index(ms: int) -> int:
 
 def length_ms(samples: np.ndarray, rate_hz: int = RATE_HZ) -> int:
     return round(samples.size * 1000 / rate_hz)
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that sounds on the track: a sentence (``key`` is its text) or a sound (its name)."""
-
-    start: int  # sample index
-    kind: EventKind
-    key: str

@@ -1,0 +1,48 @@
+"""The import contract: imports go one way, and a broken contract fails the check."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import ROOT
+
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def lint(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    return subprocess.run(
+        [str(LINT), "--no-cache", "--config", str(root / "pyproject.toml")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_code_keeps_its_import_contracts() -> None:
+    result = lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 kept, 0 broken" in result.stdout
+
+
+def test_the_mixer_importing_the_timeline_breaks_the_contract(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "src" / "voiceguide", tmp_path / "src" / "voiceguide")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    mixer = tmp_path / "src" / "voiceguide" / "audio" / "mixer.py"
+    text = mixer.read_text()
+    mixer.write_text(
+        text.replace(
+            "import numpy as np\n",
+            "import numpy as np\n\nfrom ..timeline import Script  # noqa\n",
+            1,
+        )
+    )
+    result = lint(tmp_path)
+    assert result.returncode != 0
+    assert "voiceguide.audio.mixer -> voiceguide.timeline" in result.stdout
