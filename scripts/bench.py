@@ -73,9 +73,9 @@ def segment(samples):
     return AudioSegment(data=samples.astype("<i2").tobytes(), sample_width=2,
                         frame_rate=RATE_HZ, channels=1)
 track = AudioSegment.silent(duration=script.plan.total_ms, frame_rate=RATE_HZ)
-for cue in script.cues:
-    samples = clips[cue.text] if cue.kind == "speech" else sounds.sound(cue.text)
-    track = track.overlay(segment(samples), position=cue.start_ms)
+for event in script.events:
+    samples = clips[event.text] if event.kind == "speech" else sounds.sound(event.text)
+    track = track.overlay(segment(samples), position=event.start_ms)
 track.export(out, format="mp3", bitrate="64k")
 with open(report, "w") as fh:
     json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
