@@ -39,3 +39,24 @@ def rms_db(x: np.ndarray, start_ms: float, end_ms: float) -> float:
     if seg.size == 0:
         return -120.0
     return float(20 * np.log10(np.sqrt(np.mean(seg**2)) + 1e-9))
+
+
+def energy_onset_ms(x: np.ndarray, planned_ms: int) -> float | None:
+    """Where the level in 5 ms frames first rises well above what rang just before.
+
+    Measured on the sample-to-sample difference (a gentle high-pass): a
+    bell may still be decaying under the first words of a step, and soft
+    openings like "th" and "s" are mostly high frequencies. Only the half
+    second around ``planned_ms`` is differenced, not the whole track.
+    """
+    lo = max(0, at(planned_ms - 300))
+    y = np.diff(x[lo : at(planned_ms + 200)], prepend=x[lo - 1] if lo else np.float32(0))
+    frame = at(5)
+    base = y[max(0, at(planned_ms - 250) - lo) : max(0, at(planned_ms - 60) - lo)]
+    base = base.astype(np.float64)
+    baseline = float(np.sqrt(np.mean(base**2))) if base.size else 0.0
+    for i in range(max(0, at(planned_ms - 100)), at(planned_ms + 150), frame):
+        seg = y[i - lo : i - lo + frame].astype(np.float64)
+        if float(np.sqrt(np.mean(seg**2))) > max(3 * baseline, 0.002):
+            return i * 1000 / 22050
+    return None

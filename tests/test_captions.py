@@ -20,7 +20,7 @@ from voiceguide.routine import load_routine, parse_routine
 from voiceguide.timeline import CHIME_TO_SPEECH_MS, REMINDER_TO_SPEECH_MS, needs, place
 from voiceguide.timeline.plan import TimingRequest, make_plan
 
-from .audio import at, decoded, peak
+from .audio import decoded, energy_onset_ms, peak
 from .conftest import ROUTINES
 from .short_routine import SHORT
 
@@ -35,27 +35,6 @@ def audio(classic_build) -> np.ndarray:
 def vtt_ms(stamp: str) -> int:
     h, m, s = stamp.split(":")
     return round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000)
-
-
-def energy_onset_ms(x: np.ndarray, planned_ms: int) -> float | None:
-    """Where the level in 5 ms frames first rises well above what rang just before.
-
-    Measured on the sample-to-sample difference (a gentle high-pass): a
-    bell may still be decaying under the first words of a step, and soft
-    openings like "th" and "s" are mostly high frequencies. Only the half
-    second around ``planned_ms`` is differenced, not the whole track.
-    """
-    lo = max(0, at(planned_ms - 300))
-    y = np.diff(x[lo : at(planned_ms + 200)], prepend=x[lo - 1] if lo else np.float32(0))
-    frame = at(5)
-    base = y[max(0, at(planned_ms - 250) - lo) : max(0, at(planned_ms - 60) - lo)]
-    base = base.astype(np.float64)
-    baseline = float(np.sqrt(np.mean(base**2))) if base.size else 0.0
-    for i in range(max(0, at(planned_ms - 100)), at(planned_ms + 150), frame):
-        seg = y[i - lo : i - lo + frame].astype(np.float64)
-        if float(np.sqrt(np.mean(seg**2))) > max(3 * baseline, 0.002):
-            return i * 1000 / 22050
-    return None
 
 
 def test_vtt_parses_and_holds_every_spoken_line_at_its_planned_time(classic_build) -> None:

@@ -1,0 +1,92 @@
+"""The speech seam: a fake engine stands in where speech is not the point.
+
+Timing, mixing and faults are about where sounds land and what happens when
+the engine misbehaves, not about the voice: a ``FakeEngine`` speaks each
+sentence as a tone as long as its words, instantly and the same every time,
+and a plain function makes it fail in any way a test needs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide.build import BuildOptions, build
+from voiceguide.errors import SpeechError
+from voiceguide.pcm import RATE_HZ
+from voiceguide.routine import load_routine
+from voiceguide.speech import FakeEngine, Speaker
+from voiceguide.speech.fake import tone_for
+from voiceguide.timeline import TimingRequest
+
+from .audio import decoded, energy_onset_ms, onset_ms
+from .tiny import TINY, tiny_routine
+
+SHORT = BuildOptions(timing=TimingRequest(rest_ms=0, intro=False))
+
+
+def test_a_warm_cache_never_calls_the_engine(tmp_path: Path) -> None:
+    cold = FakeEngine()
+    with Speaker(cold, cache_dir=tmp_path) as speaker:
+        first = speaker.clip("Stroke the back slowly.")
+    warm = FakeEngine()
+    with Speaker(warm, cache_dir=tmp_path) as speaker:
+        assert np.array_equal(speaker.clip("Stroke the back slowly."), first)
+    assert cold.said == ["Stroke the back slowly."] and warm.said == []
+    assert cold.closed and warm.closed
+
+
+def test_the_cache_key_follows_the_engine_id(tmp_path: Path) -> None:
+    with (
+        Speaker(FakeEngine(version="1"), cache_dir=tmp_path) as a,
+        Speaker(FakeEngine(version="2"), cache_dir=tmp_path) as b,
+    ):
+        assert a.key("Rest now.") != b.key("Rest now.")
+
+
+def test_chimes_and_words_land_where_the_plan_says_with_the_fake_voice(tmp_path: Path) -> None:
+    """The timing contract, measured in the decoded MP3, with instant tones for words."""
+    routine = load_routine(tiny_routine(tmp_path / "routines", text=TINY))
+    with Speaker(FakeEngine(), cache_dir=None) as speaker:
+        build(routine, tmp_path / "out", SHORT, speaker)
+    plan = json.loads((tmp_path / "out" / "tiny.json").read_text())
+    audio = decoded(tmp_path / "out" / "tiny.mp3")
+    assert abs(audio.size / RATE_HZ * 1000 - plan["total_ms"]) <= 50
+    for event in plan["events"]:
+        if event["kind"] == "sound":  # a bell: the first loud sample
+            found = onset_ms(audio, event["start_ms"], window_ms=200, threshold=0.01)
+        else:  # words: where the level rises over the bell still ringing
+            found = energy_onset_ms(audio, event["start_ms"])
+        assert found is not None and abs(found - event["start_ms"]) <= 50, event
+
+
+def test_an_engine_that_says_nothing_fails_the_build_naming_the_words(tmp_path: Path) -> None:
+    routine = load_routine(tiny_routine(tmp_path / "routines", text=TINY))
+    silent = FakeEngine(lambda text: np.zeros(RATE_HZ, dtype=np.int16))
+    with (
+        Speaker(silent, cache_dir=None) as speaker,
+        pytest.raises(SpeechError, match=r'said nothing for "Get ready\."'),
+    ):
+        build(routine, tmp_path / "out", SHORT, speaker)
+    assert not (tmp_path / "out" / "tiny.mp3").exists()
+
+
+def test_an_engine_failing_midway_leaves_the_previous_track(tmp_path: Path) -> None:
+    routine = load_routine(tiny_routine(tmp_path / "routines", text=TINY))
+    with Speaker(FakeEngine(), cache_dir=None) as speaker:
+        build(routine, tmp_path / "out", SHORT, speaker)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+
+    def breaks(text: str) -> np.ndarray:
+        if "Press" in text:
+            raise SpeechError(f'the speech engine failed on "{text}": simulated')
+        return tone_for(text)
+
+    changed = BuildOptions(timing=TimingRequest(rest_ms=0, intro=False, total_ms=30_000))
+    with Speaker(FakeEngine(breaks), cache_dir=None) as speaker, pytest.raises(SpeechError):
+        build(routine, tmp_path / "out", changed, speaker)
+    after = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    assert after == before
