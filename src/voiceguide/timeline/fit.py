@@ -7,8 +7,11 @@ render with a first guess (the routine's lengths, what the user pinned),
 fit, render again with the fitted lengths, and repeat until the words no
 longer change; then the plan was fitted to exactly the words it carries.
 A change in the words moves a part by a second or two, so this settles in
-one or two rounds. When it does not (a length that sits on a rounding edge,
-said one way it fits the other), ``WordsDoNotSettle`` says which part and
+one or two rounds. A length on a rounding edge could flip for ever (said
+one way, the words fit the other), so each part is given the most its words
+have needed in any round so far: the needs only grow, the flip stops, and
+the part keeps a second of extra silence at most. When the words still do
+not settle within ``MAX_ROUNDS``, ``WordsDoNotSettle`` says which parts and
 what to change.
 """
 
@@ -61,8 +64,15 @@ def fit(
     ``speech_ms(sentence)`` says how long a sentence takes.
     """
     narration = narrate(first_guess(routine, request))
-    for _ in range(max_rounds):
-        plan = make_plan(routine, request, needs(narration, speech_ms, sound_ms))
+    floor: dict[str, int] = {}
+    for round_number in range(max_rounds):
+        measured = needs(narration, speech_ms, sound_ms)
+        if round_number == 0:  # words for guessed lengths: they set no floor
+            plan = make_plan(routine, request, measured)
+        else:
+            for part_id, need in measured.items():
+                floor[part_id] = max(floor.get(part_id, 0), need)
+            plan = make_plan(routine, request, floor)
         again = narrate(plan_lengths(plan))
         if again == narration:
             return narration, plan
