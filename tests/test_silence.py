@@ -7,6 +7,8 @@ lengths and with every step at its longest.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from voiceguide.audio.sounds import sound_lengths_ms
@@ -118,7 +120,7 @@ def test_reminders_are_spread_evenly_in_turn_and_never_reach_the_parts_end() -> 
     ]
     assert longest_silences(script)["long"] <= 180_000
     assert said[-1].end_ms <= part.end_ms - TAIL_SILENCE_MS
-    gaps = [b.start_ms - a.end_ms for a, b in zip(said[2:], said[3:])]
+    gaps = [b.start_ms - a.end_ms for a, b in itertools.pairwise(said[2:])]
     assert max(gaps) - min(gaps) <= 2  # evenly spaced, to the millisecond's rounding
     # as few as keep the limit: one fewer would leave a silence over it
     fillers = len(said) - 3
