@@ -243,11 +243,11 @@ def narrate(
     }
     parts: dict[str, PartText] = {}
     body: tuple[Reminder, ...] = ()
+    hold = pause_ms if intro and routine.intro else 0  # time to do what the intro asked
     if intro or checklist:
-        words = _intro_words(routine, base, intro=intro, checklist=checklist, pause_ms=pause_ms)
+        words = _intro_words(routine, base, intro=intro, checklist=checklist, pause_ms=hold)
         body = (Reminder("start", lead_in_ms, split_sentences(words), sound=None),)
     get_ready = split_sentences(_builtin("get_ready.j2").render(title=routine.title))
-    hold = pause_ms if intro else 0
     parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms, hold_ms=hold)
 
     announce = _builtin("step.j2")
@@ -331,7 +331,7 @@ def _intro_words(
         contraindications=texts("contraindications") if checklist else [],
         cautions=texts("cautions") if checklist else [],
         intro=texts("intro") if intro else [],
-        pause=spoken_length(pause_ms) if intro and pause_ms > 0 else "",
+        pause=spoken_length(pause_ms) if pause_ms > 0 else "",
     )
 
 
