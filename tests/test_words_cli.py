@@ -130,3 +130,12 @@ def test_check_warns_about_what_an_engine_reads_badly(tmp_path: Path) -> None:
 def test_the_shipped_routines_have_nothing_an_engine_reads_badly() -> None:
     result = CliRunner().invoke(cli, ["check", "--routines", str(ROUTINES)])
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_a_max_silence_too_short_for_words_is_refused(script) -> None:
+    result = CliRunner().invoke(cli, ["script", "classic", "--max-silence", "10s"])
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for '--max-silence': 10s is too short to leave room for the words; "
+        "give at least 30s, or --no-reminders" in result.stderr
+    )

@@ -19,7 +19,7 @@ from ..audio.loudness import TARGET_LUFS
 from ..build import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
 from ..errors import DurationError
 from ..narration import LEAD_IN_MS
-from ..routine import parse_duration
+from ..routine import format_duration, parse_duration
 from ..speech import DEFAULT_RATE_WPM, default_cache_dir
 from ..timeline import TimingRequest
 
@@ -54,6 +54,7 @@ class StepPinType(click.ParamType):
 
 
 DURATION = DurationType()
+MIN_MAX_SILENCE_MS = 30_000  # a shorter limit would leave the steps little but reminders
 
 
 class SafePath(click.Path):
@@ -130,6 +131,13 @@ def make_options(**kw: Any) -> BuildOptions:
         if step_id in pins:
             raise click.BadParameter(f'step "{step_id}" is pinned twice', param_hint="'--step'")
         pins[step_id] = ms
+    max_silence = kw.get("max_silence", MAX_SILENCE_MS)
+    if max_silence < MIN_MAX_SILENCE_MS:
+        raise click.BadParameter(
+            f"{format_duration(max_silence)} is too short to leave room for the words; "
+            f"give at least {format_duration(MIN_MAX_SILENCE_MS)}, or --no-reminders",
+            param_hint="'--max-silence'",
+        )
     return BuildOptions(
         timing=TimingRequest(
             total_ms=kw["duration"],
@@ -139,7 +147,7 @@ def make_options(**kw: Any) -> BuildOptions:
         ),
         checklist=not kw.get("no_checklist", False),
         pause_ms=kw.get("pause", PAUSE_MS),
-        max_silence_ms=None if kw.get("no_reminders") else kw.get("max_silence", MAX_SILENCE_MS),
+        max_silence_ms=None if kw.get("no_reminders") else max_silence,
         voice=kw["voice"],
         rate_wpm=kw["rate"],
         lead_in_ms=kw["lead_in"],

@@ -35,7 +35,7 @@ SENTENCE_PAUSE_MS = 650  # room to breathe: about 150 words a minute with the pa
 PARAGRAPH_PAUSE_MS = 1200
 LEAD_IN_MS = 5000  # from "get ready" to the first instruction
 HEADS_UP_MS = 30_000  # before a step ends, the next one is named
-HEADS_UP_WORDS = "Thirty seconds"  # HEADS_UP_MS as said
+HEADS_UP_WORDS = spoken_length(HEADS_UP_MS).capitalize()  # "Thirty seconds"
 
 
 @dataclass(frozen=True)
