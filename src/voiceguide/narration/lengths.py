@@ -10,7 +10,7 @@ entry per language, so another language is one more entry.
 
 from __future__ import annotations
 
-from num2words import num2words
+from num2words import num2words  # type: ignore[import-untyped]
 
 _FRAMES: dict[str, dict[str, str]] = {
     "en": {
