@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
+from voiceguide.narration import narrate
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
 from voiceguide.timeline.plan import TimingRequest
@@ -22,23 +24,39 @@ def entries(cache: Path) -> set[Path]:
 
 
 @pytest.mark.slow
-def test_changing_only_durations_synthesizes_nothing(clip_cache: Path, tmp_path: Path) -> None:
+def test_changing_only_durations_synthesizes_only_the_lengths_said(
+    clip_cache: Path, tmp_path: Path
+) -> None:
+    """The words say each part's fitted length, so those sentences are new; nothing else is."""
     routine = load_routine(tiny_routine(tmp_path))
     with Speaker(cache_dir=clip_cache) as speaker:
         first = build(routine, tmp_path / "out", BuildOptions(), speaker)
-    before = entries(clip_cache)
+    assert first.script
+    said_first = {e.text for e in first.script.speech}
     requests = [
         TimingRequest(total_ms=60_000),
         TimingRequest(pins={"press": 25_000}),
         TimingRequest(total_ms=50_000, pins={"stroke": 9_000}),
     ]
+    new_texts: set[str] = set()
+    before = entries(clip_cache)
     for request in requests:
         with Speaker(cache_dir=clip_cache) as speaker:
             result = build(routine, tmp_path / "out", BuildOptions(timing=request), speaker)
-            assert not speaker.engine.running  # the speech engine was never started
-        assert result.script and first.script
+        assert result.script
         assert result.script.plan.total_ms != first.script.plan.total_ms
-    assert entries(clip_cache) == before
+        new_texts |= {e.text for e in result.script.speech} - said_first
+    lengths = {t for t in new_texts if LENGTH.fullmatch(t)}
+    assert lengths  # the new lengths are said
+    # anything else new was in the routine's words all along (a cue that fits now)
+    assert new_texts - lengths <= set(narrate(routine).sentences())
+    assert len(entries(clip_cache) - before) <= len(lengths)
+    with Speaker(cache_dir=clip_cache) as speaker:  # and all of them are cached now
+        build(routine, tmp_path / "again", BuildOptions(timing=requests[0]), speaker)
+        assert not speaker.engine.running  # the speech engine was never started
+
+
+LENGTH = re.compile(r"[A-Z][a-z -]+ (seconds?|minutes?|hours?)\.")
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ CASES = {
     "unknown key with a suggestion": (
         edited("    duration: 1m\n", "    duration: 1m\n    mni: 30s\n"),
         '6: steps[0].mni: unknown key; did you mean "min"? '
-        "(known keys: id, title, duration, say, min, max, cues)",
+        "(known keys: id, title, duration, say, min, max, cues, reminders)",
     ),
     "missing field": (
         edited("    title: One\n", ""),
@@ -124,17 +124,17 @@ CASES = {
     "template with an unknown name": (
         edited("Stroke the back.", "Stroke {{ nobody }}."),
         "6: steps[0].say: template error: 'nobody' is undefined; "
-        "names you can use: next, routine, step",
+        "names you can use: next, rest, routine, step",
     ),
     "template reaching for the class hierarchy": (
         edited("Stroke the back.", "\"{{ ''.__class__.__mro__ }}\""),
         "6: steps[0].say: template refused: access to attribute '__class__' of 'str' object "
-        "is unsafe; a template may use only next, routine, step and their fields",
+        "is unsafe; a template may use only next, rest, routine, step and their fields",
     ),
     "template reaching for globals": (
         edited("Stroke the back.", '"{{ cycler.__init__.__globals__ }}"'),
         "6: steps[0].say: template refused: access to attribute '__init__' of 'type' object "
-        "is unsafe; a template may use only next, routine, step and their fields",
+        "is unsafe; a template may use only next, rest, routine, step and their fields",
     ),
     "template that would take unbounded memory": (
         edited("Stroke the back.", "\"{{ 'ab ' * 30000000 }}\""),
@@ -188,12 +188,12 @@ CASES = {
     "include that tries to leave the parts folder": (
         MINIMAL + "include: [../../etc/passwd]\n",
         '7: include[0]: "../../etc/passwd" is not a shared part '
-        "(parts: preparation, rest, safety, women)",
+        "(parts: child-safety, preparation, principles, rest, safety, women)",
     ),
     "include of an unknown part": (
         MINIMAL + "include: [safty]\n",
         '7: include[0]: "safty" is not a shared part; did you mean "safety"? '
-        "(parts: preparation, rest, safety, women)",
+        "(parts: child-safety, preparation, principles, rest, safety, women)",
     ),
     "unknown audience": (
         edited("title: Tiny", "title: Tiny\naudience: baby"),
@@ -241,7 +241,7 @@ def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
         f"Error: {first}:3: steps[0].duration: missing; steps[0] needs id, title, duration and say",
         f"Error: {first}:4: steps[0].title: must be text, not a list",
         f'Error: {first}:5: steps[0].duraton: unknown key; did you mean "duration"? '
-        "(known keys: id, title, duration, say, min, max, cues)",
+        "(known keys: id, title, duration, say, min, max, cues, reminders)",
         f'Error: {second}:5: steps[0].duration: "0s" is no time at all; '
         "give a positive duration such as 5m",
     ]
@@ -313,12 +313,12 @@ def test_every_template_problem_of_a_file_is_reported(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"Error: {path}:3: intro[0]: template error: 'who' is undefined; "
-        "names you can use: routine",
+        "names you can use: rest, routine",
         f"Error: {path}:8: steps[0].say: template refused: access to attribute '__class__' of "
-        "'str' object is unsafe; a template may use only next, routine, step and their fields",
+        "'str' object is unsafe; a template may use only next, rest, routine, step and their fields",
         f"Error: {path}:11: steps[0].cues[0].say: template error: 'nope' is undefined; "
-        "names you can use: next, routine, step",
-        f"Error: {path}:16: outro: template error: 'x' is undefined; names you can use: routine",
+        "names you can use: next, rest, routine, step",
+        f"Error: {path}:16: outro: template error: 'x' is undefined; names you can use: rest, routine",
     ]
 
 

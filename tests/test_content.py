@@ -18,18 +18,25 @@ from .conftest import ROUTINES
 
 PREPARATION = ["towel", "clean cotton sheet", "causes no allergy", "hard surface",
                "wash your hands", "disinfectant", "warm your hands", "warm blanket"]  # fmt: skip
-SAFETY = ["go through this checklist", "do not go on if any of these applies",
-          "a high body temperature", "drunk", "drugs", "kidneys", "heart", "liver",
-          "blood pressure that is too low or too high", "an allergic reaction", "cancer",
-          "if any of them applies, stop here, and do not go on"]  # fmt: skip
+CHECKLIST = ["go through this checklist", "do not go on if any of these applies",
+             "kidneys", "heart", "liver", "blood pressure", "too low or too high",
+             "an allergic reaction", "cancer",
+             "if any of them applies, stop here, and do not go on"]  # fmt: skip
+SAFETY = [*CHECKLIST, "a high body temperature", "drunk", "drugs"]
+# "The main principles of massage include sliding the hands on the back in the direction
+# of the blood flow, while avoiding the location of the lymph nodes."
+PRINCIPLES = ["in the direction of the blood flow", "keep away from the lymph nodes",
+              "in the armpits", "at the sides of the neck"]  # fmt: skip
 WOMEN = ["ask her first", "period", "pregnancy", "first three months", "never massage the sacrum or the coccyx"]  # fmt: skip
-REST = ["warm blanket", "relaxed pose", "rest"]
+# "take cover with a blanket and lie down in a relaxed pose for at least 15 minutes"
+REST = ["warm blanket", "relaxed pose", "rest for fifteen minutes"]
 
 KEY_INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
     "classic": {
         "intro": [
             *PREPARATION,
             *SAFETY,
+            *PRINCIPLES,
             *WOMEN,
             "stiff after sleep",
             "in the morning",
@@ -40,7 +47,11 @@ KEY_INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
             "edge of your palm",
             "from the sides in towards the spine",
             "back out",
-            "not so hard that it hurts",
+            # "the pressure should not be strong so as not to cause pain"
+            "ask how the pressure feels, and stop if it hurts",
+            "do not press hard",
+            "the pressure should not be strong",
+            "stay clear of the armpits",  # the lymph nodes
             "whole back is warm",
             "redness",
         ],
@@ -49,31 +60,40 @@ KEY_INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
             "thin fold of skin by the spine",
             "out to the side",
             "one half of the back at a time",
-            "right half",
+            "other half",
         ],
         "cupping": [
             "shape of a spoon",
             "sharp",
             "muscles only",
-            "stay off the spine, the kidneys, and the shoulders",
+            # "excluding the spine, kidneys and shoulders", with where the kidneys are
+            "stay off the spine, the shoulders, and the kidneys",
+            "lower back, just below the ribs",
             "never cause pain",
         ],
-        "vibration": ["tremble", "nape of the neck", "along the spine", "never hurt"],
+        "vibration": ["tremble", "nape of the neck", "beside the spine, not on it", "never hurt"],
         "final-stroking": ["finish with stroking", "firm", "slower and lighter"],
         "rest": REST,
     },
     "therapeutic": {
         "intro": [
-            *PREPARATION,
+            *PREPARATION[:3],
+            "medicinal cream",
             *SAFETY,
+            *PRINCIPLES,
             *WOMEN,
-            "about an hour",
-            "only after an acute attack has passed",
+            # "done after the withdrawal of an attack of exacerbation"
+            "only after an attack of back pain has passed, never during one",
+            # "in the absence of contraindications and problems with the musculoskeletal system"
+            "no musculoskeletal problems",
+            "nothing on the checklist applies",
         ],
-        "surface": ["hard surface"],
-        "hands": ["wash your hands", "warm them"],
-        "oil": ["oil or cream"],
+        "surface": ["hard surface", "clean sheet", "face down"],
+        "hands": ["wash your hands", "disinfectant", "warm them"],
+        # "If the massage is therapeutic, then use medicinal creams."
+        "oil": ["medicinal cream"],
         "light-strokes": [
+            "ask how the pressure feels, and stop at once if it hurts",
             "light strokes",
             "from the shoulders down towards the waist",
             "firm, but soft",
@@ -82,47 +102,103 @@ KEY_INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
         ],
         "along-spine": [
             "edges of your palms",
-            "along the spine",
+            "along the spine, beside it",
+            "not on it",
             "smooth the shoulders",
             "little effort",
         ],
-        "sides": ["sides", "from the bottom upwards"],
-        "shoulders": ["circular movements", "no special effort"],
+        "sides": ["sides", "from the bottom upwards", "stop below the armpits", "lymph nodes"],
+        "shoulders": ["circular movements", "no special effort", "off the sides of the neck"],
         "skin-folds": [
             "go deeper",
             "fold of skin with your fingers",
             "from the bottom to the top",
             "one side of the back at a time",
-            "right side",
+            "other side",
         ],
-        "neck": ["spend longer here", "sitting"],
+        "neck": [
+            "spend longer here",
+            "sitting",
+            "back of the neck, beside the spine",
+            "off the sides of the neck, where the lymph nodes are",
+        ],
         "patting": ["pat the back lightly with your fingertips"],
         "rest": REST,
     },
     "partner": {
-        "intro": [*PREPARATION, *SAFETY, *WOMEN, "about half an hour", "evening"],
+        "intro": [*PREPARATION[:3], *SAFETY, *PRINCIPLES, *WOMEN, "evening"],
         "atmosphere": ["aroma lamp", "sandalwood", "jasmine", "orange"],
-        "ready": ["hard surface", "wash your hands", "cream or ointment"],
+        "ready": ["hard surface", "wash your hands", "disinfectant", "cream or ointment"],
         "waist-up": [
             "begin at the waist",
+            "ask your partner how the pressure feels, and stop if anything hurts",
             "whole palm, not the fingers",
             "move up",
             "takes away the pain",
         ],
-        "nape": ["nape of the neck", "stretch the tops of the shoulders", "whole palm"],
+        "nape": [
+            "nape of the neck",
+            "stretch the tops of the shoulders",
+            "whole palm",
+            "keep off the sides of the neck: the lymph nodes are there",
+        ],
         "stroking": ["finish with stroking", "whole palms"],
         "rest": REST,
     },
     "child": {
-        "intro": [*PREPARATION, *SAFETY, "gentle", "never press on the spine"],
-        "stroking": ["from the bottom upwards", "one side of the back at a time", "right side"],
-        "fist": ["fist", "press carefully", "keep away from the spine"],
-        "stroking-again": ["stroke the back"],
+        "intro": [
+            *PREPARATION,
+            *CHECKLIST,
+            *PRINCIPLES,
+            "the child has a high temperature",
+            "gentle",
+            "never press on the spine",
+        ],
+        "stroking": [
+            "from the bottom upwards",
+            "one side of the back at a time",
+            "other side",
+            "stop below the armpits",
+        ],
+        "fist": [
+            "ask the child to tell you if anything hurts, and stop at once if it does",
+            "fist",
+            "press carefully",
+            "keep away from the spine",
+        ],
+        "stroking-again": ["stroke the child's back"],
         "tapping": ["tap lightly", "pinch", "stay off the spine"],
         "light-strokes": ["finish with light, slow strokes"],
         "rest": REST,
     },
 }
+
+# Each routine's first firm step opens (after its announcement) by asking about the
+# pressure and saying to stop if it hurts: "the massage does not cause pain".
+FIRST_FIRM_STEP = {
+    "classic": "rubbing",
+    "therapeutic": "light-strokes",
+    "partner": "waist-up",
+    "child": "fist",
+}
+
+# What the article contradicts or a listener would mishear, never said by any routine.
+NEVER_SAID = [
+    "press firmly",  # "the pressure should not be strong"
+    "problems with the bones and joints",  # the article: musculoskeletal
+    "both sides of the neck",  # the lymph nodes are there
+    "move down along the spine",  # right after "stay off the spine": beside it
+    "left half",  # whose left?
+    "left side",
+    "acute attack",  # of what?
+    "contraindication",  # a word heard once
+    "get up slowly when you are ready",  # the track speaks to the one giving the massage
+    "cover up and rest",
+    "about half an hour",  # lengths said are the fitted ones
+    "about an hour",
+]
+# The child's words: its own checklist, and a child, not a person.
+NEVER_SAID_TO_A_CHILD = ["drunk", "drugs", "the person", "pregnancy", "her first"]
 
 
 def load(routine_id: str) -> Routine:
@@ -204,3 +280,114 @@ def test_therapeutic_spends_longest_on_the_neck() -> None:
     steps = load("therapeutic").steps
     longest = max(steps, key=lambda s: s.duration_ms)
     assert longest.id == "neck"
+
+
+def full_text(routine: Routine, **kw: object) -> str:
+    narration = narrate(routine, **kw)  # type: ignore[arg-type]
+    return " ".join(narration.sentences()).lower()
+
+
+@pytest.mark.parametrize("routine_id", sorted(FIRST_FIRM_STEP))
+def test_the_first_firm_step_opens_with_ask_about_the_pressure_and_stop_if_it_hurts(
+    routine_id: str,
+) -> None:
+    routine = load(routine_id)
+    step_id = FIRST_FIRM_STEP[routine_id]
+    opening = [s.text.lower() for s in narrate(routine).parts[step_id].opening]
+    # the announcement, its length, then the first two sentences of the step's own words
+    first_words = " ".join(opening[2:4])
+    assert "ask" in first_words and "stop" in first_words and "hurt" in first_words
+    earlier = [s.id for s in routine.steps][: [s.id for s in routine.steps].index(step_id)]
+    for part_id in earlier:  # the line belongs to the first firm step, not before it
+        assert "how the pressure feels" not in spoken(routine)[part_id]
+
+
+@pytest.mark.parametrize("routine_id", sorted(KEY_INSTRUCTIONS))
+def test_nothing_the_article_contradicts_is_said(routine_id: str) -> None:
+    words = full_text(load(routine_id))
+    assert [phrase for phrase in NEVER_SAID if phrase in words] == []
+
+
+def test_the_child_hears_a_childs_checklist_and_is_called_the_child() -> None:
+    routine = load("child")
+    words = full_text(routine)
+    assert [phrase for phrase in NEVER_SAID_TO_A_CHILD if phrase in words] == []
+    assert "the child has a high temperature" in words
+    assert "cover the child with a warm blanket" in words
+    assert "help the child to get up slowly" in words
+    assert routine.person == "the child"
+
+
+@pytest.mark.parametrize("routine_id", sorted(KEY_INSTRUCTIONS))
+def test_the_checklist_comes_before_any_preparation(routine_id: str) -> None:
+    intro = spoken(load(routine_id))["intro"]
+    checklist = intro.index("go through this checklist")
+    for preparation in ("towel", "wash your hands", "between your palms", "shower"):
+        if preparation in intro:
+            assert checklist < intro.index(preparation), preparation
+
+
+@pytest.mark.parametrize("routine_id", sorted(KEY_INSTRUCTIONS))
+def test_the_intro_ends_with_time_to_get_ready_and_says_the_track_can_be_paused(
+    routine_id: str,
+) -> None:
+    intro = narrate(load(routine_id), pause_ms=120_000).parts["intro"]
+    said = [s.text for s in intro.reminders[0].sentences]
+    assert said[-3:] == [
+        "Now take two minutes to get all this ready.",
+        "If you need longer, pause the track.",
+        "A bell rings when step one begins.",
+    ]
+    assert intro.hold_ms == 120_000
+
+
+@pytest.mark.parametrize("routine_id", sorted(KEY_INSTRUCTIONS))
+def test_no_intro_keeps_the_checklist_and_cautions_unless_they_are_turned_off(
+    routine_id: str,
+) -> None:
+    routine = load(routine_id)
+    kept = full_text(routine, intro=False)
+    assert "go through this checklist" in kept and "lymph nodes" in kept
+    assert "towel" not in kept
+    if routine_id != "child":
+        assert "pregnancy" in kept
+    dropped = narrate(routine, intro=False, checklist=False).parts["intro"]
+    assert dropped.reminders == ()
+
+
+@pytest.mark.parametrize(
+    ("routine_id", "phrase"),
+    [("partner", "between your palms"), ("therapeutic", "wash your hands"),
+     ("therapeutic", "between your palms"), ("classic", "between your palms")],
+)  # fmt: skip
+def test_preparation_is_said_once(routine_id: str, phrase: str) -> None:
+    assert full_text(load(routine_id)).count(phrase) == 1
+
+
+@pytest.mark.parametrize("routine_id", sorted(KEY_INSTRUCTIONS))
+def test_the_heads_up_never_names_a_step_the_listener_cannot_picture(routine_id: str) -> None:
+    titles = " ".join(s.title.lower() for s in load(routine_id).steps)
+    assert "cupping" not in titles  # said as "clapping with cupped palms"
+
+
+@pytest.mark.parametrize("routine_id", sorted(KEY_INSTRUCTIONS))
+def test_the_description_describes_the_track_not_an_article(routine_id: str) -> None:
+    description = load(routine_id).description.lower()
+    assert "article" not in description and "voice-guided" in description
+
+
+def test_a_routine_says_its_own_position(tmp_path) -> None:
+    from voiceguide.routine import parse_routine
+
+    base = "title: T\ninclude: [preparation]\nsteps:\n  - id: a\n    title: A\n    duration: 1m\n    say: Stroke.\n"
+    sitting = parse_routine(
+        base + "position: sitting astride a chair, leaning on its back\n",
+        path="t.yaml",
+        routine_id="t",
+    )
+    assert "the massage is done sitting astride a chair, leaning on its back, on a hard" in (
+        full_text(sitting)
+    )
+    assert "the massage is done lying face down" in full_text(
+        parse_routine(base, path="t.yaml", routine_id="t")
+    )

@@ -27,14 +27,14 @@ def run_build(out: Path, clip_cache: Path, *options: str):
 @pytest.fixture(scope="module")
 def twenty_minutes(tmp_path_factory: pytest.TempPathFactory, clip_cache: Path):
     out = tmp_path_factory.mktemp("twenty")
-    result, plan = run_build(out, clip_cache, "--duration", "20m", "--rest", "0")
+    result, plan = run_build(out, clip_cache, "--duration", "20m", "--rest", "0", "--pause", "0")
     return result, plan, decoded(out / "classic.mp3")
 
 
 @pytest.fixture(scope="module")
 def kneading_pinned(tmp_path_factory: pytest.TempPathFactory, clip_cache: Path):
     out = tmp_path_factory.mktemp("pinned")
-    options = ["--duration", "20m", "--rest", "0", "--step", "kneading=12m"]
+    options = ["--duration", "20m", "--rest", "0", "--pause", "0", "--step", "kneading=12m"]
     result, plan = run_build(out, clip_cache, *options)
     return result, plan, decoded(out / "classic.mp3")
 
@@ -71,7 +71,7 @@ def test_script_prints_the_fitted_plan_before_the_narration(clip_cache: Path) ->
     args = ["script", "classic", "--routines", str(ROUTINES), "--cache-dir", str(clip_cache)]
     result = CliRunner().invoke(
         cli,
-        [*args, "--duration", "20m", "--rest", "0", "--step", "kneading=12m"],
+        [*args, "--duration", "20m", "--rest", "0", "--pause", "0", "--step", "kneading=12m"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.stderr

@@ -1,5 +1,7 @@
 """The end-to-end contract, measured in the decoded MP3 of routines/classic.yaml."""
 
+import itertools
+
 import pytest
 
 from .audio import decoded, onset_ms, peak, rms_db
@@ -43,7 +45,14 @@ def test_speech_follows_each_chime(classic_build, audio) -> None:
 
 def test_silence_between_the_words_and_the_next_step(classic_build, audio) -> None:
     kneading = next(p for p in classic_build["plan"]["parts"] if p["id"] == "kneading")
-    quiet_at = (
-        kneading["start_ms"] + 3 * 60_000
-    )  # well after the opening words, before the half cue
-    assert rms_db(audio, quiet_at, quiet_at + 10_000) < -80
+    events = sorted(
+        (e["start_ms"], e["end_ms"]) for e in classic_build["plan"]["events"]
+        if e["part"] == "kneading"
+    )  # fmt: skip
+    # the longest silence the plan leaves between two of the step's words: silent in the file
+    start, end = max(itertools.pairwise(events), key=lambda pair: pair[1][0] - pair[0][1])
+    gap_start, gap_end = start[1], end[0]
+    assert gap_end - gap_start > 60_000
+    assert kneading["start_ms"] < gap_start and gap_end < kneading["end_ms"]
+    middle = (gap_start + gap_end) // 2
+    assert rms_db(audio, middle - 5_000, middle + 5_000) < -80

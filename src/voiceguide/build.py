@@ -10,7 +10,8 @@ the plan, the timed script, the levels, the mix, the MP3 and its sidecars.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +22,17 @@ from .fresh import fingerprint, output_lock, up_to_date
 from .mp3 import pieces
 from .mp3.encode import encode_mp3
 from .mp3.tags import Chapter, write_tags
-from .narration import LEAD_IN_MS, narrate
+from .narration import LEAD_IN_MS, Narration, narrate
 from .output.captions import captions_vtt
 from .output.files import atomic_paths
 from .output.plan_json import plan_json
 from .pcm import sample_index
 from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
-from .timeline import Script, TimingRequest, make_plan, needs, place, to_document
+from .timeline import Script, TimingRequest, fit, place, to_document
+
+PAUSE_MS = 120_000  # after the intro: towel, sheet, oil, washed and warmed hands
+MAX_SILENCE_MS = 180_000  # no silence inside a step lasts longer, by default
 
 Progress = Callable[[str, float], None]  # (phase, fraction done): "speaking" then "mixing"
 
@@ -41,6 +45,9 @@ class BuildOptions:
     lead_in_ms: int = LEAD_IN_MS
     cache_dir: Path | None = None
     heads_up: bool = True
+    checklist: bool = True  # read the checklist and cautions even without the intro
+    pause_ms: int = PAUSE_MS  # after the intro, time to get ready; step 1's bell ends it
+    max_silence_ms: int | None = MAX_SILENCE_MS  # None: no reminders fill long silences
     ambient: str | None = None  # a generated bed's name or an audio file
     loudness_lufs: float = loudness.TARGET_LUFS
 
@@ -85,23 +92,48 @@ def routine_sounds(routine: Routine) -> dict[str, object]:
 def prepare(
     routine: Routine, options: BuildOptions, speaker: Speaker, progress: Progress | None = None
 ) -> Script:
-    """Narrate, measure, fit and place: the timed script, with every clip now cached."""
-    narration = narrate(
-        routine,
-        intro=options.timing.intro,
-        lead_in_ms=options.lead_in_ms,
-        heads_up=options.heads_up,
-        rest=options.timing.rest_ms != 0,
-    )
-    if progress is not None:
-        sentences = narration.sentences()
-        for done, text in enumerate(sentences):
-            progress("speaking", done / len(sentences))
-            speaker.clip(text)
-        progress("speaking", 1.0)
+    """Narrate, measure, fit and place: the timed script, with every clip now cached.
+
+    The words say the fitted lengths, so narrating and fitting alternate
+    until they agree (``timeline.fit``); the first round's words are spoken
+    with progress shown, later rounds only add the few sentences that changed.
+    """
+    first = True
+
+    def words(lengths: Mapping[str, int]) -> Narration:
+        nonlocal first
+        narration = narrate(
+            routine,
+            intro=options.timing.intro,
+            checklist=options.checklist,
+            lead_in_ms=options.lead_in_ms,
+            heads_up=options.heads_up,
+            rest=options.timing.rest_ms != 0,
+            lengths=lengths,
+            pause_ms=options.pause_ms,
+            reminders=options.max_silence_ms is not None,
+        )
+        if progress is not None and first:
+            sentences = narration.sentences()
+            for done, text in enumerate(sentences):
+                progress("speaking", done / len(sentences))
+                speaker.clip(text)
+            progress("speaking", 1.0)
+        first = False
+        return narration
+
     sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
-    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
-    return place(narration, plan, speaker.length_ms, sound_ms)
+    narration, plan = fit(routine, options.timing, words, speaker.length_ms, sound_ms)
+    script = place(
+        narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
+    )
+    if not options.checklist and (routine.contraindications or routine.cautions):
+        warning = (
+            "--no-checklist: the track does not read the checklist of contraindications "
+            "or the cautions; go through them yourself before you begin"
+        )
+        script = dataclasses.replace(script, warnings=(warning, *script.warnings))
+    return script
 
 
 @dataclass(frozen=True)

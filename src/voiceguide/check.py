@@ -16,11 +16,12 @@ from pathlib import Path
 
 from .errors import InputError, RoutineError
 from .narration import narrate
+from .narration.readability import readability_warnings
 from .routine import Routine, RoutineProblems, load_routine
 
 _PLACEHOLDER = "Words."
-_INDEXED = re.compile(r"^(intro|contraindications)\[(\d+)\]$")
-_STEP = re.compile(r"^steps\[(\d+)\]\.(say|cues\[(\d+)\]\.say)$")
+_INDEXED = re.compile(r"^(intro|contraindications|cautions)\[(\d+)\]$")
+_STEP = re.compile(r"^steps\[(\d+)\]\.(say|cues\[(\d+)\]\.say|reminders\[(\d+)\])$")
 
 
 def problems_in(path: Path) -> list[str]:
@@ -32,6 +33,14 @@ def problems_in(path: Path) -> list[str]:
     except InputError as exc:
         return [str(exc)]
     return template_problems(routine)
+
+
+def warnings_in(path: Path) -> list[str]:
+    """What a speech engine would read badly in a valid routine file; empty if it is not valid."""
+    try:
+        return readability_warnings(load_routine(path))
+    except InputError:
+        return []
 
 
 def template_problems(routine: Routine) -> list[str]:
@@ -81,7 +90,11 @@ def _set_aside(routine: Routine, field: str | None) -> Routine | None:
     if match:
         steps = list(routine.steps)
         step = steps[int(match.group(1))]
-        if match.group(3) is None:
+        if match.group(4) is not None:
+            lines = list(step.reminder_lines)
+            lines[int(match.group(4))] = _PLACEHOLDER
+            step = dataclasses.replace(step, reminder_lines=tuple(lines))
+        elif match.group(3) is None:
             step = dataclasses.replace(step, say=_PLACEHOLDER)
         else:
             cues = list(step.reminders)

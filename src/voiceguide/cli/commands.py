@@ -23,7 +23,7 @@ import click
 
 from .. import __version__
 from ..build import build, find_routine, prepare, routine_files
-from ..check import problems_in
+from ..check import problems_in, warnings_in
 from ..errors import InputError, Terminated, VoiceguideError
 from ..output.files import check_output_dir
 from ..routine import load_routine
@@ -273,7 +273,8 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
     """Validate routine files (all in the routines folder if none are named).
 
     Every problem of every file is reported, one line each naming the file,
-    line and field; the exit status is 2 if there is any.
+    line and field; the exit status is 2 if there is any. What a speech engine
+    reads badly ("&", "%", "2 min", "approx.") is a warning.
 
     \b
     Example:
@@ -287,6 +288,7 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
         problems = problems_in(path)
         for problem in problems:
             click.echo(f"Error: {shown(problem)}", err=True)
+        warn([shown(w) for w in warnings_in(path)])
         if problems:
             failed = True
         else:

@@ -16,11 +16,11 @@ import click
 
 from ..audio import ambient
 from ..audio.loudness import TARGET_LUFS
-from ..build import BuildOptions
+from ..build import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
 from ..errors import DurationError
 from ..errors import one_line as shown
 from ..narration import LEAD_IN_MS
-from ..routine import parse_duration
+from ..routine import format_duration, parse_duration
 from ..speech import DEFAULT_RATE_WPM, default_cache_dir
 from ..timeline import TimingRequest
 
@@ -55,6 +55,7 @@ class StepPinType(click.ParamType):
 
 
 DURATION = DurationType()
+MIN_MAX_SILENCE_MS = 30_000  # a shorter limit would leave the steps little but reminders
 
 
 class SafePath(click.Path):
@@ -71,7 +72,11 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--duration", type=DURATION, help="Whole track length, e.g. 20m or 45:00; steps are scaled to fit."),
         click.option("--step", "pins", type=StepPinType(), multiple=True, help="Pin a step's length, e.g. kneading=12m (repeatable)."),
         click.option("--rest", type=DURATION, help="Length of the rest under a blanket at the end; 0 drops it."),
-        click.option("--no-intro", is_flag=True, help="Skip the preparation and safety intro."),
+        click.option("--no-intro", is_flag=True, help="Skip the preparation; the checklist and cautions are still read (see --no-checklist)."),
+        click.option("--no-checklist", is_flag=True, help="Do not read the checklist of contraindications and the cautions (prints a warning)."),
+        click.option("--pause", "pause", type=DURATION, default=PAUSE_MS, show_default="2m", help="Silence after the intro to get ready, ended by the bell of step 1; 0 for none."),
+        click.option("--max-silence", type=DURATION, default=MAX_SILENCE_MS, show_default="3m", help="Longest silence inside a step; the step's reminders fill longer ones."),
+        click.option("--no-reminders", is_flag=True, help="Do not fill long silences inside steps with the steps' reminders."),
         click.option("--lead-in", type=DURATION, default=LEAD_IN_MS, show_default="5s", help="Time from 'get ready' to the first instruction."),
         click.option("--no-heads-up", is_flag=True, help="Do not name the next step 30 seconds before each step ends."),
     ]  # fmt: skip
@@ -118,6 +123,13 @@ def make_options(**kw: Any) -> BuildOptions:
         if step_id in pins:
             raise click.BadParameter(f'step "{step_id}" is pinned twice', param_hint="'--step'")
         pins[step_id] = ms
+    max_silence = kw.get("max_silence", MAX_SILENCE_MS)
+    if max_silence < MIN_MAX_SILENCE_MS:
+        raise click.BadParameter(
+            f"{format_duration(max_silence)} is too short to leave room for the words; "
+            f"give at least {format_duration(MIN_MAX_SILENCE_MS)}, or --no-reminders",
+            param_hint="'--max-silence'",
+        )
     return BuildOptions(
         timing=TimingRequest(
             total_ms=kw["duration"],
@@ -125,6 +137,9 @@ def make_options(**kw: Any) -> BuildOptions:
             rest_ms=kw["rest"],
             intro=not kw["no_intro"],
         ),
+        checklist=not kw.get("no_checklist", False),
+        pause_ms=kw.get("pause", PAUSE_MS),
+        max_silence_ms=None if kw.get("no_reminders") else max_silence,
         voice=kw["voice"],
         rate_wpm=kw["rate"],
         lead_in_ms=kw["lead_in"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..routine import Routine, format_clock, format_duration
-from ..timeline import Plan, Script
+from ..timeline import Plan, Script, longest_silences
 
 
 def plan_table(plan: Plan) -> list[str]:
@@ -24,7 +24,15 @@ def script_text(script: Script) -> str:
     """The fitted plan, then the narration with timestamps, as `voiceguide script` prints it."""
     plan = script.plan
     lines = [f"{plan.title} ({plan.routine_id}): {format_duration(plan.total_ms)}", ""]
-    lines += ["Plan:", *plan_table(plan), "", "Narration:"]
+    lines += ["Plan:", *plan_table(plan), ""]
+    silences = longest_silences(script)
+    if silences:
+        worst = max(silences, key=lambda k: silences[k])
+        lines += [
+            f"Longest silence inside a step: {format_duration(silences[worst])} ({worst})",
+            "",
+        ]
+    lines += ["Narration:"]
     for part in plan.parts:
         head = f"Step {part.number}: {part.title}" if part.number else part.title
         lines.append(f"[{format_clock(part.start_ms)} - {format_clock(part.end_ms)}] {head}")

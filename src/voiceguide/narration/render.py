@@ -17,8 +17,17 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import RoutineError
-from ..routine.model import INTRO_ID, OUTRO_ID, REST_ID, Anchor, ReminderSpec, Routine
+from ..routine.model import (
+    INTRO_ID,
+    MIN_REST_MS,
+    OUTRO_ID,
+    REST_ID,
+    Anchor,
+    ReminderSpec,
+    Routine,
+)
 from ..routine.schema import MAX_TEXT_CHARS, unspeakable
+from .lengths import spoken_length
 from .sandbox import ACCEPTED, refused_construct
 
 # Pauses that belong to the words, in milliseconds.
@@ -26,7 +35,7 @@ SENTENCE_PAUSE_MS = 650  # room to breathe: about 150 words a minute with the pa
 PARAGRAPH_PAUSE_MS = 1200
 LEAD_IN_MS = 5000  # from "get ready" to the first instruction
 HEADS_UP_MS = 30_000  # before a step ends, the next one is named
-HEADS_UP_WORDS = "Thirty seconds"  # HEADS_UP_MS as said
+HEADS_UP_WORDS = spoken_length(HEADS_UP_MS).capitalize()  # "Thirty seconds"
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,9 @@ class PartText:
     opening: tuple[Sentence, ...]  # said right after it
     reminders: tuple[Reminder, ...] = ()
     min_ms: int = 0  # the part is never shorter (the intro's lead-in)
+    hold_ms: int = 0  # silence kept after the words (the intro's time to get ready)
+    # a step's `reminders:` lines, said in turn where it would be silent too long
+    reminder_lines: tuple[tuple[Sentence, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,9 @@ class Narration:
                 seen.setdefault(s.text)
             for r in part.reminders:
                 for s in r.sentences:
+                    seen.setdefault(s.text)
+            for line in part.reminder_lines:
+                for s in line:
                     seen.setdefault(s.text)
         return list(seen)
 
@@ -125,6 +140,37 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+# Words written with a full stop that never end a sentence ("approx. 2 minutes"). Others
+# ("min.", "etc.") end one unless a lowercase word or a digit follows.
+ABBREVIATIONS = frozenset(
+    {"approx", "ca", "cf", "dr", "e.g", "eg", "i.e", "ie", "incl", "mr", "mrs", "ms", "prof",
+     "vs", "resp"}
+)  # fmt: skip
+
+
+def _ends_sentence(before: str, after: str) -> bool:
+    """Whether the break between ``before`` and ``after`` ends a sentence.
+
+    A full stop after a known abbreviation, or one followed by a lowercase
+    word or a digit, is inside a sentence.
+    """
+    if not before.endswith("."):
+        return True
+    if before.rsplit(maxsplit=1)[-1].rstrip(".").lower() in ABBREVIATIONS:
+        return False
+    first = after[:1]
+    return not (first.islower() or first.isdigit())
+
+
+def _sentences_in(flat: str) -> list[str]:
+    pieces = [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        if out and not _ends_sentence(out[-1], piece):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def split_sentences(text: str) -> tuple[Sentence, ...]:
@@ -132,8 +178,7 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     for p_index, paragraph in enumerate(paragraphs):
-        flat = " ".join(paragraph.split())
-        pieces = [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
+        pieces = _sentences_in(" ".join(paragraph.split()))
         for s_index, sentence in enumerate(pieces):
             last_in_paragraph = s_index == len(pieces) - 1
             is_last = last_in_paragraph and p_index == len(paragraphs) - 1
@@ -158,59 +203,69 @@ def narrate(
     routine: Routine,
     *,
     intro: bool = True,
+    checklist: bool = True,
     lead_in_ms: int = LEAD_IN_MS,
     heads_up: bool = True,
     rest: bool = True,
+    lengths: Mapping[str, int] | None = None,
+    pause_ms: int = 0,
+    reminders: bool = True,
 ) -> Narration:
     """Render every part's words (sandboxed), split into sentences, untimed.
 
     The intro opens with "get ready" at 0 and gives its first instruction at
-    ``lead_in_ms``, so the listener has time to lay the phone down. With
+    ``lead_in_ms``: the title, the checklist and the cautions (kept with
+    ``intro=False`` unless ``checklist=False`` too), then the preparation and
+    ``pause_ms`` of silence to do it, which the bell of step 1 ends. With
     ``heads_up``, each step ends with a reminder HEADS_UP_MS before its end
     naming what comes next, so hands can finish the movement. ``place``
     takes it like any reminder, in time order: where a routine cue before it
     is still speaking, or the step is too short, it gives way with a warning. ``rest=False``
-    drops the routine's rest (``--rest 0``).
+    drops the routine's rest (``--rest 0``). ``lengths`` (part id to
+    milliseconds, from a fitted plan) are what the words say about time;
+    without them the routine's defaults are said (see ``timeline.fit``).
+    With ``reminders``, each step carries its ``reminders:`` lines for the
+    timeline to say where the step would otherwise be silent too long.
     """
     has_rest = rest and routine.rest is not None
-    base = {
+    said = dict(lengths) if lengths is not None else default_lengths(routine, rest=has_rest)
+    massage_ms = sum(said.get(s.id, s.duration_ms) for s in routine.steps)
+    base: dict[str, object] = {
         "routine": {
             "title": routine.title,
             "audience": routine.audience,
             "steps": len(routine.steps),
+            "person": routine.person,
+            "position": routine.position,
+            "length": spoken_length(massage_ms),
         },
+        "rest": {"length": spoken_length(said[REST_ID]) if has_rest and REST_ID in said else ""},
     }
     parts: dict[str, PartText] = {}
     body: tuple[Reminder, ...] = ()
-    if intro:
-        said = [
-            render(t, base, routine=routine, field=f"intro[{i}]")
-            for i, t in enumerate(routine.intro)
-        ]
-        checklist = [
-            render(t, base, routine=routine, field=f"contraindications[{i}]")
-            for i, t in enumerate(routine.contraindications)
-        ]
-        intro_text = _builtin("intro.j2").render(
-            title=routine.title, intro=said, contraindications=checklist
-        )
-        body = (Reminder("start", lead_in_ms, split_sentences(intro_text), sound=None),)
+    hold = pause_ms if intro and routine.intro else 0  # time to do what the intro asked
+    if intro or checklist:
+        words = _intro_words(routine, base, intro=intro, checklist=checklist, pause_ms=hold)
+        body = (Reminder("start", lead_in_ms, split_sentences(words), sound=None),)
     get_ready = split_sentences(_builtin("get_ready.j2").render(title=routine.title))
-    parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms)
+    parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms, hold_ms=hold)
 
     announce = _builtin("step.j2")
     heads_up_template = _builtin("heads_up.j2")
     for number, step in enumerate(routine.steps, start=1):
         where = f"steps[{number - 1}]"
         following = routine.steps[number] if number < len(routine.steps) else None
+        length = spoken_length(said.get(step.id, step.duration_ms))
         context = {
             **base,
-            "step": {"id": step.id, "title": step.title, "number": number},
+            "step": {"id": step.id, "title": step.title, "number": number, "length": length},
             "next": {"title": following.title if following else ""},
         }
-        header = announce.render(number=number, total=len(routine.steps), title=step.title)
+        header = announce.render(
+            number=number, total=len(routine.steps), title=step.title, length=length
+        )
         words_of_step = render(step.say, context, routine=routine, field=f"{where}.say")
-        reminders = tuple(
+        timed = tuple(
             _reminder(
                 cue, render(cue.say, context, routine=routine, field=f"{where}.cues[{i}].say")
             )
@@ -220,12 +275,17 @@ def narrate(
             words = heads_up_template.render(
                 left=HEADS_UP_WORDS, next=following.title if following else "", rest=has_rest
             )
-            reminders += (Reminder("end", HEADS_UP_MS, split_sentences(words)),)
+            timed += (Reminder("end", HEADS_UP_MS, split_sentences(words)),)
+        lines = tuple(
+            split_sentences(render(line, context, routine=routine, field=f"{where}.reminders[{i}]"))
+            for i, line in enumerate(step.reminder_lines if reminders else ())
+        )
         parts[step.id] = PartText(
             step.id,
             "step",
             _join(split_sentences(header), split_sentences(words_of_step)),
-            reminders,
+            timed,
+            reminder_lines=lines,
         )
     if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
@@ -234,10 +294,45 @@ def narrate(
     outro = (
         render(routine.outro, base, routine=routine, field="outro")
         if routine.outro
-        else _builtin("outro.j2").render(rest=has_rest)
+        else _builtin("outro.j2").render(
+            rest=has_rest, person=routine.person, at_least=spoken_length(MIN_REST_MS)
+        )
     )
     parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
     return Narration(routine_id=routine.id, parts=parts)
+
+
+def default_lengths(routine: Routine, *, rest: bool = True) -> dict[str, int]:
+    """What the words say before a plan is fitted: each step's and the rest's own length."""
+    out = {s.id: s.duration_ms for s in routine.steps}
+    if rest and routine.rest is not None:
+        out[REST_ID] = routine.rest.duration_ms
+    return out
+
+
+def _intro_words(
+    routine: Routine,
+    base: Mapping[str, object],
+    *,
+    intro: bool,
+    checklist: bool,
+    pause_ms: int,
+) -> str:
+    """Title, checklist and cautions first, then the preparation and the time to do it."""
+
+    def texts(name: str) -> list[str]:
+        return [
+            render(t, base, routine=routine, field=f"{name}[{i}]")
+            for i, t in enumerate(getattr(routine, name))
+        ]
+
+    return _builtin("intro.j2").render(
+        title=routine.title,
+        contraindications=texts("contraindications") if checklist else [],
+        cautions=texts("cautions") if checklist else [],
+        intro=texts("intro") if intro else [],
+        pause=spoken_length(pause_ms) if pause_ms > 0 else "",
+    )
 
 
 def _reminder(cue: ReminderSpec, words: str) -> Reminder:

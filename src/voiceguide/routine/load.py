@@ -25,6 +25,7 @@ from ..errors import InputError, RoutineError
 from .durations import format_duration
 from .model import (
     AUDIENCES,
+    PERSON,
     Anchor,
     Origin,
     ReminderSpec,
@@ -39,11 +40,11 @@ from .schema import INVALID, MAX_TOTAL_MS, Doc, Entry, Skip
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOP_KEYS = ("title", "steps")
 TOP_OPTIONAL = (
-    "audience", "description", "include", "intro", "contraindications", "rest", "outro",
-    "sounds",
+    "audience", "description", "include", "intro", "contraindications", "cautions", "rest",
+    "outro", "sounds", "person", "position",
 )  # fmt: skip
 SOUND_KEYS = ("step", "reminder", "end")  # the routine's own files may replace these sounds
-PART_KEYS = ("about", "intro", "contraindications", "rest")
+PART_KEYS = ("about", "intro", "contraindications", "cautions", "rest")
 
 
 def routine_id_for(path: Path) -> str:
@@ -137,6 +138,9 @@ def load_part(name: str) -> SharedPart:
         )
         if "contraindications" in top
         else (),
+        cautions=doc.attempt(doc.texts, top["cautions"], "cautions", default=())
+        if "cautions" in top
+        else (),
         rest=doc.attempt(_rest, doc, top["rest"], default=None) if "rest" in top else None,
         lines=dict(doc.lines),
     )
@@ -183,6 +187,11 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         if "intro" in top
         else nothing
     )
+    own_cautions = (
+        doc.attempt(doc.texts, top["cautions"], "cautions", default=nothing)
+        if "cautions" in top
+        else nothing
+    )
     own_contra = (
         doc.attempt(doc.texts, top["contraindications"], "contraindications", default=nothing)
         if "contraindications" in top
@@ -203,6 +212,14 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
     for i, line in enumerate(own_intro):
         origins[f"intro[{len(intro)}]"] = (doc.path, doc.lines.get(f"intro[{i}]"), f"intro[{i}]")
         intro.append(line)
+    cautions: list[str] = []
+    for path, lines, texts in [(doc.path, doc.lines, own_cautions)] + [
+        (p.path, p.lines, p.cautions) for p in parts
+    ]:
+        for i, line in enumerate(texts):
+            written = f"cautions[{i}]"
+            origins[f"cautions[{len(cautions)}]"] = (path, lines.get(written), written)
+            cautions.append(line)
     contra: list[str] = []
     sources = [(p.path, p.lines, p.intro, p.contraindications) for p in parts]
     for path, lines, part_intro, part_contra in [*sources, (doc.path, doc.lines, (), own_contra)]:
@@ -237,6 +254,9 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         description=optional_text("description", allow_empty=True, spoken=False),
         intro=tuple(intro),
         contraindications=tuple(contra),
+        cautions=tuple(cautions),
+        person=optional_text("person", PERSON.get(audience, PERSON["adult"])),
+        position=optional_text("position", "lying face down"),
         steps=tuple(steps),
         rest=rest,
         outro=optional_text("outro"),
@@ -300,7 +320,10 @@ def _steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
 
 def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
     found = doc.mapping(
-        node, where, required=("id", "title", "duration", "say"), optional=("min", "max", "cues")
+        node,
+        where,
+        required=("id", "title", "duration", "say"),
+        optional=("min", "max", "cues", "reminders"),
     )
 
     def get(key: str, check: Callable[[Entry, str], Any]) -> Any:
@@ -348,9 +371,12 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
                 cue = doc.attempt(_cue, doc, item, f"{where}.cues[{i}]", high, default=None)
                 if cue is not None:
                     cues.append(cue)
+    lines: tuple[str, ...] = ()
+    if "reminders" in found:
+        lines = doc.attempt(doc.texts, found["reminders"], f"{where}.reminders", default=())
     if None in (step_id, title, say) or not bounds_ok:
         raise Skip
-    return Step(step_id, title, say, duration, low, high, tuple(cues))
+    return Step(step_id, title, say, duration, low, high, tuple(cues), lines)
 
 
 def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> ReminderSpec:

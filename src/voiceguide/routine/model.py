@@ -15,6 +15,8 @@ from ..errors import RoutineError
 Anchor = Literal["start", "half", "end"]
 Audience = Literal["adult", "child"]
 AUDIENCES: tuple[Audience, ...] = ("adult", "child")
+MIN_REST_MS = 15 * 60_000  # the article: lie under a blanket "for at least 15 minutes"
+PERSON = {"adult": "the person", "child": "the child"}  # the default for `person:`
 
 INTRO_ID = "intro"
 REST_ID = "rest"
@@ -54,6 +56,9 @@ class Step:
     min_ms: int
     max_ms: int
     reminders: tuple[ReminderSpec, ...] = ()  # `cues:` in the file
+    # `reminders:` in the file: short lines said in turn wherever the step would
+    # otherwise be silent too long (the timeline decides when, the file what)
+    reminder_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ class Routine:
     description: str = ""
     intro: tuple[str, ...] = ()  # the routine's own lines, then each included part's
     contraindications: tuple[str, ...] = ()  # each included part's, then the routine's own
+    # read right after the checklist and kept with it when the intro is left out
+    cautions: tuple[str, ...] = ()  # the routine's own, then each included part's
+    person: str = "the person"  # who receives the massage, as said mid-sentence
+    position: str = "lying face down"  # how they lie or sit, as said mid-sentence
     rest: Rest | None = None
     outro: str = ""
     include: tuple[str, ...] = ()
@@ -96,5 +105,6 @@ class SharedPart:
     path: str
     intro: tuple[str, ...] = ()
     contraindications: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
     rest: Rest | None = None
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)

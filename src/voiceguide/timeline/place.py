@@ -13,7 +13,7 @@ from typing import Literal
 
 from ..narration.render import PARAGRAPH_PAUSE_MS, Narration, PartText, Reminder, Sentence
 from ..routine.durations import format_duration
-from .plan import Plan
+from .plan import Part, Plan
 
 # Gaps on the timeline, in milliseconds.
 CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
@@ -76,12 +76,17 @@ def needs(
             if r.anchor == "start":
                 at = _follow_on(r, r.offset_ms, opening_end)
                 end = max(end, at + _reminder_ms(r, lengths, sound_ms or {}))
-        out[part_id] = max(part.min_ms, end + TAIL_SILENCE_MS)
+        out[part_id] = max(part.min_ms, end + max(TAIL_SILENCE_MS, part.hold_ms))
     return out
 
 
 def place(
-    narration: Narration, plan: Plan, lengths: Lengths, sound_ms: Mapping[str, int]
+    narration: Narration,
+    plan: Plan,
+    lengths: Lengths,
+    sound_ms: Mapping[str, int],
+    *,
+    max_silence_ms: int | None = None,
 ) -> Script:
     """Every sentence and sound at its exact time.
 
@@ -89,7 +94,9 @@ def place(
     ``-1m`` a minute before the end) and are taken in time order. One that
     would start before the sounds and words ahead of it are over, or ring
     into the silent last second of its part, is left out with a warning: it
-    never overlaps another cue or crosses into the next part.
+    never overlaps another cue or crosses into the next part. With
+    ``max_silence_ms``, a step's ``reminders:`` lines fill every silence
+    longer than that (see ``fill_silences``).
     """
     events: list[Event] = []
     warnings: list[str] = list(plan.warnings)
@@ -123,8 +130,74 @@ def place(
                 )
             _say(reminder.sentences, at + _reminder_gap(reminder), lengths, part.id, events)
             busy_until = end
+        if max_silence_ms is not None and part.kind == "step":
+            warnings += fill_silences(part, text, events, lengths, max_silence_ms)
     events.sort(key=lambda e: (e.start_ms, e.kind != "sound"))
     return Script(plan=plan, events=tuple(events), warnings=tuple(warnings))
+
+
+def fill_silences(
+    part: Part, text: PartText, events: list[Event], lengths: Lengths, max_silence_ms: int
+) -> list[str]:
+    """Say the step's reminder lines, in turn, inside every silence longer than the limit.
+
+    The lines come from the routine file; only their times are chosen here:
+    in each silence as few lines as keep every stretch of it within
+    ``max_silence_ms``, evenly spaced. A silence with no lines to fill it is
+    a warning naming the step.
+    """
+    lines = text.reminder_lines
+    warnings: list[str] = []
+    turn = 0
+    for gap_start, gap_end in silences(part, [e for e in events if e.part_id == part.id]):
+        span = gap_end - gap_start
+        if span <= max_silence_ms:
+            continue
+        if not lines:
+            warnings.append(
+                f"{part.id}: {format_duration(span)} without a word; add reminders: "
+                "to the step, or shorten it"
+            )
+            continue
+        count = 0
+        while True:
+            count += 1
+            said = [_speaking_ms(lines[(turn + i) % len(lines)], lengths) for i in range(count)]
+            stretch = (span - TAIL_SILENCE_MS - sum(said)) // (count + 1)
+            if stretch + TAIL_SILENCE_MS + count <= max_silence_ms or stretch <= 0:
+                break
+        if stretch <= 0:
+            warnings.append(f"{part.id}: the reminders do not fit in {format_duration(span)}")
+            continue
+        clock = gap_start
+        for length in said:
+            clock += stretch
+            _say(lines[turn % len(lines)], clock, lengths, part.id, events)
+            clock += length
+            turn += 1
+    return warnings
+
+
+def silences(part: Part, events: list[Event]) -> list[tuple[int, int]]:
+    """The stretches inside a part with no sound and no speech, from its start to its end."""
+    out: list[tuple[int, int]] = []
+    clock = part.start_ms
+    for event in sorted(events, key=lambda e: e.start_ms):
+        if event.start_ms > clock:
+            out.append((clock, event.start_ms))
+        clock = max(clock, event.end_ms)
+    if part.end_ms > clock:
+        out.append((clock, part.end_ms))
+    return out
+
+
+def longest_silences(script: Script) -> dict[str, int]:
+    """Each step's longest stretch without a sound or a word, in milliseconds."""
+    out: dict[str, int] = {}
+    for part in script.plan.steps:
+        own = [e for e in script.events if e.part_id == part.id]
+        out[part.id] = max((end - start for start, end in silences(part, own)), default=0)
+    return out
 
 
 def _follow_on(reminder: Reminder, at: int, busy_until: int) -> int:

@@ -22,7 +22,7 @@ from typing import Literal
 
 from ..errors import InputError, TimingError
 from ..routine.durations import format_duration
-from ..routine.model import INTRO_ID, OUTRO_ID, REST_ID, Routine
+from ..routine.model import INTRO_ID, MIN_REST_MS, OUTRO_ID, REST_ID, Routine
 
 PartKind = Literal["intro", "step", "rest", "outro"]
 
@@ -190,12 +190,18 @@ def _layout(
             _check_holds(REST_ID, rest_ms, needs, "--rest", rest=True)
     if rest_ms > 0:
         after.append((REST_ID, "rest", "Rest", rest_ms))
+    warnings: list[str] = []
+    if request.rest_ms is not None and routine.rest is not None and rest_ms < MIN_REST_MS:
+        what = "drops the rest" if rest_ms == 0 else "is a short rest"
+        warnings.append(
+            f"--rest {format_duration(rest_ms)} {what}; the article asks for at least "
+            f"{format_duration(MIN_REST_MS)} under a warm blanket after a massage"
+        )
     if needs.get(OUTRO_ID, 0) > 0:
         after.append((OUTRO_ID, "outro", "Finish", needs[OUTRO_ID]))
 
     pinned: dict[str, int] = {}
     flexible: list[Flexible] = []
-    warnings: list[str] = []
     for step in routine.steps:
         if step.id in request.pins:
             pin = request.pins[step.id]

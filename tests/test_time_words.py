@@ -1,0 +1,175 @@
+"""True about time: every length said is the fitted one, in words.
+
+The plan fits the parts to how long their words take, and the words say
+the fitted lengths, so the two are fitted in turn until they agree
+(``timeline.fit``). Where timing is the point the real engine measures the
+words; the pure cases use a stand-in for speech lengths.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from voiceguide.build import BuildOptions, prepare
+from voiceguide.narration import narrate
+from voiceguide.narration.lengths import spoken_length
+from voiceguide.routine import load_routine, parse_routine
+from voiceguide.speech import Speaker
+from voiceguide.timeline import Script, TimingRequest, WordsDoNotSettle, fit
+from voiceguide.timeline.fit import plan_lengths
+
+from .conftest import ROUTINES
+
+SOUNDS = {"step": 500, "reminder": 300, "end": 800}
+
+
+@pytest.mark.parametrize(
+    ("ms", "said"),
+    [
+        (7_400, "seven seconds"),
+        (30_000, "thirty seconds"),
+        (44_000, "forty-five seconds"),
+        (60_000, "one minute"),
+        (90_000, "a minute and a half"),
+        (270_000, "four and a half minutes"),
+        (719_000, "twelve minutes"),
+        (725_000, "twelve minutes"),
+        (3_600_000, "one hour"),
+        (5_400_000, "an hour and a half"),
+        (4_500_000, "one hour and fifteen minutes"),
+    ],
+)
+def test_lengths_are_said_in_words_rounded_for_the_ear(ms: int, said: str) -> None:
+    assert spoken_length(ms) == said
+
+
+def sentences_of(script: Script, part_id: str) -> list[str]:
+    return [e.text for e in script.speech if e.part_id == part_id]
+
+
+def assert_lengths_said_are_the_fitted_ones(script: Script) -> None:
+    plan = script.plan
+    for part in plan.steps:
+        said = sentences_of(script, part.id)
+        words = spoken_length(part.length_ms)
+        assert said[0] == f"Step {part.number} of {len(plan.steps)}: {part.title}."
+        assert said[1] == words[:1].upper() + words[1:] + ".", part.id
+    massage = spoken_length(sum(p.length_ms for p in plan.steps))
+    intro = " ".join(sentences_of(script, "intro"))
+    assert f"takes {massage}" in intro
+    rest = [p for p in plan.parts if p.id == "rest"]
+    if rest:
+        rest_words = spoken_length(rest[0].length_ms)
+        assert f"rest for {rest_words}." in " ".join(sentences_of(script, "rest"))
+        assert f"then {rest_words} of rest" in intro
+    else:
+        assert "of rest" not in intro
+
+
+SETTINGS = [
+    ("classic", TimingRequest(), 28 * 60_000, "Twelve minutes.", "fifteen minutes"),
+    (
+        "classic",
+        TimingRequest(total_ms=40 * 60_000, pins={"kneading": 14 * 60_000}, rest_ms=10 * 60_000),
+        None,
+        "Fourteen minutes.",
+        "ten minutes",
+    ),
+    ("partner", TimingRequest(total_ms=20 * 60_000, rest_ms=0), None, None, None),
+    (
+        "therapeutic",
+        TimingRequest(total_ms=90 * 60_000, pins={"neck": 90_000 * 7}, rest_ms=20 * 60_000),
+        None,
+        "Ten and a half minutes.",
+        "twenty minutes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("routine_id", "timing", "massage_ms", "step_said", "rest_said"), SETTINGS)
+def test_every_length_said_is_the_fitted_one(
+    speaker: Speaker,
+    routine_id: str,
+    timing: TimingRequest,
+    massage_ms: int | None,
+    step_said: str | None,
+    rest_said: str | None,
+) -> None:
+    """Three --duration/--rest/--step settings (and the defaults), the real engine's words."""
+    routine = load_routine(ROUTINES / f"{routine_id}.yaml")
+    script = prepare(routine, BuildOptions(timing=timing), speaker)
+    if timing.total_ms is not None:
+        assert script.plan.total_ms == timing.total_ms
+    assert_lengths_said_are_the_fitted_ones(script)
+    if massage_ms is not None:
+        assert sum(p.length_ms for p in script.plan.steps) == massage_ms
+    pinned = next(iter(timing.pins), None)
+    if step_said and pinned:
+        assert sentences_of(script, pinned)[1] == step_said
+    if rest_said:
+        assert f"rest for {rest_said}." in " ".join(sentences_of(script, "rest"))
+    words = " ".join(e.text for e in script.speech).lower()
+    assert "half an hour" not in words and "about an hour" not in words
+
+
+def test_the_words_the_plan_was_fitted_to_are_the_words_for_its_lengths(speaker: Speaker) -> None:
+    routine = load_routine(ROUTINES / "classic.yaml")
+    for total in (20 * 60_000, 33 * 60_000 + 17_000, 44 * 60_000):
+        request = TimingRequest(total_ms=total, rest_ms=0)
+
+        def words(lengths):
+            return narrate(routine, lengths=lengths, rest=False, pause_ms=120_000)
+
+        narration, plan = fit(routine, request, words, speaker.length_ms, SOUNDS)
+        assert plan.total_ms == total
+        assert words(plan_lengths(plan)) == narration
+
+
+def test_a_length_on_a_rounding_edge_settles_with_the_longer_words() -> None:
+    """Said as "three minutes" the intro is long and the step comes out shorter; said
+    shorter, the step is three minutes again. The fit keeps the longer need and settles."""
+    routine = parse_routine(
+        "title: T\nintro: It takes {{ routine.length }}.\nsteps:\n  - id: a\n    title: A\n"
+        "    duration: 3m\n    min: 1m\n    max: 5m\n    say: Stroke.\n",
+        path="t.yaml",
+        routine_id="t",
+    )
+
+    def speech_ms(text: str) -> int:
+        return 60_000 if "three minutes" in text else 1_000
+
+    def words(lengths):
+        return narrate(routine, lengths=lengths)
+
+    for total in (200_000, 205_000):
+        narration, plan = fit(routine, TimingRequest(total_ms=total), words, speech_ms, SOUNDS)
+        assert plan.total_ms == total
+        assert words(plan_lengths(plan)) == narration
+
+
+def test_words_that_never_settle_are_a_clear_error() -> None:
+    """Each new wording takes longer than any before it: the fit gives up, saying why."""
+    routine = parse_routine(
+        "title: T\nintro: It takes {{ routine.length }}.\nsteps:\n  - id: a\n    title: A\n"
+        "    duration: 10m\n    min: 1m\n    max: 20m\n    say: Stroke.\n",
+        path="t.yaml",
+        routine_id="t",
+    )
+    heard: dict[str, int] = {}
+
+    def speech_ms(text: str) -> int:
+        if "takes" in text:
+            heard.setdefault(text, 40_000 * (len(heard) + 1))
+            return heard[text]
+        return 1_000
+
+    with pytest.raises(WordsDoNotSettle) as err:
+        fit(routine, TimingRequest(total_ms=15 * 60_000), narrate_with(routine), speech_ms, SOUNDS)
+    message = str(err.value)
+    assert "do not settle after 5 fits: intro, a keep changing" in message
+    assert "--duration" in message and "--step" in message
+    assert err.value.exit_code == 2
+
+
+def narrate_with(routine):
+    return lambda lengths: narrate(routine, lengths=lengths)
