@@ -75,12 +75,12 @@ def content_type(name: str) -> str | None:
 def resolve(root: Path, segments: list[str]) -> Path | None:
     """The file that URL segments name inside root, or None if it must not be served.
 
-    Empty, dot and dot-dot segments, dotfiles, backslashes, NULs and drive-like
-    colons are refused; the final path must resolve (symlinks followed) to a
+    Empty, dot and dot-dot segments, dotfiles, slashes (an absolute path in one
+    segment), backslashes, NULs and drive-like colons are refused; the final path must resolve (symlinks followed) to a
     file inside root.
     """
     for segment in segments:
-        if not segment or segment.startswith(".") or any(c in segment for c in "\\\x00:"):
+        if not segment or segment.startswith(".") or any(c in segment for c in "/\\\x00:"):
             return None
     if not segments or content_type(segments[-1]) is None:
         return None
