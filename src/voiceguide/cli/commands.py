@@ -321,7 +321,11 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
 )
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free one).",
 )
 @click.option(
     "--token/--no-token",
