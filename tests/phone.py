@@ -121,7 +121,7 @@ def serve_command(directory: Path, *args: str) -> Iterator[Served]:
         lines = []
         for line in process.stdout:
             lines.append(line)
-            if line.startswith("Open on your phone:"):
+            if "Ctrl-C stops it." in line:  # the last line before serving
                 break
         printed = "".join(lines)
         match = re.search(r"Open on your phone: (\S+)", printed)

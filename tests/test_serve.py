@@ -256,6 +256,7 @@ def test_command_prints_address_qr_warning_and_ctrl_c_exits_130(phone_build: dic
     assert served.process.returncode == 130
     assert stderr.splitlines() == ["Stopped serving."]
     printed = served.stdout + stdout
+    assert printed.startswith(f"Serving 1 track from {phone_build['dir']}\n")
     assert "▀" in printed or "▄" in printed  # the QR code
     assert "Anyone with this address can play these tracks while this runs." in printed
     assert f"Podcast feed:       {served.url}feed.xml" in printed

@@ -27,6 +27,7 @@ from ..check import problems_in
 from ..errors import InputError, Terminated, VoiceguideError
 from ..output.feed import checked_base_url
 from ..output.files import check_output_dir
+from ..output.site import find_tracks
 from ..routine import load_routine
 from ..runner import Outcome, build_many, make_speaker
 from ..speech import Speaker
@@ -350,6 +351,8 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
     token = lan.new_token() if use_token else None
     sock = server.bind(host, port)
     url = lan.share_url(host, sock.getsockname()[1], token)
+    tracks = len(find_tracks(directory))
+    click.echo(f"Serving {tracks} track{'' if tracks == 1 else 's'} from {shown(str(directory))}")
     click.echo(lan.terminal_qr(url, ansi=sys.stdout.isatty()), nl=False)
     click.echo(f"Open on your phone: {url}")
     click.echo(f"Podcast feed:       {url}feed.xml")
