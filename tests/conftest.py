@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from voiceguide.build import BuildOptions, build
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
+from voiceguide.timeline import TimingRequest
 
 # Property and fuzz tests run a bounded, repeatable set of examples so the suite stays fast
 # and a red run can be re-run; HYPOTHESIS_PROFILE=thorough runs many random ones to hunt bugs.
@@ -77,3 +78,16 @@ def routines_copy(tmp_path: Path) -> Path:
     target = tmp_path / "routines"
     shutil.copytree(ROUTINES, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def phone_build(tmp_path_factory: pytest.TempPathFactory, speaker: Speaker) -> dict:
+    """tests/phone.py's four-step routine built once, real engines, with --base-url's feed."""
+    from .phone import BASE_URL, FOUR
+
+    src = tmp_path_factory.mktemp("four-src") / "four.yaml"
+    src.write_text(FOUR, encoding="utf-8")
+    out = tmp_path_factory.mktemp("four-out")
+    options = BuildOptions(timing=TimingRequest(intro=False, rest_ms=0), heads_up=False)
+    build(load_routine(src), out, options, speaker, base_url=BASE_URL)
+    return {"dir": out, "plan": json.loads((out / "four.json").read_text(encoding="utf-8"))}

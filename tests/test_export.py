@@ -27,12 +27,15 @@ def small_script() -> Script:
     return Script(plan, (Event(2_000, 4_000, "sound", "step", "a"),))
 
 
+DEMO_FILES = ["demo.chapters.json", "demo.html", "demo.json", "demo.mp3", "demo.vtt"]
+
+
 def silence(ms: int):
     yield b"\0\0" * sample_index(ms)
 
 
 def test_export_writes_mp3_with_chapters_and_plan(tmp_path: Path) -> None:
-    mp3, sidecar, _captions = export(
+    mp3, sidecar, *_sidecars = export(
         small_script(), silence(5_000), tmp_path, description="Just a demo"
     )
     tags = ID3(mp3)
@@ -42,7 +45,7 @@ def test_export_writes_mp3_with_chapters_and_plan(tmp_path: Path) -> None:
     assert tags.getall("CTOC")[0].child_element_ids == [c.element_id for c in chapters]
     plan = json.loads(sidecar.read_text())
     assert plan["total_ms"] == 5_000 and plan["events"][0]["kind"] == "sound"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.mp3", "demo.vtt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == DEMO_FILES
 
 
 def test_failed_block_leaves_previous_file_and_no_temporary(tmp_path: Path) -> None:
@@ -65,7 +68,7 @@ def test_ffmpeg_failure_is_a_tool_error_and_keeps_old_track(tmp_path: Path, monk
     with pytest.raises(FfmpegError):
         export(small_script(), broken(), tmp_path)
     assert (tmp_path / "demo.mp3").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "demo.mp3", "demo.vtt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == DEMO_FILES
 
 
 def test_plan_json_is_stable_text() -> None:

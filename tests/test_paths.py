@@ -60,7 +60,8 @@ def test_routine_reached_through_dot_dot_and_an_absolute_path_writes_only_into_t
     assert result.exit_code == 0, result.stderr
     result = run(*build_args(tmp_path / "tiny.yaml", Path("out"), clip_cache))
     assert result.exit_code == 0, result.stderr
-    out = {"a/b/out/tiny.mp3", "a/b/out/tiny.json", "a/b/out/tiny.vtt"}
+    names = ("tiny.mp3", "tiny.json", "tiny.vtt", "tiny.html", "tiny.chapters.json", "index.html")
+    out = {f"a/b/out/{name}" for name in names}
     expected = {"a", "a/b", "a/b/out", *out, "tiny.yaml"}
     assert files_under(tmp_path) == {Path(p) for p in expected}
 

@@ -23,8 +23,11 @@ from .mp3 import pieces
 from .mp3.encode import encode_mp3
 from .mp3.tags import Chapter, write_tags
 from .narration import LEAD_IN_MS, Narration, narrate
+from .output import site
 from .output.captions import captions_vtt
+from .output.feed import chapters_json
 from .output.files import atomic_paths
+from .output.page import render_page
 from .output.plan_json import plan_json
 from .pcm import sample_index
 from .routine import Routine
@@ -158,17 +161,28 @@ def build(
     *,
     force: bool = True,
     progress: Progress | None = None,
+    base_url: str | None = None,
 ) -> BuildResult:
-    """Write ``<id>.mp3`` and its sidecars into ``out_dir``.
+    """Write ``<id>.mp3`` and its sidecars into ``out_dir``, then refresh the folder's index.
 
     With ``force=False`` nothing is done when the outputs there were built
     from the same inputs (see ``fresh.fingerprint``) and are complete.
+    ``base_url`` (where the folder is published) also writes ``feed.xml``.
     """
     stamp = fingerprint(routine, options, speaker)
     with output_lock(out_dir / f"{routine.id}.mp3"):
         if not force and (done := up_to_date(routine.id, out_dir, stamp)):
-            return BuildResult(done, None)
-        return _build(routine, out_dir, options, speaker, stamp, progress)
+            result = BuildResult(done, None)
+        else:
+            result = _build(routine, out_dir, options, speaker, stamp, progress)
+    refresh_folder(out_dir, base_url)
+    return result
+
+
+def refresh_folder(out_dir: Path, base_url: str | None = None) -> list[Path]:
+    """index.html (and feed.xml) listing every track in ``out_dir``; one writer at a time."""
+    with output_lock(out_dir / site.INDEX_NAME):
+        return site.refresh(out_dir, base_url)
 
 
 def audio_events(script: Script) -> list[Event]:
@@ -234,16 +248,18 @@ def export(
     fingerprint: str | None = None,
     on_samples: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """Encode and tag the MP3, then write the JSON plan and the captions, all or none.
+    """Encode and tag the MP3, then write the JSON plan, the captions, the player page and
+    the podcast chapters: all or none.
 
     ``source`` is a ``pieces.Source`` (encoded in pieces, side by side) or the
     track's PCM blocks (encoded by one ffmpeg).
     """
-    routine_id = script.plan.routine_id
-    mp3 = out_dir / f"{routine_id}.mp3"
-    sidecar = out_dir / f"{routine_id}.json"
-    captions = out_dir / f"{routine_id}.vtt"
-    with atomic_paths(mp3, sidecar, captions) as (mp3_tmp, sidecar_tmp, captions_tmp):
+    files = site.track_files(out_dir, script.plan.routine_id)
+    mp3, sidecar, captions, page, marks = (
+        files[k] for k in ("mp3", "plan", "captions", "page", "chapters")
+    )
+    targets = (mp3, sidecar, captions, page, marks)
+    with atomic_paths(*targets) as (mp3_tmp, sidecar_tmp, captions_tmp, page_tmp, marks_tmp):
         if isinstance(source, pieces.Source):
             pieces.encode(source, mp3_tmp, on_samples=on_samples)
         else:
@@ -251,12 +267,13 @@ def export(
         write_tags(
             mp3_tmp, title=script.plan.title, chapters=chapters(script), description=description
         )
-        sidecar_tmp.write_text(
-            plan_json(to_document(script), fingerprint=fingerprint), encoding="utf-8"
-        )
+        document = to_document(script)
+        sidecar_tmp.write_text(plan_json(document, fingerprint=fingerprint), encoding="utf-8")
         lines = [(e.start_ms, e.end_ms, e.text) for e in script.speech]
         captions_tmp.write_text(captions_vtt(script.plan.title, lines), encoding="utf-8")
-    return [mp3, sidecar, captions]
+        page_tmp.write_text(render_page(document, mp3.name, captions.name), encoding="utf-8")
+        marks_tmp.write_text(chapters_json(document), encoding="utf-8")
+    return list(targets)
 
 
 def _counter(total: int, progress: Progress) -> Callable[[int], None]:

@@ -24,6 +24,7 @@ from filelock import FileLock
 
 from . import __version__
 from .ffmpeg import ffmpeg_exe
+from .output.site import track_files
 
 if TYPE_CHECKING:
     from .build import BuildOptions
@@ -101,17 +102,18 @@ def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> st
 
 def up_to_date(routine_id: str, out_dir: Path, stamp: str) -> list[Path] | None:
     """The outputs, if they carry ``stamp`` and the MP3 is whole; else None."""
-    mp3, sidecar = out_dir / f"{routine_id}.mp3", out_dir / f"{routine_id}.json"
-    captions = out_dir / f"{routine_id}.vtt"
+    files = track_files(out_dir, routine_id)
+    mp3, sidecar = files["mp3"], files["plan"]
     try:
         doc = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or doc.get("fingerprint") != stamp:
         return None
-    if not captions.is_file() or not _complete_mp3(mp3, doc.get("total_ms")):
+    sidecars = [files["captions"], files["page"], files["chapters"]]
+    if not all(p.is_file() for p in sidecars) or not _complete_mp3(mp3, doc.get("total_ms")):
         return None
-    return [mp3, sidecar, captions]
+    return [mp3, sidecar, *sidecars]
 
 
 def _complete_mp3(path: Path, total_ms: object) -> bool:

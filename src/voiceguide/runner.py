@@ -63,12 +63,15 @@ def build_one(
     *,
     force: bool,
     on_progress: OnProgress | None = None,
+    base_url: str | None = None,
 ) -> Outcome:
     """Load and build one file; its errors become its outcome."""
     try:
         routine = load_routine(source)
         progress = None if on_progress is None else (lambda p, f: on_progress(source, p, f))
-        result = build(routine, out_dir, options, speaker, force=force, progress=progress)
+        result = build(
+            routine, out_dir, options, speaker, force=force, progress=progress, base_url=base_url
+        )
     except VoiceguideError as exc:
         return Outcome(source, "failed", error=str(exc), exit_code=exc.exit_code)
     status = "up to date" if result.up_to_date else "built"
@@ -83,12 +86,13 @@ def build_many(
     jobs: int,
     force: bool = False,
     on_progress: OnProgress | None = None,
+    base_url: str | None = None,
 ) -> Iterator[Outcome]:
     """Every routine's outcome, in the order they finish."""
     if jobs <= 1 or len(sources) <= 1:
         with make_speaker(options) as speaker:
             for source in sources:
-                yield build_one(source, out_dir, options, speaker, force=force, on_progress=on_progress)  # fmt: skip
+                yield build_one(source, out_dir, options, speaker, force=force, on_progress=on_progress, base_url=base_url)  # fmt: skip
         return
     if options.voice:  # an unknown voice fails every build alike: say so once, up front
         make_speaker(options).close()
@@ -100,7 +104,7 @@ def build_many(
         initializer=_init_worker,
         initargs=(options, events if on_progress else None),
     ) as pool:
-        pending = {pool.submit(_build_in_worker, s, out_dir, force): s for s in sources}
+        pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}
         try:
             while pending:
                 finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
@@ -155,7 +159,7 @@ def _init_worker(options: BuildOptions, events: Any) -> None:
     util.Finalize(speaker, speaker.close, exitpriority=10)  # atexit does not run in workers
 
 
-def _build_in_worker(source: Path, out_dir: Path, force: bool) -> Outcome:
+def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | None) -> Outcome:
     events = _state["events"]
     last: dict[str, float] = {}
 
@@ -172,4 +176,5 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool) -> Outcome:
         _state["speaker"],
         force=force,
         on_progress=report if events is not None else None,
+        base_url=base_url,
     )

@@ -25,7 +25,9 @@ from .. import __version__
 from ..build import build, find_routine, prepare, routine_files
 from ..check import problems_in, warnings_in
 from ..errors import InputError, Terminated, VoiceguideError
+from ..output.feed import checked_base_url
 from ..output.files import check_output_dir
+from ..output.site import find_tracks
 from ..routine import load_routine
 from ..runner import Outcome, build_many, make_speaker
 from ..speech import Speaker
@@ -164,13 +166,19 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
 @click.option(
     "--force", is_flag=True, help="Build even if the inputs are unchanged since the last build."
 )
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the output folder is published (https://host/path/): also write feed.xml.",
+)
 @routines_option
 @timing_options
 @voice_options
 @sound_options
 @handle_errors
-def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, jobs: int, force: bool, routines_dir: Path, **kw: Any) -> None:  # fmt: skip
-    """Build voice-guided MP3 tracks (with a JSON plan and WebVTT captions beside each).
+def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, jobs: int, force: bool, base_url: str | None, routines_dir: Path, **kw: Any) -> None:  # fmt: skip
+    """Build voice-guided MP3 tracks (with a JSON plan, WebVTT captions, a player page and
+    podcast chapters beside each, and an index.html listing the folder's tracks).
 
     ROUTINES are ids from the routines folder or paths to YAML files. A track
     whose inputs have not changed since it was built is left as it is
@@ -181,7 +189,16 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, job
     Examples:
         voiceguide build classic -o output
         voiceguide build --all --jobs 2
+        voiceguide build --all --base-url https://example.org/massage/
     """
+    if base_url is not None:
+        checked = checked_base_url(base_url)
+        if checked is None:
+            raise InputError(
+                f"--base-url {shown(base_url)}: not an absolute http(s) address of a folder; "
+                "give one like https://example.org/massage/"
+            )
+        base_url = checked
     if build_all:
         paths = routine_files(routines_dir)
         if not paths:
@@ -205,6 +222,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, job
                     speaker,
                     force=force,
                     progress=(lambda p, f: bars.update(paths[0], p, f)) if bars else None,
+                    base_url=base_url,
                 )
             finally:
                 if bars:
@@ -222,6 +240,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, job
             jobs=jobs,
             force=force,
             on_progress=bars.update if bars else None,
+            base_url=base_url,
         ):
             worst = max(worst, outcome.exit_code)
             report_outcome(outcome, bars)
@@ -295,6 +314,60 @@ def check(files: tuple[Path, ...], routines_dir: Path) -> None:
             click.echo(f"ok {path}")
     if failed:
         sys.exit(2)
+
+
+@cli.command()
+@click.argument(
+    "directory",
+    type=SafePath(exists=True, file_okay=False, path_type=Path),
+    default=Path("output"),
+)
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free one).",
+)
+@click.option(
+    "--token/--no-token",
+    "use_token",
+    default=True,
+    show_default=True,
+    help="Serve only under a random /<token>/ path (--no-token: to anyone who asks).",
+)
+@handle_errors
+def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
+    """Serve DIRECTORY (default output/) read-only, for a phone on the same network.
+
+    Prints the address to open on the phone and its QR code. Each track has
+    its player page; feed.xml is the podcast feed for this address.
+
+    \b
+    Example:
+        voiceguide serve output --port 8765
+    """
+    from ..web import lan, server  # starlette and uvicorn load only here
+
+    token = lan.new_token() if use_token else None
+    sock = server.bind(host, port)
+    url = lan.share_url(host, sock.getsockname()[1], token)
+    tracks = len(find_tracks(directory))
+    click.echo(f"Serving {tracks} track{'' if tracks == 1 else 's'} from {shown(str(directory))}")
+    click.echo(lan.terminal_qr(url, ansi=sys.stdout.isatty()), nl=False)
+    click.echo(f"Open on your phone: {url}")
+    click.echo(f"Podcast feed:       {url}feed.xml")
+    click.echo("Anyone with this address can play these tracks while this runs. Ctrl-C stops it.")
+    if not use_token:
+        warn(["--no-token: anyone on this network can list and play the tracks"])
+    try:
+        server.serve(directory, sock, token)
+    except (KeyboardInterrupt, Terminated) as stop:
+        click.echo("Stopped serving.", err=True)
+        sys.exit(128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT))
+    finally:
+        sock.close()
 
 
 def _stop(signum: int, frame: object) -> None:

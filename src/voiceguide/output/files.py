@@ -53,6 +53,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
 
 
+def write_text(target: Path, text: str) -> None:
+    """One text file, atomically (the folder's index and feed)."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
 def _temp_beside(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
