@@ -133,6 +133,7 @@ def test_silence_between_pieces_decodes_to_exact_zeros(timeline, joined: Path) -
     assert quiet.sum() > 4 * MINUTE and not np.any(x[quiet])
 
 
+@pytest.mark.slow
 def test_every_sound_starts_at_the_same_sample_as_in_a_track_encoded_whole(
     timeline, joined: Path, tmp_path: Path
 ) -> None:
