@@ -237,7 +237,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
     try:
-        routine = args.routine or ROOT / "routines" / "therapeutic.yaml"
+        routine = args.routine or ROOT / "src" / "voiceguide" / "routines" / "therapeutic.yaml"
         cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration)]
         if not args.no_long:
             cases.append(Case(f"generated {args.long}", long_routine(work), args.long))

@@ -25,7 +25,7 @@ settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUTINES = ROOT / "routines"
+ROUTINES = ROOT / "src" / "voiceguide" / "routines"
 
 
 @pytest.fixture(scope="session")

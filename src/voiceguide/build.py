@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .audio import ambient, loudness, mixer, sounds
 from .audio.format import Event, sample_index
-from .errors import InputError, RoutineError
+from .errors import RoutineError
 from .fresh import fingerprint, output_lock, up_to_date
 from .mp3 import pieces
 from .mp3.encode import encode_mp3
@@ -28,6 +28,7 @@ from .output.plan_json import plan_json
 from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
 from .timeline import Script, TimingRequest, make_plan, needs, place, to_document
+from .timeline.plan import DurationRangeError
 
 Progress = Callable[[str, float], None]  # (phase, fraction done): "speaking" then "mixing"
 
@@ -42,31 +43,6 @@ class BuildOptions:
     heads_up: bool = True
     ambient: str | None = None  # a generated bed's name or an audio file
     loudness_lufs: float = loudness.TARGET_LUFS
-
-
-def find_routine(name: str, routines_dir: Path) -> Path:
-    """ROUTINE is a path to a YAML file, or the id of one in ``routines_dir``."""
-    as_path = Path(name)
-    if as_path.suffix in (".yaml", ".yml") or "/" in name or as_path.is_file():
-        if not as_path.is_file():
-            raise InputError(f"{name}: no such routine file")
-        return as_path
-    for suffix in (".yaml", ".yml"):
-        candidate = routines_dir / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    known = ", ".join(sorted(p.stem for p in routine_files(routines_dir))) or "none"
-    raise InputError(
-        f'no routine "{name}" in {routines_dir}/ (known: {known}); or give a path to a .yaml file'
-    )
-
-
-def routine_files(routines_dir: Path) -> list[Path]:
-    if not routines_dir.is_dir():
-        return []
-    return sorted(
-        p for p in routines_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-    )
 
 
 def routine_sounds(routine: Routine) -> dict[str, object]:
@@ -99,7 +75,12 @@ def prepare(
             speaker.clip(text)
         progress("speaking", 1.0)
     sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
-    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
+    try:
+        plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
+    except DurationRangeError as exc:  # say what each change the user can make would give
+        from .advice import advise
+
+        raise advise(exc, routine, options, speaker, sound_ms) from None
     return place(narration, plan, speaker.length_ms, sound_ms)
 
 
@@ -125,17 +106,19 @@ def build(
     *,
     force: bool = True,
     progress: Progress | None = None,
+    name: str | None = None,
 ) -> BuildResult:
-    """Write ``<id>.mp3`` and its sidecars into ``out_dir``.
+    """Write ``<name>.mp3`` and its sidecars into ``out_dir`` (``name``: the routine's id).
 
     With ``force=False`` nothing is done when the outputs there were built
     from the same inputs (see ``fresh.fingerprint``) and are complete.
     """
     stamp = fingerprint(routine, options, speaker)
-    with output_lock(out_dir / f"{routine.id}.mp3"):
-        if not force and (done := up_to_date(routine.id, out_dir, stamp)):
+    name = name or routine.id
+    with output_lock(out_dir / f"{name}.mp3"):
+        if not force and (done := up_to_date(name, out_dir, stamp)):
             return BuildResult(done, None)
-        return _build(routine, out_dir, options, speaker, stamp, progress)
+        return _build(routine, out_dir, options, speaker, stamp, progress, name)
 
 
 def audio_events(script: Script) -> list[Event]:
@@ -150,6 +133,7 @@ def _build(
     speaker: Speaker,
     stamp: str,
     progress: Progress | None,
+    name: str,
 ) -> BuildResult:
     script = prepare(routine, options, speaker, progress)
     clips = speaker.clips(e.text for e in script.speech)
@@ -181,6 +165,7 @@ def _build(
         description=routine.description,
         fingerprint=stamp,
         on_samples=None if progress is None else _counter(total, progress),
+        name=name,
     )
     return BuildResult(paths, script)
 
@@ -200,13 +185,14 @@ def export(
     description: str = "",
     fingerprint: str | None = None,
     on_samples: Callable[[int], None] | None = None,
+    name: str | None = None,
 ) -> list[Path]:
     """Encode and tag the MP3, then write the JSON plan and the captions, all or none.
 
     ``source`` is a ``pieces.Source`` (encoded in pieces, side by side) or the
     track's PCM blocks (encoded by one ffmpeg).
     """
-    routine_id = script.plan.routine_id
+    routine_id = name or script.plan.routine_id
     mp3 = out_dir / f"{routine_id}.mp3"
     sidecar = out_dir / f"{routine_id}.json"
     captions = out_dir / f"{routine_id}.vtt"

@@ -43,6 +43,7 @@ class Reminder:
     offset_ms: int
     sentences: tuple[Sentence, ...]
     sound: str | None = "cue"
+    heads_up: bool = False  # the built-in heads-up, not a cue the user wrote
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def narrate(
             words = heads_up_template.render(
                 left=HEADS_UP_WORDS, next=following.title if following else "", rest=has_rest
             )
-            reminders += (Reminder("end", HEADS_UP_MS, split_sentences(words)),)
+            reminders += (Reminder("end", HEADS_UP_MS, split_sentences(words), heads_up=True),)
         parts[step.id] = PartText(
             step.id, "step", _join(split_sentences(header), split_sentences(body)), reminders
         )

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import OutputError, VoiceguideError, disk_full, is_disk_full, write_error
+from ..errors import (
+    OutputError,
+    VoiceguideError,
+    disk_full,
+    is_disk_full,
+    one_line,
+    write_error,
+)
 
 
 @contextlib.contextmanager
@@ -89,3 +97,17 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def output_name(name: str) -> str:
+    """A name for a track's files (``--name``, ``-o FILE.mp3``): a plain file name, so the
+    files stay in the output folder."""
+    if not _NAME.match(name) or name.endswith("."):
+        raise OutputError(
+            f'"{one_line(name)}" cannot name the files; use letters, digits, ".", "-" and "_" '
+            "(for example classic-30m)"
+        )
+    return name

@@ -13,10 +13,13 @@ import struct
 import tempfile
 import wave
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..audio.format import RATE_HZ
+
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported where samples are made: a cached clip's length needs only its header.
 
 
 def default_cache_dir() -> Path:
@@ -33,6 +36,8 @@ def read_wav(path: Path, rate_hz: int = RATE_HZ) -> np.ndarray:
         data = w.readframes(frames)
     if len(data) != frames * 2:
         raise ValueError("truncated WAV")
+    import numpy as np
+
     return np.frombuffer(data, dtype="<i2").copy()
 
 
@@ -71,6 +76,29 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def cached_frames(path: Path) -> int | None:
+    """How many samples a whole, undamaged cache entry holds; None if it is missing or damaged.
+
+    What ``read_cached`` checks, without making the samples: `voiceguide check`
+    times the words from the cache without loading numpy.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    fmt = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)
+    head = b"RIFF" + raw[4:8] + b"WAVEfmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
+    if len(raw) < _HEADER_BYTES or raw[:40] != head:
+        return None
+    size = struct.unpack("<I", raw[40:44])[0]
+    end = _HEADER_BYTES + size
+    if len(raw) != end + _CHECK_BYTES or raw[end : end + 8] != _CHECK_ID + struct.pack("<I", 32):
+        return None
+    if hashlib.sha256(raw[_HEADER_BYTES:end]).digest() != raw[end + 8 :]:
+        return None
+    return size // 2
 
 
 def read_cached(path: Path) -> np.ndarray:

@@ -10,7 +10,6 @@ engine's espeak-ng (Piper's) can share the parent without a clash.
 
 from __future__ import annotations
 
-import difflib
 import multiprocessing as mp
 import os
 import signal
@@ -18,15 +17,17 @@ import tempfile
 import wave
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from ..audio.format import RATE_HZ
-from ..errors import InputError, SpeechError, one_line
+from ..errors import SpeechError, one_line
 from .cache import read_wav
 from .engine import DEFAULT_RATE_WPM, VoiceInfo
 from .espeak import ESPEAK_HINT
+from .voices import resolve
 
 DEFAULT_VOICE = "gmw/en-us"
 SPEAK_TIMEOUT_S = 30.0  # read when an engine is made: tests lower it
@@ -69,12 +70,13 @@ class Pyttsx3Engine:
         return self._ensure_worker().voices
 
     def check_voice(self) -> None:
-        """An unknown voice is an input error with close matches (pyttsx3 silently ignores it)."""
-        ids = [v.id for v in self.voices()]
-        if self.voice not in ids:
-            close = difflib.get_close_matches(self.voice, ids, n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(close)}?" if close else "; see `voiceguide voices`"
-            raise InputError(f"--voice {one_line(self.voice)}: no such voice{hint}")
+        """Settle the voice the user named (id, language or name, any case) on one of the
+        engine's ids; an unknown one is an input error with suggestions (pyttsx3 itself
+        silently ignores it)."""
+        chosen = resolve(self.voice, self.voices()).id
+        if chosen != self.voice:
+            self.voice, self._id = chosen, None
+            self._restart()  # the worker was started with the name as typed
 
     def synthesize(self, text: str) -> np.ndarray:
         for attempt in range(3):
@@ -88,6 +90,8 @@ class Pyttsx3Engine:
                     f'the speech engine did not finish "{_short(text)}" within {self.timeout_s:g}s'
                 ) from None
             if written:
+                import numpy as np
+
                 try:
                     samples = read_wav(target, self.rate_hz)
                     if np.any(np.abs(samples.astype(np.int32)) > _SILENT):

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
-from ..errors import InputError, TimingError
-from ..routine.durations import format_duration
+from ..errors import InputError, RoutineError, TimingError
+from ..routine.durations import format_duration, format_human
 from ..routine.model import INTRO_ID, OUTRO_ID, REST_ID, Routine
 
 PartKind = Literal["intro", "step", "rest", "outro"]
@@ -119,15 +119,12 @@ def make_plan(routine: Routine, request: TimingRequest, needs: Mapping[str, int]
     if request.total_ms is None:
         for step in routine.steps:
             if step.id not in lengths:
-                _check_holds(step.id, step.duration_ms, needs, "is")
+                _check_holds(routine, step.id, step.duration_ms, needs, "is")
                 lengths[step.id] = step.duration_ms
     else:
         low, high = layout.range_ms
         if not low <= request.total_ms <= high:
-            raise TimingError(
-                f"--duration {format_duration(request.total_ms)}: "
-                + describe_range(routine.id, low, high)
-            )
+            raise DurationRangeError(routine.id, request.total_ms, layout)
         lengths.update(share(layout.flexible, request.total_ms - layout.fixed_ms))
 
     parts: list[Part] = []
@@ -154,12 +151,68 @@ def feasible_range(
 
 
 def describe_range(routine_id: str, low: int, high: int) -> str:
+    return f"{routine_id} can be {span(low, high)} with these settings"
+
+
+def span(low: int, high: int) -> str:
+    """A feasible range for people: whole seconds, rounded inward so both ends still hold."""
+    shown_low, shown_high = format_human(low, "up"), format_human(high, "down")
+    if low == high or parse_back(shown_low) > parse_back(shown_high):
+        shown_low, shown_high = format_duration(low), format_duration(high)
     if low == high:
-        return f"{routine_id} can only be {format_duration(low)} with these settings"
-    return (
-        f"{routine_id} can be between {format_duration(low)} and {format_duration(high)} "
-        "with these settings"
-    )
+        return f"only {shown_low}"
+    return f"{shown_low} to {shown_high}"
+
+
+def parse_back(text: str) -> int:
+    from ..routine.durations import parse_duration
+
+    return parse_duration(text)
+
+
+class DurationRangeError(TimingError):
+    """``--duration`` outside what the routine can be with these settings.
+
+    Carries what holds the time (``held``: the intro, the rest, the finish,
+    pinned steps, the other steps' minimums) so the caller can work out and
+    say what each change the user can make would give.
+    """
+
+    def __init__(self, routine_id: str, total_ms: int, layout: _Layout) -> None:
+        self.routine_id = routine_id
+        self.total_ms = total_ms
+        self.low, self.high = layout.range_ms
+        self.held = held_time(layout, longest=total_ms > self.high)
+        self.advice = ""
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        holding = ", ".join(f"{what} {format_human(ms)}" for what, ms in self.held.items() if ms)
+        return (
+            f"--duration {format_human(self.total_ms)}: {self.routine_id} can be "
+            f"{span(self.low, self.high)} with these settings ({holding})" + self.advice
+        )
+
+    def with_advice(self, advice: str) -> DurationRangeError:
+        self.advice = advice
+        self.args = (self._text(),)
+        return self
+
+
+def held_time(layout: _Layout, *, longest: bool = False) -> dict[str, int]:
+    """Where the shortest (or longest) total goes, in the words the options use."""
+    kinds = {x[1]: x[3] for x in layout.before + layout.after}
+    steps = sum(f.high if longest else f.low for f in layout.flexible)
+    bound = "at most" if longest else "at least"
+    many = "steps" if len(layout.flexible) > 1 else "step"
+    held = {
+        "the intro": kinds.get("intro", 0),
+        "the rest": kinds.get("rest", 0),
+        "pinned steps": sum(layout.pinned.values()),
+        f"the other {many} {bound}" if layout.pinned else f"the {many} {bound}": steps,
+        "the closing words": kinds.get("outro", 0),
+    }
+    return {k: v for k, v in held.items() if k}
 
 
 def _layout(
@@ -178,7 +231,7 @@ def _layout(
     after = []
     if request.rest_ms is None:
         rest_ms = routine.rest.duration_ms if routine.rest else 0
-        _check_holds(REST_ID, rest_ms, needs, "is", rest=True)
+        _check_holds(routine, REST_ID, rest_ms, needs, "is")
     else:
         rest_ms = request.rest_ms
         if rest_ms > 0 and routine.rest is None:
@@ -187,7 +240,7 @@ def _layout(
                 "add a rest: section to the routine, or leave out --rest"
             )
         if rest_ms > 0:
-            _check_holds(REST_ID, rest_ms, needs, "--rest", rest=True)
+            _check_holds(routine, REST_ID, rest_ms, needs, "--rest")
     if rest_ms > 0:
         after.append((REST_ID, "rest", "Rest", rest_ms))
     if needs.get(OUTRO_ID, 0) > 0:
@@ -199,7 +252,7 @@ def _layout(
     for step in routine.steps:
         if step.id in request.pins:
             pin = request.pins[step.id]
-            _check_holds(step.id, pin, needs, "pinned")
+            _check_holds(routine, step.id, pin, needs, "pinned")
             if not step.min_ms <= pin <= step.max_ms:
                 warnings.append(
                     f"--step {step.id}={format_duration(pin)} is outside the step's range "
@@ -210,11 +263,7 @@ def _layout(
         elif fitting:
             need = needs.get(step.id, 0)
             if need > step.max_ms:
-                raise TimingError(
-                    f'step "{step.id}" can be at most {format_duration(step.max_ms)} but its '
-                    f"words take {format_duration(need)}; raise its max, or pin it with "
-                    f"--step {step.id}={format_duration(need)}"
-                )
+                _check_holds(routine, step.id, step.max_ms, needs, "max")
             flexible.append(
                 Flexible(step.id, max(1, step.duration_ms), max(step.min_ms, need), step.max_ms)
             )
@@ -222,18 +271,80 @@ def _layout(
 
 
 def _check_holds(
-    part_id: str, length: int, needs: Mapping[str, int], how: str, *, rest: bool = False
+    routine: Routine, part_id: str, length: int, needs: Mapping[str, int], how: str
 ) -> None:
-    """A part shorter than its own words is an error naming the shortest that fits."""
+    """A part shorter than what it says is an error naming where, and the shortest that fits.
+
+    Where the routine file sets the length (a step's ``duration`` or ``max``,
+    the rest's ``duration``) the error names that file, line and field; for a
+    cue that reaches past the end, the cue's ``at``. Where an option set it
+    (``--step``, ``--rest``), the option.
+    """
     need = needs.get(part_id, 0)
     if length >= need:
         return
-    name = "the rest" if rest else f'step "{part_id}"'
-    verb = {"is": "is", "pinned": "is pinned to", "--rest": "is asked to be (--rest)"}[how]
-    raise TimingError(
-        f"{name} {verb} {format_duration(length)} but its words take {format_duration(need)}; "
-        f"give it at least {format_duration(need)}"
+    why = getattr(needs, "why", {}).get(part_id, "words")
+    at_least = format_human(need, "up")
+    index = next((i for i, s in enumerate(routine.steps) if s.id == part_id), None)
+    step = routine.steps[index] if index is not None else None
+    cue = None
+    if step is not None and why.startswith("cue "):
+        number = int(why.split()[1])
+        if number < len(step.reminders):
+            cue = (f"steps[{index}].cues[{number}].at", step.reminders[number])
+    what = (
+        f'its cue at {cue[1].at} ("{_start(cue[1].say)}") needs {at_least} with its words'
+        if cue
+        else f"what it says takes {at_least} (the chime, the words and a silent second)"
     )
+    if how in ("pinned", "--rest"):
+        option = (
+            f"--step {part_id}={format_human(length)}"
+            if how == "pinned"
+            else (f"--rest {format_human(length)}")
+        )
+        name = f'step "{part_id}"' if step else "the rest"
+        where = ""
+        if cue:
+            file, line, _ = routine.where(cue[0])
+            where = f" ({file}:{line})" if line else ""
+        raise TimingError(
+            f"{option}: {name} is too short: {what}{where}; give it at least {at_least}"
+        )
+    if step is None:
+        field_name = "rest.duration"
+        fix = f"make it at least {at_least}, or say less in rest.say"
+    elif cue:
+        field_name = cue[0]
+        bound = "max" if how == "max" else "duration"
+        fix = (
+            f"the step is {format_human(length)} long (its {bound}), and this cue with its "
+            f"words needs {at_least}; move the cue earlier, or make the {bound} at least {at_least}"
+        )
+    else:
+        field_name = f"steps[{index}].{'max' if how == 'max' and 'max' in _written(routine, index) else 'duration'}"
+        fix = f"give it at least {at_least}, or say less"
+    file, line, shown = routine.where(field_name)
+    if cue:
+        message = f'"{cue[1].at}" lies past the step\'s end: {fix}'
+    else:
+        message = f"{format_human(length)} is too short: {what}; {fix}"
+    raise RoutineTimingError(message, path=file or None, line=line, field=shown)
+
+
+def _written(routine: Routine, index: int) -> set[str]:
+    """The keys a step has in the file (``max`` may be left to default to ``duration``)."""
+    prefix = f"steps[{index}]."
+    return {k[len(prefix) :] for k in routine.lines if k.startswith(prefix)}
+
+
+def _start(text: str, limit: int = 30) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class RoutineTimingError(RoutineError, TimingError):
+    """A part of the routine file too short for what it says: names file, line and field."""
 
 
 def share(flexible: tuple[Flexible, ...], budget: int) -> dict[str, int]:
