@@ -51,5 +51,7 @@ def test_the_classic_build_lists_its_chapters_in_time_order(classic_build) -> No
 def test_chapter_ids_sort_in_time_order_and_pad_to_one_size() -> None:
     ids = chapter_ids(["Introduction", "Rest", "1. Kneading"])
     assert ids == sorted(ids)
-    sizes = {len(i) + len(t) for i, t in zip(ids, ["Introduction", "Rest", "1. Kneading"])}
+    sizes = {
+        len(i) + len(t) for i, t in zip(ids, ["Introduction", "Rest", "1. Kneading"], strict=True)
+    }
     assert len(sizes) == 1
