@@ -225,6 +225,45 @@ def long_routine(folder: Path) -> Path:
     return path
 
 
+STARTUP_LIMIT_S = 0.15  # issue 15: --help, list and check FILE answer within this
+
+
+def startup(repeat: int, work: Path) -> str:
+    """Start-up rows: wall time of the quick commands as a user runs them (the installed
+    ``voiceguide`` script in a fresh process), median of ``repeat``, beside the floor of
+    the interpreter itself and of importing numpy (what the quick commands no longer load).
+    ``check`` times the words from a warm clip cache, as it does after a first build."""
+    exe = str(Path(PYTHON).parent / "voiceguide")
+    routine = ROOT / "src" / "voiceguide" / "routines" / "classic.yaml"
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "startup-cache")}
+    rows = [
+        ("python -c pass (floor)", [PYTHON, "-c", "pass"]),
+        ("python -c 'import numpy'", [PYTHON, "-c", "import numpy"]),
+        ("voiceguide --help", [exe, "--help"]),
+        ("voiceguide list", [exe, "list"]),
+        (f"voiceguide check {routine.name}", [exe, "check", str(routine)]),
+    ]
+    subprocess.run(rows[-1][1], env=env, capture_output=True, check=True)  # fill the cache
+    lines = [
+        f"start-up, median of {repeat} (limit {STARTUP_LIMIT_S:.2f} s for the voiceguide rows):",
+        f"| {'command':<34} | median | min    | over floor |",
+        f"|{'-' * 36}|--------|--------|------------|",
+    ]
+    floor_s = 0.0
+    for name, command in rows:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run(command, env=env, capture_output=True, check=True)
+            times.append(time.perf_counter() - start)
+        median = statistics.median(times)
+        floor_s = floor_s or median
+        lines.append(
+            f"| {name:<34} | {median:.3f}s | {min(times):.3f}s | {median - floor_s:+.3f}s    |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routine", type=Path, help="routine to build at --duration")
@@ -233,10 +272,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-baseline", action="store_true", help="skip the pydub recipe")
     parser.add_argument("--no-long", action="store_true", help="skip the generated long case")
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only the start-up rows (--help, list, check)"
+    )
+    parser.add_argument("--startup-repeat", type=int, default=10)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
     try:
+        print(startup(args.startup_repeat, work))
+        if args.startup_only:
+            return
         routine = args.routine or ROOT / "src" / "voiceguide" / "routines" / "therapeutic.yaml"
         cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration)]
         if not args.no_long:

@@ -133,10 +133,11 @@ def format_human(ms: int, rounding: Rounding = "nearest") -> str:
 
 
 def format_clock(ms: int) -> str:
-    """``mm:ss.mmm`` (or ``h:mm:ss.mmm``), the way timestamps are printed in scripts."""
-    seconds, rest_ms = divmod(ms, 1000)
+    """``mm:ss`` (or ``h:mm:ss``) to the nearest second, the way scripts print timestamps
+    for people (the JSON plan keeps milliseconds)."""
+    seconds = (ms + 500) // 1000
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
     if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}.{rest_ms:03d}"
-    return f"{minutes:02d}:{seconds:02d}.{rest_ms:03d}"
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes:02d}:{seconds:02d}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
@@ -23,7 +22,7 @@ ENV_VAR = "VOICEGUIDE_ROUTINES"
 
 def builtin_dir() -> Path:
     """The routines shipped inside the package."""
-    return Path(str(resources.files("voiceguide").joinpath("routines")))
+    return Path(__file__).resolve().parent.parent / "routines"  # package data, beside the code
 
 
 def user_dir(given: Path | None = None) -> Path | None:
