@@ -2,7 +2,7 @@
 
 Commands run for real (the installed ``voiceguide``, pyttsx3 and ffmpeg) in a
 temporary folder holding the example files the README names
-(``tests/examples/*.yaml``), with a temporary clip cache. A ``console`` block
+(``tests/examples/*.yaml``), with the test run's clip cache. A ``console`` block
 also shows output: each shown line (``...`` aside) must appear in what the
 command prints, in order, with numbers, lengths and spacing free to differ
 (speech lengths vary by milliseconds between runs of espeak-ng). ``scripts/run ARGS`` is checked as the
@@ -91,7 +91,6 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(path, folder / path.name)
     (folder / "path" / "to").mkdir(parents=True)
     shutil.copy(EXAMPLES / "my-routine.yaml", folder / "path" / "to" / "my-routine.yaml")
-    (folder / "cache").mkdir()
     return folder
 
 
@@ -109,7 +108,7 @@ def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     if command.startswith("scripts/run"):
         command = as_run(command)
     command = command.replace(".venv/bin/voiceguide", "voiceguide")  # the installed one
-    env = {**os.environ, "XDG_CACHE_HOME": str(cwd / "cache"), "CI": "1"}
+    env = {**os.environ, "CI": "1"}  # the run's clip cache (conftest's cache_home)
     env.pop("VOICEGUIDE_ROUTINES", None)
     env["PATH"] = f"{VOICEGUIDE.parent}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(

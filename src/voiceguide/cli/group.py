@@ -76,12 +76,22 @@ def click_message(exc: click.ClickException) -> str:
         name = exc.param.human_readable_name
         command = exc.ctx.command_path if exc.ctx else "voiceguide"
         return f"missing {name}; for example: {_example(exc.ctx) or command + ' --help'}"
-    if isinstance(exc, click.BadParameter) and exc.param is not None:
-        hint = exc.param_hint or exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.name
-        if isinstance(hint, Sequence) and not isinstance(hint, str):
-            hint = " / ".join(hint)
-        return f"{str(hint).strip(chr(39) + chr(34))}: {exc.message}"
+    if isinstance(exc, click.BadParameter):
+        return f"{_option_name(exc)}: {exc.message}"
     return " ".join(exc.format_message().split())
+
+
+def _option_name(exc: click.BadParameter) -> str:
+    """The option as a user writes it (``--output``), or the argument's name (``ROUTINE``)."""
+    param = exc.param
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    if param is not None:
+        return param.human_readable_name
+    hint = exc.param_hint
+    if isinstance(hint, Sequence) and not isinstance(hint, str):
+        hint = hint[-1]
+    return str(hint or "option").strip("'\"")
 
 
 def _example(ctx: click.Context | None) -> str:

@@ -79,6 +79,10 @@ def check_output_dir(out_dir: Path) -> None:
     """Fail before any work if ``out_dir`` cannot be created or written to."""
     if "\0" in str(out_dir):
         raise OutputError("-o: a folder name cannot contain a NUL byte")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(
+            f"-o {out_dir}: is a file, not a folder; give a folder, or FILE.mp3 to name the track"
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".voiceguide-probe.", suffix=".part")

@@ -188,10 +188,11 @@ def _left_out(part: Part, reminder: Reminder, *, crowded: bool) -> str:
         if reminder.heads_up
         else f'the cue at {_describe(reminder)} ("{_first_words(reminder)}")'
     )
+    length = format_human(part.length_ms)
     why = (
-        "would overlap the words before it"
+        f"would overlap the words before it in its {length}"
         if crowded
-        else f"does not fit in its {format_human(part.length_ms)}"
+        else (f"does not fit in its {length}")
     )
     return f"{where}: {what} {why}, so it is left out"
 

@@ -321,8 +321,14 @@ def _check_holds(
             f"the step is {format_human(length)} long (its {bound}), and this cue with its "
             f"words needs {at_least}; move the cue earlier, or make the {bound} at least {at_least}"
         )
+    elif how == "max":
+        field_name = f"steps[{index}].{'max' if 'max' in _written(routine, index) else 'duration'}"
+        fix = (
+            f"raise its max to at least {at_least}, say less, or pin the step with "
+            f"--step {part_id}={at_least}"
+        )
     else:
-        field_name = f"steps[{index}].{'max' if how == 'max' and 'max' in _written(routine, index) else 'duration'}"
+        field_name = f"steps[{index}].duration"
         fix = f"give it at least {at_least}, or say less"
     file, line, shown = routine.where(field_name)
     if cue:
