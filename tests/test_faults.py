@@ -419,7 +419,7 @@ def test_a_bug_is_one_line_with_exit_1_pointing_at_debug(monkeypatch: pytest.Mon
     def broken(path: Path) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("voiceguide.cli.commands.load_routine", broken)
+    monkeypatch.setattr("voiceguide.routine.load.load_routine", broken)
     result = run("script", str(ROUTINES / "classic.yaml"))
     assert result.exit_code == 1
     assert one_error_line(result.stderr) == (
