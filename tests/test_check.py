@@ -44,7 +44,7 @@ def edited(old: str, new: str) -> str:
 CASES = {
     "not YAML": (
         "title: [unclosed\nsteps: x\n",
-        "2: not valid YAML: expected ',' or ']', but got ':'; a routine is YAML keys and values",
+        "2: a list in brackets [...] that is not closed with ]",
     ),
     "YAML that is not a mapping": (
         "- one\n- two\n",

@@ -19,6 +19,7 @@ import yaml
 
 from ..errors import DurationError, RoutineError
 from .durations import ACCEPTED, format_duration, parse_duration
+from .yaml_words import plain_reason
 
 T = TypeVar("T")
 
@@ -95,12 +96,7 @@ class Doc:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else None
-            why = " ".join(str(exc.problem or exc.context).split())
-            raise RoutineError(
-                f"not valid YAML: {why}; a routine is YAML keys and values",
-                path=path,
-                line=line,
-            ) from None
+            raise RoutineError(plain_reason(exc, text), path=path, line=line) from None
         except yaml.reader.ReaderError as exc:
             line = text[: exc.position].count("\n") + 1
             raise RoutineError(
@@ -111,9 +107,11 @@ class Doc:
                 path=path,
                 line=line,
             ) from None
-        except yaml.YAMLError as exc:
-            flat = " ".join(str(exc).split())
-            raise RoutineError(f"not valid YAML: {flat}", path=path) from None
+        except yaml.YAMLError:
+            raise RoutineError(
+                "cannot be read as YAML; check its indentation, its colons and its quotes",
+                path=path,
+            ) from None
         except RecursionError:
             raise RoutineError("nested too deeply to be a routine", path=path) from None
         if node is None:
