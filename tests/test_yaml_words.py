@@ -7,7 +7,16 @@ import pytest
 from voiceguide.errors import RoutineError
 from voiceguide.routine import parse_routine
 
-JARGON = ("<block", "block end", "mapping start", "token", "scalar", "stream", "expected <", "but found")
+JARGON = (
+    "<block",
+    "block end",
+    "mapping start",
+    "token",
+    "scalar",
+    "stream",
+    "expected <",
+    "but found",
+)
 
 
 @pytest.mark.parametrize(

@@ -58,8 +58,9 @@ def suggestions(name: str, voices: Sequence[VoiceInfo]) -> list[VoiceInfo]:
     """Voices close to what was typed: its language first, then names and ids alike."""
     typed = _normal(name)
     languages = {typed.rsplit("/", 1)[-1].split("-")[0]}
-    for v in voices:  # "english" names the language of every "English (...)" voice
-        if _language_word(v) == typed.split(" (")[0]:
+    word = typed.split(" (")[0]
+    for v in voices:  # "english" (or "englsh") names the language of every "English (...)" voice
+        if difflib.SequenceMatcher(None, _language_word(v), word).ratio() >= 0.8:
             languages.update(lang.split("-")[0] for lang in v.languages)
 
     def score(v: VoiceInfo) -> float:
