@@ -50,7 +50,7 @@ def warn(messages: tuple[str, ...] | list[str]) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("voiceguide", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voiceguide")
 @click.option("--debug", is_flag=True, help="On an error, also show the Python traceback.")
 def cli(debug: bool) -> None:

@@ -76,6 +76,11 @@ def click_message(exc: click.ClickException) -> str:
         name = exc.param.human_readable_name
         command = exc.ctx.command_path if exc.ctx else "voiceguide"
         return f"missing {name}; for example: {_example(exc.ctx) or command + ' --help'}"
+    if isinstance(exc, click.NoSuchOption):
+        close = sorted(exc.possibilities or [])
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        command = exc.ctx.command_path if exc.ctx else "voiceguide"
+        return f"{exc.option_name}: no such option{hint} (see `{command} --help`)"
     if isinstance(exc, click.BadParameter):
         return f"{_option_name(exc)}: {exc.message}"
     return " ".join(exc.format_message().split())
