@@ -391,3 +391,45 @@ def test_a_file_too_big_to_be_a_routine_is_refused_unread(tmp_path: Path) -> Non
     assert result.stderr == (
         f"Error: {path}: is 1000089 bytes; a routine file can be at most 1000000 bytes\n"
     )
+
+
+@pytest.mark.slow
+def test_check_refuses_what_build_would_naming_file_line_and_field(
+    tmp_path: Path, clip_cache: Path
+) -> None:
+    """The issue's two files: a cue past its step's end, a step too short for its words;
+    both were "ok" in check and refused by build. Now check names each, and build agrees."""
+    examples = ROOT / "tests" / "examples"
+    knead, short = examples / "knead.yaml", examples / "short.yaml"
+    result = CliRunner().invoke(
+        cli, ["check", str(knead), str(short), "--cache-dir", str(clip_cache)]
+    )
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        f'Error: {knead}:9: steps[0].cues[0].at: "6m" lies past the step\'s end: the step is '
+        "5m long (its duration), and this cue with its words needs 6m"
+    )
+    assert lines[1].startswith(f"Error: {short}:5: steps[0].duration: 10s is too short: ")
+    for path, line in ((knead, lines[0]), (short, lines[1])):
+        built = CliRunner().invoke(
+            cli, ["build", str(path), "-o", str(tmp_path), "--cache-dir", str(clip_cache)]
+        )
+        assert (built.exit_code, built.stderr) == (2, line + "\n")  # the same line, word for word
+        assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_check_reports_every_step_too_short_in_one_pass(tmp_path: Path, clip_cache: Path) -> None:
+    words = "Stroke the back slowly from the waist up to the neck, then out to the sides."
+    text = "title: T\nsteps:\n" + "".join(
+        f"  - id: s{i}\n    title: S{i}\n    duration: 5s\n    say: {words}\n" for i in range(3)
+    )
+    path = write(tmp_path, text)
+    result = CliRunner().invoke(cli, ["check", str(path), "--cache-dir", str(clip_cache)])
+    assert result.exit_code == 2
+    assert [line.split(": ")[2] for line in result.stderr.splitlines()] == [
+        f"steps[{i}].duration" for i in range(3)
+    ]
+    assert [line.split(":")[2] for line in result.stderr.splitlines()] == ["5", "9", "13"]
