@@ -65,7 +65,7 @@ def test_missing_espeak_says_how_to_install(
 def test_missing_espeak_library_in_this_process_names_the_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(engines.ctypes.util, "find_library", lambda name: None)
+    monkeypatch.setattr(engines, "_system_names", lambda: [])
     monkeypatch.setitem(sys.modules, "espeakng_loader", None)
     with pytest.raises(SpeechError, match=r"could not be loaded .*apt-get install espeak-ng"):
         engines.locate_espeak.__wrapped__()

@@ -43,3 +43,18 @@ def test_parser_problems_are_said_plainly_with_their_line(text: str, line: int, 
     message = str(caught.value)
     assert message.startswith(f"mine.yaml:{line}: ") and said in message, message
     assert not [word for word in JARGON if word in message], message
+
+
+def test_the_fast_parser_and_the_python_parser_read_a_routine_alike() -> None:
+    import yaml
+
+    from voiceguide.routine.load import load_routine
+    from voiceguide.routine.schema import _compose
+
+    from .conftest import ROUTINES
+
+    for path in sorted(ROUTINES.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        fast, slow = _compose(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        assert yaml.serialize(fast) == yaml.serialize(slow)
+        assert load_routine(path).steps

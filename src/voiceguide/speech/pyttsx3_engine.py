@@ -10,16 +10,16 @@ engine's espeak-ng (Piper's) can share the parent without a clash.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import tempfile
 import wave
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     import numpy as np
 
 from ..audio.format import RATE_HZ
@@ -141,6 +141,8 @@ class _Worker:
     """
 
     def __init__(self, voice: str, rate: int, scratch: Path) -> None:
+        import multiprocessing as mp  # here: timing cached words starts no worker
+
         ctx = mp.get_context("spawn")
         self.log = scratch / "engine.log"
         self.conn, child = ctx.Pipe()
