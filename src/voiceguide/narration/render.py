@@ -8,6 +8,7 @@ fitted (``timeline.place`` lays them on it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,6 +89,13 @@ def _builtin(name: str) -> jinja2.Template:
     return _ENV.from_string(text)
 
 
+@functools.lru_cache(maxsize=2048)
+def _compiled(template: str) -> jinja2.Template:
+    """A text compiled once per process: `check` and `build` narrate a routine more than
+    once, and compiling is most of what rendering costs."""
+    return _ENV.from_string(template)
+
+
 def render(template: str, context: Mapping[str, object], *, routine: Routine, field: str) -> str:
     """Render one of the routine's own texts; template faults become routine errors
     naming the file and line the words came from (the routine's, or an included part's)."""
@@ -100,7 +108,7 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
     if refused:
         raise fault(f"template refused: {refused}; {ACCEPTED}")
     try:
-        out = _ENV.from_string(template).render(**context)
+        out = _compiled(template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise fault(f"template error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
