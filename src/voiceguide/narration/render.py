@@ -80,6 +80,7 @@ _ENV = ImmutableSandboxedEnvironment(
 )
 
 
+@functools.cache
 def _builtin(name: str) -> jinja2.Template:
     text = (
         resources.files("voiceguide.narration")
@@ -87,6 +88,11 @@ def _builtin(name: str) -> jinja2.Template:
         .read_text(encoding="utf-8")
     )
     return _ENV.from_string(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _refused(template: str) -> str | None:
+    return refused_construct(_ENV, template)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -104,7 +110,7 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
     def fault(message: str) -> RoutineError:
         return RoutineError(message, path=path, line=line, field=shown)
 
-    refused = refused_construct(_ENV, template)
+    refused = _refused(template)
     if refused:
         raise fault(f"template refused: {refused}; {ACCEPTED}")
     try:
