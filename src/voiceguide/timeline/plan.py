@@ -256,7 +256,7 @@ def _layout(
             if not step.min_ms <= pin <= step.max_ms:
                 warnings.append(
                     f"--step {step.id}={format_duration(pin)} is outside the step's range "
-                    f"{format_duration(step.min_ms)} to {format_duration(step.max_ms)}; "
+                    f"{format_human(step.min_ms)} to {format_human(step.max_ms)}; "
                     "kept as asked"
                 )
             pinned[step.id] = pin
