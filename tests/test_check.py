@@ -433,3 +433,17 @@ def test_check_reports_every_step_too_short_in_one_pass(tmp_path: Path, clip_cac
         f"steps[{i}].duration" for i in range(3)
     ]
     assert [line.split(":")[2] for line in result.stderr.splitlines()] == ["5", "9", "13"]
+
+
+def test_check_decodes_the_routines_own_sounds_as_build_would(
+    tmp_path: Path, clip_cache: Path
+) -> None:
+    (tmp_path / "bad.wav").write_bytes(b"not audio")
+    path = write(tmp_path, "title: T\nsounds:\n  step: bad.wav\n" + MINIMAL.split("\n", 1)[1])
+    result = CliRunner().invoke(
+        cli, ["check", str(path), str(ROUTINES / "child.yaml"), "--cache-dir", str(clip_cache)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}:3: sounds.step: ")
+    assert "cannot be decoded as audio" in result.stderr and result.stderr.count("\n") == 1
+    assert result.stdout == f"ok {ROUTINES / 'child.yaml'}\n"  # the next file is still checked

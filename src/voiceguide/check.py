@@ -60,7 +60,11 @@ def timing_problems(routine: Routine, speaker: Speaker) -> list[str]:
     """
     from .timeline import TimingRequest, make_plan, needs
 
-    measured = needs(narrate(routine), speaker.length_ms, sound_lengths(routine))
+    try:
+        sound_ms = sound_lengths(routine)  # the routine's own sound files, decoded
+    except InputError as exc:
+        return [str(exc)]
+    measured = needs(narrate(routine), speaker.length_ms, sound_ms)
     found: list[str] = []
     for _ in range(len(routine.steps) + 2):
         try:
