@@ -54,7 +54,14 @@ def warn(messages: tuple[str, ...] | list[str]) -> None:
 @click.version_option(__version__, prog_name="voiceguide")
 @click.option("--debug", is_flag=True, help="On an error, also show the Python traceback.")
 def cli(debug: bool) -> None:
-    """Turn a massage routine into a voice-guided MP3 you can follow hands-free."""
+    """Turn a massage routine into a voice-guided MP3 you can follow hands-free.
+
+    \b
+    Examples:
+        voiceguide list
+        voiceguide script classic --duration 20m --rest 0
+        voiceguide build classic --duration 45m
+    """
 
 
 @cli.command("list")

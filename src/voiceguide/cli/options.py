@@ -61,11 +61,14 @@ class StepPinType(click.ParamType):
 class Number(click.ParamType):
     """A number within bounds, refused in words a user knows (not "integer range")."""
 
-    def __init__(self, kind: type, low: float | None, high: float | None, what: str) -> None:
+    def __init__(
+        self, kind: type[int] | type[float], low: float | None, high: float | None, what: str
+    ) -> None:
         self.kind, self.low, self.high, self.what = kind, low, high, what
         self.name = "number"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number: float | None
         if isinstance(value, self.kind):
             number = value
         else:

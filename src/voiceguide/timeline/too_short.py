@@ -57,7 +57,7 @@ def check_holds(
         raise TimingError(
             f"{option}: {name} is too short: {what}{where}; give it at least {at_least}"
         )
-    if step is None:
+    if step is None or index is None:
         field_name = "rest.duration"
         fix = f"make it at least {at_least}, or say less in rest.say"
     elif cue:
