@@ -232,7 +232,8 @@ STARTUP_LIMIT_S = 0.15  # issue 15: --help, list and check FILE answer within th
 def startup(repeat: int, work: Path) -> str:
     """Start-up rows: wall time of the quick commands as a user runs them (the installed
     ``voiceguide`` script in a fresh process), median of ``repeat``, beside the floor of
-    the interpreter itself and of importing numpy (what the quick commands no longer load).
+    the interpreter itself, of importing click (which every command needs) and of
+    importing numpy (which the quick commands no longer load).
     ``check`` times the words from a warm clip cache, as it does after a first build."""
     exe = str(Path(PYTHON).parent / "voiceguide")
     routine = ROOT / "src" / "voiceguide" / "routines" / "classic.yaml"
@@ -243,12 +244,13 @@ def startup(repeat: int, work: Path) -> str:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     rows = [
         ("python -c pass (floor)", [PYTHON, "-c", "pass"]),
+        ("python -c 'import click'", [PYTHON, "-c", "import click"]),
         ("python -c 'import numpy'", [PYTHON, "-c", "import numpy"]),
         ("voiceguide --help", [exe, "--help"]),
         ("voiceguide list", [exe, "list"]),
         (f"voiceguide check {routine.name}", [exe, "check", str(routine)]),
     ]
-    for _, command in rows[2:]:  # fill the clip cache and write the bytecode
+    for _, command in rows[3:]:  # fill the clip cache and write the bytecode
         subprocess.run(command, env=env, capture_output=True, check=True)
     lines = [
         f"start-up, median of {repeat} (limit {STARTUP_LIMIT_S:.2f} s for the voiceguide rows);",

@@ -17,13 +17,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError, TimingError
 from ..routine.durations import format_duration, format_human
 from ..routine.model import INTRO_ID, OUTRO_ID, REST_ID, Routine
 from .too_short import check_holds
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 PartKind = Literal["intro", "step", "rest", "outro"]
 
@@ -289,6 +291,8 @@ def share(flexible: tuple[Flexible, ...], budget: int) -> dict[str, int]:
     if not low_sum <= budget <= high_sum:
         raise ValueError(f"budget {budget} outside [{low_sum}, {high_sum}]")
     k = _factor(flexible, budget)
+    from fractions import Fraction  # here: `check` plans no total and skips its import
+
     exact = {f.id: min(Fraction(f.high), max(Fraction(f.low), k * f.weight)) for f in flexible}
     lengths = {f.id: math.floor(exact[f.id]) for f in flexible}
     leftover = budget - sum(lengths.values())
@@ -309,6 +313,8 @@ def _factor(flexible: tuple[Flexible, ...], budget: int) -> Fraction:
     corners where a step meets a bound; find the segment holding the budget
     and solve the line there.
     """
+
+    from fractions import Fraction
 
     def total(k: Fraction) -> Fraction:
         return sum(
