@@ -18,11 +18,14 @@ VENV="$ROOT/.venv"
 EXTRAS="${1:-}"
 STAMP="$VENV/.installed${EXTRAS:+-$EXTRAS}"
 if [ ! -x "$VENV/bin/python" ]; then
+  echo "setting up: creating the virtual environment .venv with $PYTHON" >&2
   "$PYTHON" -m venv "$VENV"
 fi
 # Reinstall only when pyproject.toml changed since the last install.
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+  echo "setting up: installing voiceguide${EXTRAS:+ with its $EXTRAS extras} and its dependencies into .venv (once; about 20 s)" >&2
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"
   touch "$STAMP"
+  echo "setting up: done" >&2
 fi

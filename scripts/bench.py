@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -225,6 +226,54 @@ def long_routine(folder: Path) -> Path:
     return path
 
 
+STARTUP_LIMIT_S = 0.15  # issue 15: --help, list and check FILE answer within this
+
+
+def startup(repeat: int, work: Path) -> str:
+    """Start-up rows: wall time of the quick commands as a user runs them (the installed
+    ``voiceguide`` script in a fresh process), median of ``repeat``, beside the floor of
+    the interpreter itself, of importing click (which every command needs) and of
+    importing numpy (which the quick commands no longer load).
+    ``check`` times the words from a warm clip cache, as it does after a first build."""
+    exe = str(Path(PYTHON).parent / "voiceguide")
+    routine = ROOT / "src" / "voiceguide" / "routines" / "classic.yaml"
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "startup-cache")}
+    # As a user runs it: Python keeps compiled bytecode (__pycache__). With
+    # PYTHONDONTWRITEBYTECODE set (as on the build machines) every start would
+    # compile voiceguide's own sources again: 30 modules, most of check's time.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    rows = [
+        ("python -c pass (floor)", [PYTHON, "-c", "pass"]),
+        ("python -c 'import click'", [PYTHON, "-c", "import click"]),
+        ("python -c 'import numpy'", [PYTHON, "-c", "import numpy"]),
+        ("voiceguide --help", [exe, "--help"]),
+        ("voiceguide list", [exe, "list"]),
+        (f"voiceguide check {routine.name}", [exe, "check", str(routine)]),
+    ]
+    for _, command in rows[3:]:  # fill the clip cache and write the bytecode
+        subprocess.run(command, env=env, capture_output=True, check=True)
+    lines = [
+        f"start-up, median of {repeat} (limit {STARTUP_LIMIT_S:.2f} s for the voiceguide rows);",
+        "cpu: the child's user+sys time, which a busy machine inflates far less than wall time",
+        f"| {'command':<34} | wall   | cpu    | wall over floor |",
+        f"|{'-' * 36}|--------|--------|-----------------|",
+    ]
+    floor_s = 0.0
+    for name, command in rows:
+        walls, cpus = [], []
+        for _ in range(repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(command, env=env, capture_output=True, check=True)
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        wall, cpu = statistics.median(walls), statistics.median(cpus)
+        floor_s = floor_s or wall
+        lines.append(f"| {name:<34} | {wall:.3f}s | {cpu:.3f}s | {wall - floor_s:+.3f}s         |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routine", type=Path, help="routine to build at --duration")
@@ -233,11 +282,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-baseline", action="store_true", help="skip the pydub recipe")
     parser.add_argument("--no-long", action="store_true", help="skip the generated long case")
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only the start-up rows (--help, list, check)"
+    )
+    parser.add_argument("--startup-repeat", type=int, default=10)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
     try:
-        routine = args.routine or ROOT / "routines" / "therapeutic.yaml"
+        print(startup(args.startup_repeat, work))
+        if args.startup_only:
+            return
+        routine = args.routine or ROOT / "src" / "voiceguide" / "routines" / "therapeutic.yaml"
         cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration)]
         if not args.no_long:
             cases.append(Case(f"generated {args.long}", long_routine(work), args.long))

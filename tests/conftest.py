@@ -46,13 +46,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUTINES = ROOT / "routines"
+ROUTINES = ROOT / "src" / "voiceguide" / "routines"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's own cache folder: commands that use the default clip cache (``check``,
+    a build without --cache-dir) never touch the user's ~/.cache."""
+    home = tmp_path_factory.mktemp("cache-home")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(home)
+    yield home
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(scope="session")
-def clip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One clip cache for the whole run: each sentence is synthesized once."""
-    return tmp_path_factory.mktemp("clips")
+def clip_cache(cache_home: Path) -> Path:
+    """One clip cache for the whole run, the default one: each sentence is synthesized once."""
+    clips = cache_home / "voiceguide" / "clips"
+    clips.mkdir(parents=True, exist_ok=True)
+    return clips
 
 
 @pytest.fixture(scope="session")

@@ -108,7 +108,7 @@ def test_the_track_is_the_same_streamed_or_whole_cold_or_warm_alone_or_parallel(
     cold, warm, parallel = tmp_path / "cold", tmp_path / "warm", tmp_path / "parallel"
     assert invoke(str(tiny), "--cache-dir", str(cache), "-o", str(cold)).exit_code == 0
     assert invoke(str(tiny), "--cache-dir", str(cache), "-o", str(warm)).exit_code == 0
-    both = invoke("--all", "--routines", str(routines), "--jobs", "2", "--cache-dir", str(cache), "-o", str(parallel))  # fmt: skip
+    both = invoke(*map(str, sorted(routines.glob("*.yaml"))), "--jobs", "2", "--cache-dir", str(cache), "-o", str(parallel))  # fmt: skip
     assert both.exit_code == 0 and sorted(both.stdout.splitlines()) == [
         f"built {parallel / 'tiny.mp3'}",
         f"built {parallel / 'twin.mp3'}",
@@ -129,7 +129,7 @@ def test_fifty_routines_build_with_one_failure_reported_and_the_rest_built(
         tiny_routine(routines, f"r{n:02d}")
     tiny_routine(routines, "r49", TINY.replace("duration: 10s", "duration: ten seconds"))
     out = tmp_path / "out"
-    result = invoke("--all", "--routines", str(routines), "--jobs", "2", "--no-intro", "--cache-dir", str(clip_cache), "-o", str(out))  # fmt: skip
+    result = invoke(*map(str, sorted(routines.glob("*.yaml"))), "--jobs", "2", "--no-intro", "--cache-dir", str(clip_cache), "-o", str(out))  # fmt: skip
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if not line.startswith("Warning:")]
     assert len(errors) == 1 and errors[0].startswith(f"Error: {routines / 'r49.yaml'}:")

@@ -102,3 +102,20 @@ def test_a_warm_clip_is_the_very_clip_that_was_synthesized(tmp_path: Path) -> No
         fresh = cold.clip("Slowly now.")
     with Speaker(cache_dir=tmp_path) as warm:
         assert np.array_equal(warm.clip("Slowly now."), fresh) and not warm.engine.running
+
+
+def test_a_cached_clip_is_timed_from_its_header_as_its_samples_time_it(tmp_path: Path) -> None:
+    from voiceguide.speech.cache import cached_frames, read_cached
+
+    text = "Breathe in slowly, and out."
+    with Speaker(cache_dir=tmp_path) as first:
+        spoken = first.length_ms(text)  # spoken and stored
+    entry = next(tmp_path.rglob("*.wav"))
+    assert cached_frames(entry) == read_cached(entry).size > 0
+    with Speaker(cache_dir=tmp_path) as second:
+        assert second.length_ms(text) == spoken
+        assert not second.engine.running  # timed from the header: no engine started
+    whole = entry.read_bytes()
+    entry.write_bytes(whole[:-100])  # cut short: not a length to trust
+    assert cached_frames(entry) is None
+    assert cached_frames(tmp_path / "missing.wav") is None

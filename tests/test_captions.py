@@ -136,7 +136,10 @@ def test_a_routine_cue_just_before_the_heads_up_wins_and_the_heads_up_gives_way(
     press = [c.text for c in script.speech if c.part_id == "press"]
     assert "Slow down now, and let the strokes grow long and light." in press
     assert "Thirty seconds left." not in press
-    assert any(w.startswith("press: the reminder at -30s") for w in script.warnings)
+    assert any(
+        w.startswith('step 2 "Pressing": the heads-up 30s before its end ("Thirty seconds left.')
+        for w in script.warnings
+    ), script.warnings
     warm = [c.text for c in script.speech if c.part_id == "warm"]
     assert "Thirty seconds left." in warm  # untouched where nothing collides
 
@@ -145,7 +148,10 @@ def test_a_routine_cue_colliding_just_after_the_heads_up_gives_way_instead() -> 
     script = with_cue("-28s", "Slow down now.")
     press = [c.text for c in script.speech if c.part_id == "press"]
     assert "Thirty seconds left." in press and "Slow down now." not in press
-    assert any(w.startswith("press: the reminder at -28s") for w in script.warnings)
+    assert any(
+        w.startswith('step 2 "Pressing": the cue at -28s ("Slow down now.") would overlap')
+        for w in script.warnings
+    ), script.warnings
 
 
 def test_a_step_too_short_for_the_heads_up_drops_it_with_a_warning() -> None:
@@ -155,7 +161,11 @@ def test_a_step_too_short_for_the_heads_up_drops_it_with_a_warning() -> None:
     plan = make_plan(routine, request, needs(narration, estimate, sound_lengths_ms()))
     script = place(narration, plan, estimate, sound_lengths_ms())
     assert "Thirty seconds left." not in [c.text for c in script.speech if c.part_id == "warm"]
-    assert any(w.startswith("warm: the reminder at -30s") for w in script.warnings)
+    assert any(
+        w.startswith('step 1 "Warming": the heads-up 30s before its end')
+        and w.endswith("in its 35s, so it is left out")
+        for w in script.warnings
+    ), script.warnings
 
 
 def test_last_step_names_the_finish_when_there_is_no_rest() -> None:

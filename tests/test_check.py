@@ -14,7 +14,7 @@ from voiceguide.check import problems_in
 from voiceguide.cli import cli
 from voiceguide.speech import Speaker
 
-from .conftest import ROUTINES
+from .conftest import ROOT, ROUTINES
 from .tiny import MINIMAL
 
 TEMPLATE_ACCEPTED = (
@@ -44,7 +44,7 @@ def edited(old: str, new: str) -> str:
 CASES = {
     "not YAML": (
         "title: [unclosed\nsteps: x\n",
-        "2: not valid YAML: expected ',' or ']', but got ':'; a routine is YAML keys and values",
+        "2: a list in brackets [...] that is not closed with ]",
     ),
     "YAML that is not a mapping": (
         "- one\n- two\n",
@@ -80,9 +80,9 @@ CASES = {
         "2: steps: must be a list with at least one step (id, title, duration, say)",
     ),
     "duration that does not parse": (
-        edited("1m", "12 min"),
-        '5: steps[0].duration: "12 min" is not a duration; '
-        "use 90s, 12m, 1h30m, 1h 5m 30s, 12:30 or 1:02:03",
+        edited("1m", "12 mins later"),
+        '5: steps[0].duration: "12 mins later" is not a duration; '
+        "use 90s, 12m, 30 min, 1.5h, 1h30m, 1h 5m 30s, 12:30 or 1:02:03",
     ),
     "zero duration": (
         edited("1m", "0s"),
@@ -286,14 +286,20 @@ def test_every_shipped_routine_checks_clean() -> None:
     assert sorted(result.stdout.splitlines()) == sorted(f"ok {p}" for p in ROUTINES.glob("*.yaml"))
 
 
-def test_an_empty_routines_folder_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_an_empty_routines_folder_adds_nothing_to_the_built_in_ones(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--routines", str(tmp_path)])
-    assert result.exit_code == 2
-    assert result.stderr == f"Error: no routine files in {tmp_path}/; name the FILEs to check\n"
+    assert result.exit_code == 0, result.stderr
+    assert sorted(Path(line.split()[1]).stem for line in result.stdout.splitlines()) == [
+        "child",
+        "classic",
+        "partner",
+        "therapeutic",
+    ]
 
 
 def test_the_readme_example_routine_checks_clean(tmp_path: Path) -> None:
-    readme = (ROUTINES.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Routine files", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     path = write(tmp_path, example, "example.yaml")
@@ -386,3 +392,59 @@ def test_a_file_too_big_to_be_a_routine_is_refused_unread(tmp_path: Path) -> Non
     assert result.stderr == (
         f"Error: {path}: is 1000089 bytes; a routine file can be at most 1000000 bytes\n"
     )
+
+
+@pytest.mark.slow
+def test_check_refuses_what_build_would_naming_file_line_and_field(
+    tmp_path: Path, clip_cache: Path
+) -> None:
+    """The issue's two files: a cue past its step's end, a step too short for its words;
+    both were "ok" in check and refused by build. Now check names each, and build agrees."""
+    examples = ROOT / "tests" / "examples"
+    knead, short = examples / "knead.yaml", examples / "short.yaml"
+    result = CliRunner().invoke(
+        cli, ["check", str(knead), str(short), "--cache-dir", str(clip_cache)]
+    )
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        f'Error: {knead}:9: steps[0].cues[0].at: "6m" lies past the step\'s end: the step is '
+        "5m long (its duration), and this cue with its words needs 6m"
+    )
+    assert lines[1].startswith(f"Error: {short}:5: steps[0].duration: 10s is too short: ")
+    for path, line in ((knead, lines[0]), (short, lines[1])):
+        built = CliRunner().invoke(
+            cli, ["build", str(path), "-o", str(tmp_path), "--cache-dir", str(clip_cache)]
+        )
+        assert (built.exit_code, built.stderr) == (2, line + "\n")  # the same line, word for word
+        assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_check_reports_every_step_too_short_in_one_pass(tmp_path: Path, clip_cache: Path) -> None:
+    words = "Stroke the back slowly from the waist up to the neck, then out to the sides."
+    text = "title: T\nsteps:\n" + "".join(
+        f"  - id: s{i}\n    title: S{i}\n    duration: 5s\n    say: {words}\n" for i in range(3)
+    )
+    path = write(tmp_path, text)
+    result = CliRunner().invoke(cli, ["check", str(path), "--cache-dir", str(clip_cache)])
+    assert result.exit_code == 2
+    assert [line.split(": ")[2] for line in result.stderr.splitlines()] == [
+        f"steps[{i}].duration" for i in range(3)
+    ]
+    assert [line.split(":")[2] for line in result.stderr.splitlines()] == ["5", "9", "13"]
+
+
+def test_check_decodes_the_routines_own_sounds_as_build_would(
+    tmp_path: Path, clip_cache: Path
+) -> None:
+    (tmp_path / "bad.wav").write_bytes(b"not audio")
+    path = write(tmp_path, "title: T\nsounds:\n  step: bad.wav\n" + MINIMAL.split("\n", 1)[1])
+    result = CliRunner().invoke(
+        cli, ["check", str(path), str(ROUTINES / "child.yaml"), "--cache-dir", str(clip_cache)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}:3: sounds.step: ")
+    assert "cannot be decoded as audio" in result.stderr and result.stderr.count("\n") == 1
+    assert result.stdout == f"ok {ROUTINES / 'child.yaml'}\n"  # the next file is still checked

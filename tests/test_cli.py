@@ -115,3 +115,47 @@ def test_check_reports_a_bad_file_with_exit_2(tmp_path) -> None:
     bad.write_text("title: x\nsteps: []\n")
     result = CliRunner().invoke(cli, ["check", str(bad)])
     assert result.exit_code == 2 and f"{bad}:2: steps: must be a list" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["script", "classic", "--rate", "fast"],
+            'Error: --rate: "fast" is not a number of words a minute from 80 to 400, e.g. 150',
+        ),
+        (
+            ["script", "classic", "--rate", "1000"],
+            'Error: --rate: "1000" is not a number of words a minute from 80 to 400, e.g. 150',
+        ),
+        (
+            ["build", "classic", "--jobs", "0"],
+            'Error: --jobs: "0" is not a number of builds at once: 1 or more',
+        ),
+        (
+            ["build", "classic", "--loudness", "loud"],
+            'Error: --loudness: "loud" is not a loudness in LUFS from -40 to -6, e.g. -16',
+        ),
+        (
+            ["biuld", "classic"],
+            'Error: no command "biuld"; did you mean "build"? '
+            "(commands: build, check, list, script, serve, voices)",
+        ),
+        (["script"], "Error: missing ROUTINE; for example: voiceguide script classic"),
+        (
+            ["script", "classic", "--durration", "20m"],
+            "Error: --durration: no such option; did you mean --duration? "
+            "(see `voiceguide script --help`)",
+        ),
+        (
+            ["script", "classic", "--duration", "30"],
+            'Error: --duration: "30" has no unit; did you mean 30m? (durations are written '
+            "90s, 12m, 30 min, 1.5h, 1h30m, 1h 5m 30s, 12:30 or 1:02:03)",
+        ),
+        (["build"], "Error: name a ROUTINE (see `voiceguide list`), or give --all"),
+    ],
+)
+def test_every_error_is_one_line_exit_2_without_a_usage_banner(args: list[str], line: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stderr) == (2, line + "\n")
+    assert result.stdout == ""

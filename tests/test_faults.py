@@ -65,7 +65,7 @@ def test_missing_espeak_says_how_to_install(
 def test_missing_espeak_library_in_this_process_names_the_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(engines.ctypes.util, "find_library", lambda name: None)
+    monkeypatch.setattr(engines, "_system_names", lambda: [])
     monkeypatch.setitem(sys.modules, "espeakng_loader", None)
     with pytest.raises(SpeechError, match=r"could not be loaded .*apt-get install espeak-ng"):
         engines.locate_espeak.__wrapped__()
@@ -422,7 +422,7 @@ def test_a_bug_is_one_line_with_exit_1_pointing_at_debug(monkeypatch: pytest.Mon
     def broken(path: Path) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("voiceguide.cli.commands.load_routine", broken)
+    monkeypatch.setattr("voiceguide.routine.load.load_routine", broken)
     result = run("script", str(ROUTINES / "classic.yaml"))
     assert result.exit_code == 1
     assert one_error_line(result.stderr) == (

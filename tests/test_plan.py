@@ -21,6 +21,7 @@ from voiceguide.timeline.plan import (
     INTRO_ID,
     OUTRO_ID,
     REST_ID,
+    DurationRangeError,
     Flexible,
     TimingRequest,
     feasible_range,
@@ -82,7 +83,7 @@ def test_rest_zero_drops_the_rest_and_rest_keeps_its_length_otherwise(classic) -
 
 
 def test_rest_shorter_than_its_words_names_the_shortest(classic) -> None:
-    with pytest.raises(TimingError, match=r"the rest is asked to be \(--rest\) 5s but its words"):
+    with pytest.raises(TimingError, match=r"--rest 5s: the rest is too short: what it says takes"):
         make_plan(classic, TimingRequest(rest_ms=5_000), NEEDS)
 
 
@@ -97,8 +98,9 @@ def test_infeasible_total_states_the_range(classic) -> None:
     low = fixed + sum(s.min_ms for s in classic.steps)
     high = fixed + sum(s.max_ms for s in classic.steps)
     expected = (
-        f"--duration 1m: classic can be between {format_duration(low)} and "
-        f"{format_duration(high)} with these settings"
+        f"--duration 1m: classic can be {format_duration(low)} to {format_duration(high)} "
+        "with these settings (the intro 40s, the rest 15m, the steps at least "
+        f"{format_duration(low - fixed)}, the closing words 5s)"
     )
     with pytest.raises(TimingError) as caught:
         make_plan(classic, TimingRequest(total_ms=60_000), NEEDS)
@@ -107,7 +109,7 @@ def test_infeasible_total_states_the_range(classic) -> None:
 
 def test_a_range_of_one_length_says_so(classic) -> None:
     pins = {s.id: s.duration_ms for s in classic.steps}
-    with pytest.raises(TimingError, match="classic can only be 43m45s with these settings"):
+    with pytest.raises(TimingError, match="classic can be only 43m45s with these settings"):
         make_plan(classic, TimingRequest(total_ms=60_000, pins=pins), NEEDS)
 
 
@@ -117,21 +119,27 @@ def test_unknown_pin_lists_valid_ids(classic) -> None:
 
 
 def test_step_shorter_than_its_words_names_step_and_shortest_fit(classic) -> None:
-    with pytest.raises(
-        TimingError, match='step "stroking" is 3m but its words take 4m; give it at least 4m'
-    ):
+    with pytest.raises(TimingError) as caught:
         make_plan(classic, TimingRequest(), {**NEEDS, "stroking": 240_000})
+    line = classic.line_of("steps[0].duration")
+    assert str(caught.value) == (
+        f"{classic.path}:{line}: steps[0].duration: 3m is too short: what it says takes 4m "
+        "(the chime, the words and a silent second); give it at least 4m, or say less"
+    )
 
 
 def test_pin_shorter_than_its_words_names_step_and_shortest_fit(classic) -> None:
     with pytest.raises(
-        TimingError, match='step "kneading" is pinned to 10s but its words take 15s; give it at'
+        TimingError,
+        match='--step kneading=10s: step "kneading" is too short: what it says takes 15s ',
     ):
         make_plan(classic, TimingRequest(total_ms=30 * MINUTE, pins={"kneading": 10_000}), NEEDS)
 
 
 def test_words_longer_than_a_steps_max_say_how_to_fit_them(classic) -> None:
-    with pytest.raises(TimingError, match=r'"stroking" can be at most 5m .* --step stroking=6m'):
+    with pytest.raises(
+        TimingError, match=r"steps\[0\].max: 5m is too short: .* --step stroking=6m"
+    ):
         make_plan(classic, TimingRequest(total_ms=40 * MINUTE), {**NEEDS, "stroking": 6 * MINUTE})
 
 
@@ -219,14 +227,18 @@ def test_a_total_fails_exactly_when_outside_the_range_the_error_reports(data) ->
     if low <= total <= high:
         assert make_plan(routine, request, needs).total_ms == total
         return
-    with pytest.raises(TimingError) as caught:
+    with pytest.raises(DurationRangeError) as caught:
         make_plan(routine, request, needs)
-    said = re.search(
-        r"can be between (\S+) and (\S+) with|can only be (\S+) with", str(caught.value)
-    )
+    assert (caught.value.low, caught.value.high) == (low, high)
+    said = re.search(r"can be (?:only (\S+)|(\S+) to (\S+)) with", str(caught.value))
     assert said, str(caught.value)
     shown = [parse_duration(x) for x in said.groups() if x]
-    assert shown == ([low, high] if low != high else [low])
+    # rounded for people, inward: every length shown is one the plan meets
+    if low == high:
+        assert shown == [low]
+    else:
+        assert low <= shown[0] <= shown[1] <= high
+        assert (shown[0] - low < 1000 and high - shown[1] < 1000) or shown == [low, high]
 
 
 @given(st.data())
@@ -343,5 +355,7 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
         anchors.append(part.end_ms - HEADS_UP_MS)  # the heads-up naming what comes next
         tones = [c.start_ms for c in mine if c.kind == "sound" and c.text == "reminder"]
         assert all(t in anchors for t in tones)
-        dropped = [w for w in script.warnings if w.startswith(f"{part.id}: the reminder")]
+        dropped = [
+            w for w in script.warnings if w.startswith(f'step {part.number} "{part.title}": the ')
+        ]
         assert len(tones) + len(dropped) == len(step.reminders) + 1

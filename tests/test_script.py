@@ -90,7 +90,10 @@ def test_reminder_that_no_longer_fits_is_left_out_with_a_warning(classic) -> Non
     request = TimingRequest(pins={"kneading": 70_000})
     plan = make_plan(classic, request, needs(narration, estimate))
     script = place(narration, plan, estimate, sound_lengths_ms())
-    assert any("kneading: the reminder at -1m" in w for w in script.warnings)
+    assert any(
+        w.startswith('step 3 "Kneading": the cue at -1m ("') and w.endswith(", so it is left out")
+        for w in script.warnings
+    ), script.warnings
     kneading = plan.part("kneading")
     for cue in script.events:
         if cue.part_id == "kneading":

@@ -80,3 +80,11 @@ def test_unknown_voice_suggests_close_matches() -> None:
 
 def test_trim_of_silence_is_empty() -> None:
     assert trim(np.zeros(1000, dtype=np.int16)).size == 0
+
+
+def test_the_engine_reads_pyttsx3s_version_as_importlib_metadata_does() -> None:
+    from importlib.metadata import version
+
+    from voiceguide.speech.pyttsx3_engine import _installed
+
+    assert _installed("pyttsx3") == version("pyttsx3")

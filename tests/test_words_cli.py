@@ -136,6 +136,6 @@ def test_a_max_silence_too_short_for_words_is_refused(script) -> None:
     result = CliRunner().invoke(cli, ["script", "classic", "--max-silence", "10s"])
     assert result.exit_code == 2
     assert (
-        "Invalid value for '--max-silence': 10s is too short to leave room for the words; "
+        "Error: --max-silence: 10s is too short to leave room for the words; "
         "give at least 30s, or --no-reminders" in result.stderr
     )

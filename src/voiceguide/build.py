@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .audio import ambient, loudness, mixer, sounds
 from .audio.events import Event
-from .errors import InputError, RoutineError
+from .errors import RoutineError
 from .fresh import fingerprint, output_lock, up_to_date
 from .mp3 import pieces
 from .mp3.encode import encode_mp3
@@ -33,6 +33,7 @@ from .pcm import sample_index
 from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
 from .timeline import Script, TimingRequest, fit, place, to_document
+from .timeline.plan import DurationRangeError
 
 PAUSE_MS = 120_000  # after the intro: towel, sheet, oil, washed and warmed hands
 MAX_SILENCE_MS = 180_000  # no silence inside a step lasts longer, by default
@@ -53,31 +54,6 @@ class BuildOptions:
     max_silence_ms: int | None = MAX_SILENCE_MS  # None: no reminders fill long silences
     ambient: str | None = None  # a generated bed's name or an audio file
     loudness_lufs: float = loudness.TARGET_LUFS
-
-
-def find_routine(name: str, routines_dir: Path) -> Path:
-    """ROUTINE is a path to a YAML file, or the id of one in ``routines_dir``."""
-    as_path = Path(name)
-    if as_path.suffix in (".yaml", ".yml") or "/" in name or as_path.is_file():
-        if not as_path.is_file():
-            raise InputError(f"{name}: no such routine file")
-        return as_path
-    for suffix in (".yaml", ".yml"):
-        candidate = routines_dir / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    known = ", ".join(sorted(p.stem for p in routine_files(routines_dir))) or "none"
-    raise InputError(
-        f'no routine "{name}" in {routines_dir}/ (known: {known}); or give a path to a .yaml file'
-    )
-
-
-def routine_files(routines_dir: Path) -> list[Path]:
-    if not routines_dir.is_dir():
-        return []
-    return sorted(
-        p for p in routines_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-    )
 
 
 def routine_sounds(routine: Routine) -> dict[str, object]:
@@ -126,7 +102,12 @@ def prepare(
         return narration
 
     sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
-    narration, plan = fit(routine, options.timing, words, speaker.length_ms, sound_ms)
+    try:
+        narration, plan = fit(routine, options.timing, words, speaker.length_ms, sound_ms)
+    except DurationRangeError as exc:  # say what each change the user can make would give
+        from .advice import advise
+
+        raise advise(exc, routine, options, speaker, sound_ms) from None
     script = place(
         narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
     )
@@ -162,19 +143,22 @@ def build(
     force: bool = True,
     progress: Progress | None = None,
     base_url: str | None = None,
+    name: str | None = None,
 ) -> BuildResult:
-    """Write ``<id>.mp3`` and its sidecars into ``out_dir``, then refresh the folder's index.
+    """Write ``<name>.mp3`` and its sidecars into ``out_dir`` (``name``: the routine's id by
+    default), then refresh the folder's index.
 
     With ``force=False`` nothing is done when the outputs there were built
     from the same inputs (see ``fresh.fingerprint``) and are complete.
     ``base_url`` (where the folder is published) also writes ``feed.xml``.
     """
     stamp = fingerprint(routine, options, speaker)
-    with output_lock(out_dir / f"{routine.id}.mp3"):
-        if not force and (done := up_to_date(routine.id, out_dir, stamp)):
+    name = name or routine.id
+    with output_lock(out_dir / f"{name}.mp3"):
+        if not force and (done := up_to_date(name, out_dir, stamp)):
             result = BuildResult(done, None)
         else:
-            result = _build(routine, out_dir, options, speaker, stamp, progress)
+            result = _build(routine, out_dir, options, speaker, stamp, progress, name)
     refresh_folder(out_dir, base_url)
     return result
 
@@ -197,6 +181,7 @@ def _build(
     speaker: Speaker,
     stamp: str,
     progress: Progress | None,
+    name: str,
 ) -> BuildResult:
     script = prepare(routine, options, speaker, progress)
     clips = speaker.clips(e.text for e in script.speech)
@@ -228,6 +213,7 @@ def _build(
         description=routine.description,
         fingerprint=stamp,
         on_samples=None if progress is None else _counter(total, progress),
+        name=name,
     )
     return BuildResult(paths, script)
 
@@ -247,6 +233,7 @@ def export(
     description: str = "",
     fingerprint: str | None = None,
     on_samples: Callable[[int], None] | None = None,
+    name: str | None = None,
 ) -> list[Path]:
     """Encode and tag the MP3, then write the JSON plan, the captions, the player page and
     the podcast chapters: all or none.
@@ -254,7 +241,7 @@ def export(
     ``source`` is a ``pieces.Source`` (encoded in pieces, side by side) or the
     track's PCM blocks (encoded by one ffmpeg).
     """
-    files = site.track_files(out_dir, script.plan.routine_id)
+    files = site.track_files(out_dir, name or script.plan.routine_id)
     mp3, sidecar, captions, page, marks = (
         files[k] for k in ("mp3", "plan", "captions", "page", "chapters")
     )

@@ -6,6 +6,12 @@ is checked field by field (``routine``), then every text is rendered in the
 template sandbox (``narration.narrate``), which finds unknown names and
 attempts to reach Python internals. ``narrate`` stops at the first faulty
 template, so the faulty text is set aside and the rest rendered again.
+
+Last, what only speech can tell: the words are measured (from the clip
+cache, or spoken) and the routine is planned at its default lengths, as
+``build`` does, so a step too short for its words or a cue that ends past
+its step is reported here with the file, line and field, not found later by
+``build``. Every step is measured, not only the first that fails.
 """
 
 from __future__ import annotations
@@ -13,26 +19,109 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, RoutineError
 from .narration import narrate
 from .narration.readability import readability_warnings
 from .routine import Routine, RoutineProblems, load_routine
 
+if TYPE_CHECKING:
+    from .speech import Speaker
+
 _PLACEHOLDER = "Words."
 _INDEXED = re.compile(r"^(intro|contraindications|cautions)\[(\d+)\]$")
 _STEP = re.compile(r"^steps\[(\d+)\]\.(say|cues\[(\d+)\]\.say|reminders\[(\d+)\])$")
 
 
-def problems_in(path: Path) -> list[str]:
-    """One line per problem in the routine file at ``path``; empty if it is valid."""
+def problems_in(path: Path, speaker: Speaker | None = None) -> list[str]:
+    """One line per problem in the routine file at ``path``; empty if it is valid.
+
+    With a ``speaker``, the words are also measured and the routine planned
+    at its default lengths (what ``build`` would refuse).
+    """
     try:
         routine = load_routine(path)
     except RoutineProblems as exc:
         return [str(p) for p in exc.problems]
     except InputError as exc:
         return [str(exc)]
-    return template_problems(routine)
+    found = template_problems(routine)
+    if found or speaker is None:
+        return found
+    return timing_problems(routine, speaker)
+
+
+def timing_problems(routine: Routine, speaker: Speaker) -> list[str]:
+    """What planning the routine at its default lengths refuses, every part of it.
+
+    The planner stops at the first part too short for what it says; that
+    part is then given what it needs and the plan tried again, so every
+    faulty part is reported at once, each at its own line.
+    """
+    from .timeline import TimingRequest, make_plan, needs
+
+    try:
+        sound_ms = sound_lengths(routine)  # the routine's own sound files, decoded
+    except InputError as exc:
+        return [str(exc)]
+    measured = needs(narrate(routine), speaker.length_ms, sound_ms)
+    found: list[str] = []
+    for _ in range(len(routine.steps) + 2):
+        try:
+            make_plan(routine, TimingRequest(), measured)
+        except InputError as exc:
+            found.append(str(exc))
+            fixed = _given_what_it_needs(routine, exc, measured)
+            if fixed is None:
+                break
+            routine = fixed
+        else:
+            break
+    return found
+
+
+_STEP_FIELD = re.compile(r"^steps\[(\d+)\]\.")
+
+
+def _given_what_it_needs(
+    routine: Routine, exc: InputError, measured: dict[str, int]
+) -> Routine | None:
+    match = _STEP_FIELD.match(getattr(exc, "field", None) or "")
+    if match is None:
+        return None
+    steps = list(routine.steps)
+    step = steps[int(match.group(1))]
+    need = measured[step.id]
+    steps[int(match.group(1))] = dataclasses.replace(
+        step, duration_ms=need, min_ms=min(step.min_ms, need), max_ms=max(step.max_ms, need)
+    )
+    return dataclasses.replace(routine, steps=tuple(steps))
+
+
+def sound_lengths(routine: Routine) -> dict[str, int]:
+    """How long each sound rings: the built-in bells' lengths are known without making them."""
+    from .audio import sounds
+
+    if not routine.sounds:
+        return sounds.builtin_lengths_ms()
+    from .build import routine_sounds
+
+    return sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
+
+
+def measuring_speaker(*, voice: str | None, rate_wpm: int, cache_dir: Path | None) -> Speaker:
+    """The speaker ``check`` measures with: the build's voice and rate, the build's cache."""
+    from .speech import Speaker
+
+    speaker = Speaker(voice=voice, rate_wpm=rate_wpm, cache_dir=cache_dir)
+    if voice:
+        try:
+            speaker.check_voice()
+        except BaseException:
+            speaker.close()
+            raise
+    return speaker
 
 
 def warnings_in(path: Path) -> list[str]:

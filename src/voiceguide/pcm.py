@@ -7,7 +7,10 @@ hour's worth of parts placed by absolute start drifts by nothing.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 RATE_HZ = 22_050  # mono 16-bit at 22.05 kHz: speech engines write it, 64 kb/s MP3 keeps it
 SAMPLE_BYTES = 2

@@ -11,12 +11,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import FfmpegError, InputError
 from ..pcm import RATE_HZ
-from .decode import decode
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported where a sound is made: `voiceguide check` needs only the lengths.
 
 MAX_OWN_SOUND_MS = 4000  # a routine's own sound is cut (with a fade) so it cannot bury the words
 
@@ -28,6 +31,8 @@ def _bell(
     peak: float,
 ) -> np.ndarray:
     """Sum of decaying partials: (frequency ratio, amplitude, decay time in s)."""
+    import numpy as np
+
     t = np.arange(int(RATE_HZ * seconds)) / RATE_HZ
     wave = np.zeros_like(t)
     for ratio, amplitude, decay in partials:
@@ -39,26 +44,31 @@ def _bell(
     return (wave * 32767).astype(np.int16)
 
 
+# name: (fundamental Hz, partials (ratio, amplitude, decay s), length s, peak)
+_BELLS: dict[str, tuple[float, tuple[tuple[float, float, float], ...], float, float]] = {
+    # a soft bell that opens each step
+    "step": (587.3, ((1.0, 1.0, 0.9), (2.0, 0.45, 0.5), (2.76, 0.25, 0.35), (5.4, 0.1, 0.15)), 2.2, 0.35),
+    # a lighter, shorter tone for reminders inside a step
+    "reminder": (1174.7, ((1.0, 1.0, 0.25), (2.0, 0.2, 0.12)), 0.7, 0.22),
+    # a lower, longer closing bell
+    "end": (392.0, ((1.0, 1.0, 1.4), (2.0, 0.5, 0.9), (3.0, 0.3, 0.6), (4.2, 0.15, 0.4)), 3.0, 0.4),
+}  # fmt: skip
+
+
 @functools.cache
 def sound(name: str) -> np.ndarray:
     """The named sound's samples at the track's rate."""
-    if name == "step":  # a soft bell that opens each step
-        return _bell(
-            587.3,
-            ((1.0, 1.0, 0.9), (2.0, 0.45, 0.5), (2.76, 0.25, 0.35), (5.4, 0.1, 0.15)),
-            2.2,
-            0.35,
-        )
-    if name == "reminder":  # a lighter, shorter tone for reminders inside a step
-        return _bell(1174.7, ((1.0, 1.0, 0.25), (2.0, 0.2, 0.12)), 0.7, 0.22)
-    if name == "end":  # a lower, longer closing bell
-        return _bell(
-            392.0, ((1.0, 1.0, 1.4), (2.0, 0.5, 0.9), (3.0, 0.3, 0.6), (4.2, 0.15, 0.4)), 3.0, 0.4
-        )
-    raise KeyError(f"no sound named {name!r}")
+    if name not in _BELLS:
+        raise KeyError(f"no sound named {name!r}")
+    return _bell(*_BELLS[name])
 
 
 SOUND_NAMES = ("step", "reminder", "end")
+
+
+def builtin_lengths_ms() -> dict[str, int]:
+    """The built-in sounds' lengths, as ``sound_lengths_ms`` gives them, without making them."""
+    return {name: round(int(RATE_HZ * _BELLS[name][2]) * 1000 / RATE_HZ) for name in SOUND_NAMES}
 
 
 def sound_lengths_ms(sounds: Mapping[str, np.ndarray] | None = None) -> dict[str, int]:
@@ -91,6 +101,10 @@ def with_own(own: Mapping[str, str | Path]) -> dict[str, np.ndarray]:
 
 def own_sound(path: Path) -> np.ndarray:
     """A user's WAV/MP3, decoded and resampled by ffmpeg, cut to MAX_OWN_SOUND_MS."""
+    import numpy as np
+
+    from .decode import decode
+
     try:
         samples = decode(path)
     except FfmpegError as exc:

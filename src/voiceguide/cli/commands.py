@@ -10,75 +10,32 @@ line too, and ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
-import functools
 import os
-import signal
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import __version__
-from ..build import build, find_routine, prepare, routine_files
-from ..check import problems_in, warnings_in
-from ..errors import InputError, Terminated, VoiceguideError
-from ..output.feed import checked_base_url
-from ..output.files import check_output_dir
-from ..output.site import find_tracks
-from ..routine import load_routine
-from ..runner import Outcome, build_many, make_speaker
-from ..speech import Speaker
+from ..errors import InputError, Terminated
+from .group import Group, handle_errors, shown
 from .options import (
+    JOBS,
     SafePath,
     make_options,
     routines_option,
-    shown,
     sound_options,
     timing_options,
     voice_options,
 )
-from .progress import Bars, interactive
-from .views import routine_line, script_text
 
+if TYPE_CHECKING:
+    from ..runner import Outcome
+    from .progress import Bars
 
-def _debug() -> bool:
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx and ctx.find_root().params.get("debug"))
-
-
-def _fail(message: str, code: int) -> None:
-    if _debug():
-        traceback.print_exc()
-    click.echo(f"Error: {shown(message)}", err=True)
-    sys.exit(code)
-
-
-def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """One ``Error:`` line and the right exit status, whatever goes wrong; --debug adds the traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise  # click's own: usage errors already say what to do
-        except VoiceguideError as exc:
-            _fail(str(exc), exc.exit_code)
-        except Terminated:
-            _fail("stopped by SIGTERM; files already in place are untouched", 128 + signal.SIGTERM)
-        except KeyboardInterrupt:
-            _fail("interrupted; files already in place are untouched", 128 + signal.SIGINT)
-        except Exception as exc:
-            _fail(
-                f"unexpected {type(exc).__name__}: {exc} (a bug in voiceguide; "
-                "run again with --debug for the traceback)",
-                1,
-            )
-
-    return wrapper
+# What each command needs is imported when it runs: `voiceguide --help`,
+# `list` and `check` answer without loading numpy, the mixer or the encoder.
 
 
 def checked_name(routine: str) -> str:
@@ -93,29 +50,44 @@ def warn(messages: tuple[str, ...] | list[str]) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("voiceguide", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voiceguide")
 @click.option("--debug", is_flag=True, help="On an error, also show the Python traceback.")
 def cli(debug: bool) -> None:
-    """Turn a massage routine into a voice-guided MP3 you can follow hands-free."""
+    """Turn a massage routine into a voice-guided MP3 you can follow hands-free.
+
+    \b
+    Examples:
+        voiceguide list
+        voiceguide script classic --duration 20m --rest 0
+        voiceguide build classic --duration 45m
+    """
 
 
 @cli.command("list")
 @routines_option
 @handle_errors
-def list_command(routines_dir: Path) -> None:
+def list_command(routines_dir: Path | None) -> None:
     """List the routines, their steps and default length.
+
+    The built-in routines are listed with yours (from --routines DIR,
+    $VOICEGUIDE_ROUTINES or a routines/ folder here); yours win on a shared id.
 
     \b
     Example:
         voiceguide list
     """
-    files = routine_files(routines_dir)
-    if not files:
-        click.echo(f"no routine files in {routines_dir}/", err=True)
-        return
-    for path in files:
-        click.echo(routine_line(load_routine(path)))
+    from ..routine import load_routine
+    from ..routine.library import catalogue
+    from .views import routine_line
+
+    for entry in catalogue(routines_dir).values():
+        line = routine_line(load_routine(entry.path))
+        if entry.replaces is not None:
+            line += f"  (yours: {entry.path}, used in place of the built-in one)"
+        elif not entry.builtin:
+            line += f"  (yours: {entry.path})"
+        click.echo(line)
 
 
 @cli.command()
@@ -124,15 +96,23 @@ def list_command(routines_dir: Path) -> None:
 @timing_options
 @voice_options
 @handle_errors
-def script(routine: str, routines_dir: Path, **kw: Any) -> None:
+def script(routine: str, routines_dir: Path | None, **kw: Any) -> None:
     """Print the fitted plan and the narration with timestamps; no audio is written.
 
-    ROUTINE is an id from the routines folder or a path to a YAML file.
+    ROUTINE is a routine's id (see `voiceguide list`) or a path to a YAML file.
+    --duration is the whole track: the intro and the 15-minute rest included.
 
     \b
-    Example:
-        voiceguide script classic --duration 20m
+    Examples:
+        voiceguide script classic
+        voiceguide script classic --duration 20m --rest 0
     """
+    from ..build import prepare
+    from ..routine import load_routine
+    from ..routine.library import find_routine
+    from ..runner import make_speaker
+    from .views import script_text
+
     options = make_options(**kw)
     loaded = load_routine(find_routine(checked_name(routine), routines_dir))
     with make_speaker(options) as speaker:
@@ -144,21 +124,25 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
 @cli.command("build")
 @click.argument("routines", nargs=-1)
 @click.option(
-    "--all", "build_all", is_flag=True, help="Build every routine in the routines folder."
+    "--all", "build_all", is_flag=True, help="Build every routine, the built-in ones and yours."
 )
 @click.option(
     "-o",
     "--output",
     "out_dir",
-    type=SafePath(file_okay=False, path_type=Path),
+    type=SafePath(path_type=Path),
     default=Path("output"),
     show_default=True,
-    help="Folder the tracks are written to.",
+    help="Folder the tracks are written to, or FILE.mp3 for one routine's track.",
+)
+@click.option(
+    "--name",
+    help="Name the files NAME.mp3, NAME.json, NAME.vtt instead of after the routine (one routine).",
 )
 @click.option(
     "-j",
     "--jobs",
-    type=click.IntRange(min=1),
+    type=JOBS,
     default=lambda: os.cpu_count() or 1,
     show_default="the number of cores",
     help="How many routines to build at once, each in its own process.",
@@ -176,22 +160,36 @@ def script(routine: str, routines_dir: Path, **kw: Any) -> None:
 @voice_options
 @sound_options
 @handle_errors
-def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, jobs: int, force: bool, base_url: str | None, routines_dir: Path, **kw: Any) -> None:  # fmt: skip
+def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, name: str | None, jobs: int, force: bool, base_url: str | None, routines_dir: Path | None, **kw: Any) -> None:  # fmt: skip
     """Build voice-guided MP3 tracks (with a JSON plan, WebVTT captions, a player page and
     podcast chapters beside each, and an index.html listing the folder's tracks).
 
-    ROUTINES are ids from the routines folder or paths to YAML files. A track
-    whose inputs have not changed since it was built is left as it is
-    ("up to date") unless --force. With several routines, a failing one is
-    reported and the others still build; the exit status is the worst.
+    ROUTINES are routine ids (see `voiceguide list`) or paths to YAML files.
+    Each track is written as output/ID.mp3 unless -o or --name says
+    otherwise; building the same routine again at another length replaces
+    it, so name one you want to keep. A track whose inputs have not changed
+    is left as it is ("up to date") unless --force. With several routines, a
+    failing one is reported and the others still build; the exit status is
+    the worst.
 
     \b
     Examples:
-        voiceguide build classic -o output
+        voiceguide build classic
+        voiceguide build classic --duration 30m --rest 0 --name classic-30m
+        voiceguide build child -o child-short.mp3 --rest 5m
         voiceguide build --all --jobs 2
         voiceguide build --all --base-url https://example.org/massage/
     """
+    from ..build import build
+    from ..output.files import check_output_dir, output_name
+    from ..routine import load_routine
+    from ..routine.library import catalogue, find_routine
+    from ..runner import build_many, make_speaker
+    from .progress import Bars, interactive
+
     if base_url is not None:
+        from ..output.feed import checked_base_url
+
         checked = checked_base_url(base_url)
         if checked is None:
             raise InputError(
@@ -200,13 +198,19 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, job
             )
         base_url = checked
     if build_all:
-        paths = routine_files(routines_dir)
-        if not paths:
-            raise click.UsageError(f"--all: no routine files in {routines_dir}/")
+        paths = [entry.path for entry in catalogue(routines_dir).values()]
     elif routines:
         paths = [find_routine(checked_name(r), routines_dir) for r in routines]
     else:
-        raise click.UsageError("name a ROUTINE, or give --all")
+        raise InputError("name a ROUTINE (see `voiceguide list`), or give --all")
+    if out_dir.suffix.lower() == ".mp3":
+        if name is not None:
+            raise InputError(f"-o {out_dir} names the file already; leave out --name")
+        out_dir, name = out_dir.parent, out_dir.stem
+    if name is not None:
+        output_name(name)
+        if len(paths) != 1:
+            raise InputError("--name and -o FILE.mp3 name one routine's track; give one ROUTINE")
     options = make_options(**kw)
     # one routine: its error is the command's error, found before any synthesis
     routine = load_routine(paths[0]) if len(paths) == 1 else None
@@ -223,6 +227,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, job
                     force=force,
                     progress=(lambda p, f: bars.update(paths[0], p, f)) if bars else None,
                     base_url=base_url,
+                    name=name,
                 )
             finally:
                 if bars:
@@ -275,10 +280,15 @@ def report_outcome(outcome: Outcome, bars: Bars | None) -> None:
 def voices() -> None:
     """List the voices the speech engine offers (id, then name).
 
+    --voice takes a voice's id, its language (en, en-gb, de) or its name.
+
     \b
-    Example:
+    Examples:
         voiceguide voices
+        voiceguide voices | grep -i english
     """
+    from ..speech import Speaker
+
     with Speaker(cache_dir=None) as speaker:
         for voice in speaker.voices():
             click.echo(f"{voice.id:<28} {voice.name}")
@@ -287,31 +297,38 @@ def voices() -> None:
 @cli.command()
 @click.argument("files", nargs=-1, type=SafePath(path_type=Path))
 @routines_option
+@voice_options
 @handle_errors
-def check(files: tuple[Path, ...], routines_dir: Path) -> None:
-    """Validate routine files (all in the routines folder if none are named).
+def check(files: tuple[Path, ...], routines_dir: Path | None, **kw: Any) -> None:
+    """Check routine files for everything a build would refuse (all routines if none are named).
 
     Every problem of every file is reported, one line each naming the file,
-    line and field; the exit status is 2 if there is any. What a speech engine
-    reads badly ("&", "%", "2 min", "approx.") is a warning.
+    line and field; the exit status is 2 if there is any. Besides the file's
+    form and its templates, each step's words are spoken (or read from the
+    clip cache) and timed at the routine's default lengths, with --voice and
+    --rate as a build would use them. What a speech engine reads badly ("&",
+    "%", "2 min", "approx.") is a warning.
 
     \b
-    Example:
-        voiceguide check routines/classic.yaml my-routine.yaml
+    Examples:
+        voiceguide check
+        voiceguide check my-routine.yaml
     """
-    paths = list(files) or routine_files(routines_dir)
-    if not paths:
-        raise InputError(f"no routine files in {routines_dir}/; name the FILEs to check")
+    from ..check import problems_in, warnings_in
+    from ..routine.library import catalogue
+
+    paths = list(files) or [entry.path for entry in catalogue(routines_dir).values()]
     failed = False
-    for path in paths:
-        problems = problems_in(path)
-        for problem in problems:
-            click.echo(f"Error: {shown(problem)}", err=True)
-        warn([shown(w) for w in warnings_in(path)])
-        if problems:
-            failed = True
-        else:
-            click.echo(f"ok {path}")
+    with _measuring(kw) as speaker:
+        for path in paths:
+            problems = problems_in(path, speaker)
+            for problem in problems:
+                click.echo(f"Error: {shown(problem)}", err=True)
+            warn([shown(w) for w in warnings_in(path)])
+            if problems:
+                failed = True
+            else:
+                click.echo(f"ok {path}")
     if failed:
         sys.exit(2)
 
@@ -348,6 +365,9 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
     Example:
         voiceguide serve output --port 8765
     """
+    import signal
+
+    from ..output.site import find_tracks
     from ..web import lan, server  # starlette and uvicorn load only here
 
     token = lan.new_token() if use_token else None
@@ -370,18 +390,13 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
         sock.close()
 
 
-def _stop(signum: int, frame: object) -> None:
-    """Ctrl-C or SIGTERM: unwind so every ``finally`` runs (temporary files, children).
+def _measuring(kw: dict[str, Any]) -> Any:
+    """A speaker for check's timing, started only if a clip is missing from the cache."""
+    from ..check import measuring_speaker
+    from ..speech.cache import default_cache_dir
 
-    Further signals are ignored while the unwind runs, so a second Ctrl-C
-    cannot cut the cleanup short and leave a ``.part`` file behind.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
-
-
-def main() -> None:
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    cli(prog_name="voiceguide")
+    return measuring_speaker(
+        voice=kw["voice"],
+        rate_wpm=kw["rate"],
+        cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
+    )

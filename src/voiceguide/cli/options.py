@@ -2,27 +2,31 @@
 
 Shared by several commands (``script`` and ``build`` take the same timing
 and voice options), so they are declared once here and commands.py stays the
-commands themselves.
+commands themselves. Nothing heavy is imported here: ``voiceguide --help``
+and ``list`` must answer before numpy or the audio stages would have loaded,
+so defaults that live in those stages are resolved in ``make_options``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..audio import ambient
-from ..audio.loudness import TARGET_LUFS
-from ..build import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
 from ..errors import DurationError
-from ..errors import one_line as shown
-from ..narration import LEAD_IN_MS
-from ..routine import format_duration, parse_duration
-from ..speech import DEFAULT_RATE_WPM, default_cache_dir
-from ..timeline import TimingRequest
+from ..routine.durations import format_duration, parse_duration
+from .group import shown
+
+if TYPE_CHECKING:
+    from ..build import BuildOptions
+
+__all__ = ["SafePath", "make_options", "shown"]
+
+RATE_RANGE = (80, 400)
+LOUDNESS_RANGE = (-40.0, -6.0)
+AMBIENT_HELP = "noise, waves or a path to an audio file"  # audio.ambient.GENERATED, as said
 
 
 class DurationType(click.ParamType):
@@ -47,15 +51,49 @@ class StepPinType(click.ParamType):
             return value
         step_id, sep, raw = str(value).partition("=")
         if not sep or not step_id.strip():
-            self.fail(f'"{value}" is not ID=DURATION, for example kneading=12m', param, ctx)
+            self.fail(f'"{shown(value)}" is not ID=DURATION, for example kneading=12m', param, ctx)
         try:
             return step_id.strip(), parse_duration(raw)
         except DurationError as exc:
             self.fail(f"{step_id.strip()}: {exc}", param, ctx)
 
 
+class Number(click.ParamType):
+    """A number within bounds, refused in words a user knows (not "integer range")."""
+
+    def __init__(
+        self, kind: type[int] | type[float], low: float | None, high: float | None, what: str
+    ) -> None:
+        self.kind, self.low, self.high, self.what = kind, low, high, what
+        self.name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number: float | None
+        if isinstance(value, self.kind):
+            number = value
+        else:
+            try:
+                number = self.kind(str(value).strip())
+            except ValueError:
+                number = None
+        if (
+            number is None
+            or (self.low is not None and number < self.low)
+            or (self.high is not None and number > self.high)
+        ):
+            self.fail(f'"{shown(str(value))}" is not {self.what}', param, ctx)
+        return number
+
+
 DURATION = DurationType()
 MIN_MAX_SILENCE_MS = 30_000  # a shorter limit would leave the steps little but reminders
+RATE = Number(
+    int,
+    *RATE_RANGE,
+    f"a number of words a minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}, e.g. 150",
+)
+LOUDNESS = Number(float, *LOUDNESS_RANGE, "a loudness in LUFS from -40 to -6, e.g. -16")
+JOBS = Number(int, 1, None, "a number of builds at once: 1 or more")
 
 
 class SafePath(click.Path):
@@ -67,69 +105,75 @@ class SafePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+def _apply(options: list[Callable[[Any], Any]], func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--duration", type=DURATION, help="Whole track length, e.g. 20m or 45:00; steps are scaled to fit."),
+    return _apply([
+        click.option("--duration", type=DURATION, help="Whole track length, intro and rest included, e.g. 45m, 1h or 45:00; steps are scaled to fit."),
         click.option("--step", "pins", type=StepPinType(), multiple=True, help="Pin a step's length, e.g. kneading=12m (repeatable)."),
         click.option("--rest", type=DURATION, help="Length of the rest under a blanket at the end; 0 drops it."),
         click.option("--no-intro", is_flag=True, help="Skip the preparation; the checklist and cautions are still read (see --no-checklist)."),
         click.option("--no-checklist", is_flag=True, help="Do not read the checklist of contraindications and the cautions (prints a warning)."),
-        click.option("--pause", "pause", type=DURATION, default=PAUSE_MS, show_default="2m", help="Silence after the intro to get ready, ended by the bell of step 1; 0 for none."),
-        click.option("--max-silence", type=DURATION, default=MAX_SILENCE_MS, show_default="3m", help="Longest silence inside a step; the step's reminders fill longer ones."),
+        click.option("--pause", "pause", type=DURATION, show_default="2m", help="Silence after the intro to get ready, ended by the bell of step 1; 0 for none."),
+        click.option("--max-silence", type=DURATION, show_default="3m", help="Longest silence inside a step; the step's reminders fill longer ones."),
         click.option("--no-reminders", is_flag=True, help="Do not fill long silences inside steps with the steps' reminders."),
-        click.option("--lead-in", type=DURATION, default=LEAD_IN_MS, show_default="5s", help="Time from 'get ready' to the first instruction."),
+        click.option("--lead-in", type=DURATION, show_default="5s", help="Time from 'get ready' to the first instruction."),
         click.option("--no-heads-up", is_flag=True, help="Do not name the next step 30 seconds before each step ends."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    ], func)  # fmt: skip
 
 
 def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--voice", help="espeak-ng voice id (see `voiceguide voices`), default gmw/en-us."),
-        click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, show_default=True, help="Speaking rate in words a minute."),
+    return _apply([
+        click.option("--voice", help="A voice: its id, its language (en, en-gb, de) or its name (see `voiceguide voices`); default gmw/en-us."),
+        click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in words a minute."),
         click.option("--cache-dir", type=SafePath(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    ], func)  # fmt: skip
 
 
 def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--ambient", metavar="NAME|PATH", help=f"An ambient bed under the voice, ducked while it speaks: {ambient.describe()}. Off by default."),
-        click.option("--loudness", type=click.FloatRange(-40, -6), default=TARGET_LUFS, show_default=True, help="Integrated loudness of the track in LUFS (EBU R128)."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _apply([
+        click.option("--ambient", metavar="NAME|PATH", help=f"An ambient bed under the voice, ducked while it speaks: {AMBIENT_HELP}. Off by default."),
+        click.option("--loudness", type=LOUDNESS, show_default="-16", help="Integrated loudness of the track in LUFS (EBU R128)."),
+    ], func)  # fmt: skip
 
 
 routines_option = click.option(
     "--routines",
     "routines_dir",
     type=SafePath(file_okay=False, path_type=Path),
-    default=lambda: os.environ.get("VOICEGUIDE_ROUTINES", "routines"),
-    show_default="routines/ or $VOICEGUIDE_ROUTINES",
-    help="Folder of routine files that ids refer to.",
+    default=None,
+    help="A folder of your own routines, added to the built-in ones (default: $VOICEGUIDE_ROUTINES, else ./routines if it exists).",
 )
 
 
 def make_options(**kw: Any) -> BuildOptions:
+    from ..audio import ambient
+    from ..audio.loudness import TARGET_LUFS
+    from ..build import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
+    from ..narration import LEAD_IN_MS
+    from ..speech import default_cache_dir
+    from ..timeline import TimingRequest
+
     pins: dict[str, int] = {}
     for step_id, ms in kw["pins"]:
         if step_id in pins:
             raise click.BadParameter(f'step "{step_id}" is pinned twice', param_hint="'--step'")
         pins[step_id] = ms
-    max_silence = kw.get("max_silence", MAX_SILENCE_MS)
+    max_silence = kw.get("max_silence")
+    max_silence = MAX_SILENCE_MS if max_silence is None else max_silence
     if max_silence < MIN_MAX_SILENCE_MS:
         raise click.BadParameter(
             f"{format_duration(max_silence)} is too short to leave room for the words; "
             f"give at least {format_duration(MIN_MAX_SILENCE_MS)}, or --no-reminders",
             param_hint="'--max-silence'",
         )
+    pause = kw.get("pause")
+    loudness = kw.get("loudness")
     return BuildOptions(
         timing=TimingRequest(
             total_ms=kw["duration"],
@@ -138,13 +182,13 @@ def make_options(**kw: Any) -> BuildOptions:
             intro=not kw["no_intro"],
         ),
         checklist=not kw.get("no_checklist", False),
-        pause_ms=kw.get("pause", PAUSE_MS),
+        pause_ms=PAUSE_MS if pause is None else pause,
         max_silence_ms=None if kw.get("no_reminders") else max_silence,
         voice=kw["voice"],
         rate_wpm=kw["rate"],
-        lead_in_ms=kw["lead_in"],
+        lead_in_ms=LEAD_IN_MS if kw["lead_in"] is None else kw["lead_in"],
         heads_up=not kw["no_heads_up"],
         ambient=ambient.resolve(kw["ambient"]) if kw.get("ambient") else None,
-        loudness_lufs=kw.get("loudness", TARGET_LUFS),
+        loudness_lufs=TARGET_LUFS if loudness is None else loudness,
         cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
     )

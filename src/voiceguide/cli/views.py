@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-from ..routine import Routine, format_clock, format_duration
-from ..timeline import Plan, Script, longest_silences
+from typing import TYPE_CHECKING
+
+from ..routine.durations import format_clock, format_human
+
+if TYPE_CHECKING:  # `list` needs neither the timeline nor the narration's Jinja
+    from ..routine.model import Routine
+    from ..timeline import Plan, Script
 
 
 def plan_table(plan: Plan) -> list[str]:
     """Each part's start, length and name, pinned steps marked, then where the track ends."""
-    lines = [f"  {'start':<11} {'length':>10}  part"]
+    lines = [f"  {'start':<8} {'length':>7}  part"]
     for part in plan.parts:
         head = f"{part.number}. {part.title}" if part.number else part.title
         if part.pinned:
             head += "  (pinned)"
         lines.append(
-            f"  {format_clock(part.start_ms):<11} {format_duration(part.length_ms):>10}  {head}"
+            f"  {format_clock(part.start_ms):<8} {format_human(part.length_ms):>7}  {head}"
         )
-    lines.append(f"  {format_clock(plan.total_ms):<11} {'':>10}  end")
+    lines.append(f"  {format_clock(plan.total_ms):<8} {'':>7}  end")
     return lines
 
 
 def script_text(script: Script) -> str:
     """The fitted plan, then the narration with timestamps, as `voiceguide script` prints it."""
     plan = script.plan
-    lines = [f"{plan.title} ({plan.routine_id}): {format_duration(plan.total_ms)}", ""]
+    from ..timeline import longest_silences
+
+    lines = [f"{plan.title} ({plan.routine_id}): {format_human(plan.total_ms)}", ""]
     lines += ["Plan:", *plan_table(plan), ""]
     silences = longest_silences(script)
     if silences:
         worst = max(silences, key=lambda k: silences[k])
         lines += [
-            f"Longest silence inside a step: {format_duration(silences[worst])} ({worst})",
+            f"Longest silence inside a step: {format_human(silences[worst])} ({worst})",
             "",
         ]
     lines += ["Narration:"]
@@ -49,6 +56,6 @@ def routine_line(routine: Routine) -> str:
     steps_ms = sum(s.duration_ms for s in routine.steps)
     rest_ms = routine.rest.duration_ms if routine.rest else 0
     return (
-        f"{routine.id:<14} {len(routine.steps):>2} steps  {format_duration(steps_ms):>7} of massage"
-        f" + {format_duration(rest_ms)} rest  {routine.title}"
+        f"{routine.id:<14} {len(routine.steps):>2} steps  {format_human(steps_ms):>7} of massage"
+        f" + {format_human(rest_ms)} rest  {routine.title}"
     )

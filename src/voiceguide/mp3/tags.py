@@ -21,6 +21,20 @@ class Chapter:
     title: str
 
 
+def chapter_ids(titles: Sequence[str]) -> list[str]:
+    """Element ids that keep the CHAP frames in time order in the file.
+
+    mutagen writes frames sorted by their size, then by id; readers such as
+    ffmpeg list chapters in the order of the frames in the file, not the
+    CTOC's. So every CHAP frame is made the same size (the id is padded by
+    as many bytes as its title is shorter than the longest) and the ids sort
+    in time order (``chp000``, ``chp001``, ...).
+    """
+    sizes = [len(t.encode("utf-8")) for t in titles]
+    longest = max(sizes, default=0)
+    return [f"chp{i:03d}" + "_" * (longest - size) for i, size in enumerate(sizes)]
+
+
 def write_tags(
     path: Path, *, title: str, chapters: Sequence[Chapter], description: str = ""
 ) -> None:
@@ -34,10 +48,8 @@ def write_tags(
         tags.add(TCON(encoding=3, text="Speech"))
         if description:
             tags.add(COMM(encoding=3, lang="eng", desc="", text=description))
-        ids = []
-        for index, chapter in enumerate(chapters):
-            element = f"chp{index}"
-            ids.append(element)
+        ids = chapter_ids([c.title for c in chapters])
+        for element, chapter in zip(ids, chapters, strict=True):
             tags.add(
                 CHAP(
                     element_id=element,

@@ -8,6 +8,7 @@ fitted (``timeline.place`` lays them on it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class Reminder:
     offset_ms: int
     sentences: tuple[Sentence, ...]
     sound: str | None = "reminder"
+    heads_up: bool = False  # the built-in heads-up, not a reminder the user wrote
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ _ENV = ImmutableSandboxedEnvironment(
 )
 
 
+@functools.cache
 def _builtin(name: str) -> jinja2.Template:
     text = (
         resources.files("voiceguide.narration")
@@ -100,6 +103,18 @@ def _builtin(name: str) -> jinja2.Template:
         .read_text(encoding="utf-8")
     )
     return _ENV.from_string(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _refused(template: str) -> str | None:
+    return refused_construct(_ENV, template)
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(template: str) -> jinja2.Template:
+    """A text compiled once per process: `check` and `build` narrate a routine more than
+    once, and compiling is most of what rendering costs."""
+    return _ENV.from_string(template)
 
 
 def render(template: str, context: Mapping[str, object], *, routine: Routine, field: str) -> str:
@@ -110,11 +125,11 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
     def fault(message: str) -> RoutineError:
         return RoutineError(message, path=path, line=line, field=shown)
 
-    refused = refused_construct(_ENV, template)
+    refused = _refused(template)
     if refused:
         raise fault(f"template refused: {refused}; {ACCEPTED}")
     try:
-        out = _ENV.from_string(template).render(**context)
+        out = _compiled(template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise fault(f"template error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
@@ -275,7 +290,7 @@ def narrate(
             words = heads_up_template.render(
                 left=HEADS_UP_WORDS, next=following.title if following else "", rest=has_rest
             )
-            timed += (Reminder("end", HEADS_UP_MS, split_sentences(words)),)
+            timed += (Reminder("end", HEADS_UP_MS, split_sentences(words), heads_up=True),)
         lines = tuple(
             split_sentences(render(line, context, routine=routine, field=f"{where}.reminders[{i}]"))
             for i, line in enumerate(step.reminder_lines if reminders else ())

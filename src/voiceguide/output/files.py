@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import OutputError, VoiceguideError, disk_full, is_disk_full, write_error
+from ..errors import (
+    OutputError,
+    VoiceguideError,
+    disk_full,
+    is_disk_full,
+    one_line,
+    write_error,
+)
 
 
 @contextlib.contextmanager
@@ -72,6 +80,10 @@ def check_output_dir(out_dir: Path) -> None:
     """Fail before any work if ``out_dir`` cannot be created or written to."""
     if "\0" in str(out_dir):
         raise OutputError("-o: a folder name cannot contain a NUL byte")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(
+            f"-o {out_dir}: is a file, not a folder; give a folder, or FILE.mp3 to name the track"
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".voiceguide-probe.", suffix=".part")
@@ -90,3 +102,17 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def output_name(name: str) -> str:
+    """A name for a track's files (``--name``, ``-o FILE.mp3``): a plain file name, so the
+    files stay in the output folder."""
+    if not _NAME.match(name) or name.endswith("."):
+        raise OutputError(
+            f'"{one_line(name)}" cannot name the files; use letters, digits, ".", "-" and "_" '
+            "(for example classic-30m)"
+        )
+    return name

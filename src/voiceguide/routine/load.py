@@ -15,7 +15,6 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +106,10 @@ def parse_routine(text: str, *, path: Path | str, routine_id: str) -> Routine:
 # ---------------------------------------------------------------- parts
 
 
-def _parts_dir() -> resources.abc.Traversable:
-    return resources.files("voiceguide.routine").joinpath("parts")
+def _parts_dir() -> Path:
+    # beside this file (package data); not importlib.resources, whose import alone
+    # costs `voiceguide list` a tenth of its start-up
+    return Path(__file__).parent / "parts"
 
 
 def part_names() -> list[str]:

@@ -13,10 +13,13 @@ import struct
 import tempfile
 import wave
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..pcm import RATE_HZ
+
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported where samples are made: a cached clip's length needs only its header.
 
 
 def default_cache_dir() -> Path:
@@ -33,6 +36,8 @@ def read_wav(path: Path, rate_hz: int = RATE_HZ) -> np.ndarray:
         data = w.readframes(frames)
     if len(data) != frames * 2:
         raise ValueError("truncated WAV")
+    import numpy as np
+
     return np.frombuffer(data, dtype="<i2").copy()
 
 
@@ -71,6 +76,35 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def cached_frames(path: Path) -> int | None:
+    """How many samples a whole cache entry holds; None if it is missing or cut short.
+
+    The entry's form as ``read_cached`` checks it, without making the samples:
+    `voiceguide check` times the words from the cache without loading numpy.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_HEADER_BYTES)
+            fh.seek(0, os.SEEK_END)
+            length = fh.tell()
+            if len(head) == _HEADER_BYTES:
+                fh.seek(_HEADER_BYTES + struct.unpack("<I", head[40:44])[0])
+            check = fh.read(8)
+    except OSError:
+        return None
+    fmt = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)
+    expected = b"RIFF" + head[4:8] + b"WAVEfmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
+    if len(head) < _HEADER_BYTES or head[:40] != expected:
+        return None
+    size = struct.unpack("<I", head[40:44])[0]
+    end = _HEADER_BYTES + size
+    if length != end + _CHECK_BYTES or check != _CHECK_ID + struct.pack("<I", 32):
+        return None
+    # The samples' checksum is left to ``read_cached``: damage that keeps the file's size
+    # keeps the clip's length, and a build that reads the clip speaks it afresh.
+    return size // 2
 
 
 def read_cached(path: Path) -> np.ndarray:

@@ -9,9 +9,10 @@ planner or the loudness stage.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_RATE_WPM = 150  # words a minute
 

@@ -10,23 +10,24 @@ engine's espeak-ng (Piper's) can share the parent without a clash.
 
 from __future__ import annotations
 
-import difflib
-import multiprocessing as mp
 import os
 import signal
 import tempfile
 import wave
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
-from ..errors import InputError, SpeechError, one_line
+    import numpy as np
+
+from ..errors import SpeechError, one_line
 from ..pcm import RATE_HZ
 from .cache import read_wav
 from .engine import DEFAULT_RATE_WPM, VoiceInfo
 from .espeak import ESPEAK_HINT
+from .voices import resolve
 
 DEFAULT_VOICE = "gmw/en-us"
 SPEAK_TIMEOUT_S = 30.0  # read when an engine is made: tests lower it
@@ -57,11 +58,9 @@ class Pyttsx3Engine:
     def id(self) -> str:
         """Voice, rate, pyttsx3 and espeak-ng versions: part of every cache key."""
         if self._id is None:
-            from importlib.metadata import version
-
             from .espeak import locate_espeak
 
-            versions = f"pyttsx3 {version('pyttsx3')}; espeak-ng {locate_espeak().version}"
+            versions = f"pyttsx3 {_installed('pyttsx3')}; espeak-ng {locate_espeak().version}"
             self._id = "\0".join((self.voice, str(self.rate_wpm), versions))
         return self._id
 
@@ -69,12 +68,13 @@ class Pyttsx3Engine:
         return self._ensure_worker().voices
 
     def check_voice(self) -> None:
-        """An unknown voice is an input error with close matches (pyttsx3 silently ignores it)."""
-        ids = [v.id for v in self.voices()]
-        if self.voice not in ids:
-            close = difflib.get_close_matches(self.voice, ids, n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(close)}?" if close else "; see `voiceguide voices`"
-            raise InputError(f"--voice {one_line(self.voice)}: no such voice{hint}")
+        """Settle the voice the user named (id, language or name, any case) on one of the
+        engine's ids; an unknown one is an input error with suggestions (pyttsx3 itself
+        silently ignores it)."""
+        chosen = resolve(self.voice, self.voices()).id
+        if chosen != self.voice:
+            self.voice, self._id = chosen, None
+            self._restart()  # the worker was started with the name as typed
 
     def synthesize(self, text: str) -> np.ndarray:
         for attempt in range(3):
@@ -88,6 +88,8 @@ class Pyttsx3Engine:
                     f'the speech engine did not finish "{_short(text)}" within {self.timeout_s:g}s'
                 ) from None
             if written:
+                import numpy as np
+
                 try:
                     samples = read_wav(target, self.rate_hz)
                     if np.any(np.abs(samples.astype(np.int32)) > _SILENT):
@@ -123,6 +125,23 @@ class Pyttsx3Engine:
         self._worker = None
 
 
+def _installed(dist: str) -> str:
+    """A distribution's version, read from its ``*.dist-info`` folder name beside the
+    package (importlib.metadata costs `voiceguide check` a tenth of its start), or from
+    importlib.metadata where it is not there."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(dist)
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        found = sorted(site.glob(f"{dist}-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len(dist) + 1 : -len(".dist-info")]
+    from importlib.metadata import version
+
+    return version(dist)
+
+
 def _short(text: str, limit: int = 60) -> str:
     text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -137,6 +156,8 @@ class _Worker:
     """
 
     def __init__(self, voice: str, rate: int, scratch: Path) -> None:
+        import multiprocessing as mp  # here: timing cached words starts no worker
+
         ctx = mp.get_context("spawn")
         self.log = scratch / "engine.log"
         self.conn, child = ctx.Pipe()

@@ -12,12 +12,15 @@ import hashlib
 import wave
 from collections.abc import Iterable
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import DiskFullError, OutputError, SpeechError, one_line
 from ..pcm import RATE_HZ, length_ms
-from .cache import read_cached, write_wav
+from .cache import cached_frames, read_cached, write_wav
+
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported where samples are made: timing words from the cache needs none.
 from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
 
 _TRIM_THRESHOLD = 200  # about -44 dBFS
@@ -26,6 +29,8 @@ _KEEP_TAIL_S = 0.03  # a 30 ms release after the last loud sample
 
 def trim(samples: np.ndarray, rate_hz: int = RATE_HZ) -> np.ndarray:
     """Drop the leading and trailing silence, keeping a 30 ms release."""
+    import numpy as np
+
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _TRIM_THRESHOLD)
     if loud.size == 0:
         return samples[:0]
@@ -93,6 +98,11 @@ class Speaker:
         return {t: self.clip(t) for t in texts}
 
     def length_ms(self, text: str) -> int:
+        """How long ``text`` takes to say; a cached clip is timed from its header alone."""
+        if text not in self._memory and self.cache_dir is not None:
+            frames = cached_frames(self._cache_path(text))
+            if frames:
+                return round(frames * 1000 / RATE_HZ)
         return length_ms(self.clip(text))
 
     def voices(self) -> list[VoiceInfo]:

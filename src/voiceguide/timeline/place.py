@@ -11,8 +11,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ..narration.render import PARAGRAPH_PAUSE_MS, Narration, PartText, Reminder, Sentence
-from ..routine.durations import format_duration
+from ..narration.render import (
+    HEADS_UP_MS,
+    PARAGRAPH_PAUSE_MS,
+    Narration,
+    PartText,
+    Reminder,
+    Sentence,
+)
+from ..routine.durations import format_duration, format_human
 from .plan import Part, Plan
 
 # Gaps on the timeline, in milliseconds.
@@ -61,22 +68,38 @@ def _reminder_gap(reminder: Reminder) -> int:
     return REMINDER_TO_SPEECH_MS if reminder.sound else 0
 
 
+class Needs(dict[str, int]):
+    """The shortest each part can be, and what holds it there (for messages).
+
+    ``why[part_id]`` is ``"words"`` (its opening words and chime) or
+    ``"cue N"`` (its N-th reminder anchored to the start, counted from 0).
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.why: dict[str, str] = {}
+
+
 def needs(
     narration: Narration, lengths: Lengths, sound_ms: Mapping[str, int] | None = None
-) -> dict[str, int]:
+) -> Needs:
     """The shortest each part can be: its opening words, the reminders anchored
     to its start, its opening sound, and the silent second before the next part."""
-    out: dict[str, int] = {}
+    out = Needs()
     for part_id, part in narration.parts.items():
         end = opening_offset(part) + _speaking_ms(part.opening, lengths)
         if part.sound and sound_ms:
             end = max(end, sound_ms[part.sound])
         opening_end = end
-        for r in part.reminders:
+        why = "words"
+        for index, r in enumerate(part.reminders):
             if r.anchor == "start":
                 at = _follow_on(r, r.offset_ms, opening_end)
-                end = max(end, at + _reminder_ms(r, lengths, sound_ms or {}))
+                reaches = at + _reminder_ms(r, lengths, sound_ms or {})
+                if reaches > end:
+                    end, why = reaches, f"cue {index}"
         out[part_id] = max(part.min_ms, end + max(TAIL_SILENCE_MS, part.hold_ms))
+        out.why[part_id] = why
     return out
 
 
@@ -119,10 +142,8 @@ def place(
             at = _follow_on(reminder, anchored, busy_until)
             end = at + _reminder_ms(reminder, lengths, sound_ms)
             if at < busy_until or end > part.end_ms - TAIL_SILENCE_MS:
-                warnings.append(
-                    f'{part.id}: the reminder at {_describe(reminder)} ("{_first_words(reminder)}") '
-                    f"does not fit in {format_duration(part.length_ms)} and is left out"
-                )
+                crowded = part.start_ms <= anchored and at < busy_until
+                warnings.append(_left_out(part, reminder, crowded=crowded))
                 continue
             if reminder.sound:
                 events.append(
@@ -229,6 +250,24 @@ def _anchor_time(reminder: Reminder, start: int, end: int) -> int:
     if reminder.anchor == "end":
         return end - reminder.offset_ms
     return start + reminder.offset_ms
+
+
+def _left_out(part: Part, reminder: Reminder, *, crowded: bool) -> str:
+    """A reminder that gave way, in the user's terms: the step by its title, the heads-up
+    by its name, a cue by the ``at:`` the user wrote."""
+    where = f'step {part.number} "{part.title}"' if part.number else part.title
+    what = (
+        f'the heads-up {format_human(HEADS_UP_MS)} before its end ("{_first_words(reminder)}")'
+        if reminder.heads_up
+        else f'the cue at {_describe(reminder)} ("{_first_words(reminder)}")'
+    )
+    length = format_human(part.length_ms)
+    why = (
+        f"would overlap the words before it in its {length}"
+        if crowded
+        else (f"does not fit in its {length}")
+    )
+    return f"{where}: {what} {why}, so it is left out"
 
 
 def _first_words(reminder: Reminder, limit: int = 40) -> str:

@@ -17,12 +17,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import InputError, TimingError
-from ..routine.durations import format_duration
+from ..routine.durations import format_duration, format_human
 from ..routine.model import INTRO_ID, MIN_REST_MS, OUTRO_ID, REST_ID, Routine
+from .too_short import check_holds
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 PartKind = Literal["intro", "step", "rest", "outro"]
 
@@ -119,15 +122,12 @@ def make_plan(routine: Routine, request: TimingRequest, needs: Mapping[str, int]
     if request.total_ms is None:
         for step in routine.steps:
             if step.id not in lengths:
-                _check_holds(step.id, step.duration_ms, needs, "is")
+                check_holds(routine, step.id, step.duration_ms, needs, "is")
                 lengths[step.id] = step.duration_ms
     else:
         low, high = layout.range_ms
         if not low <= request.total_ms <= high:
-            raise TimingError(
-                f"--duration {format_duration(request.total_ms)}: "
-                + describe_range(routine.id, low, high)
-            )
+            raise DurationRangeError(routine.id, request.total_ms, layout)
         lengths.update(share(layout.flexible, request.total_ms - layout.fixed_ms))
 
     parts: list[Part] = []
@@ -154,12 +154,68 @@ def feasible_range(
 
 
 def describe_range(routine_id: str, low: int, high: int) -> str:
+    return f"{routine_id} can be {span(low, high)} with these settings"
+
+
+def span(low: int, high: int) -> str:
+    """A feasible range for people: whole seconds, rounded inward so both ends still hold."""
+    shown_low, shown_high = format_human(low, "up"), format_human(high, "down")
+    if low == high or parse_back(shown_low) > parse_back(shown_high):
+        shown_low, shown_high = format_duration(low), format_duration(high)
     if low == high:
-        return f"{routine_id} can only be {format_duration(low)} with these settings"
-    return (
-        f"{routine_id} can be between {format_duration(low)} and {format_duration(high)} "
-        "with these settings"
-    )
+        return f"only {shown_low}"
+    return f"{shown_low} to {shown_high}"
+
+
+def parse_back(text: str) -> int:
+    from ..routine.durations import parse_duration
+
+    return parse_duration(text)
+
+
+class DurationRangeError(TimingError):
+    """``--duration`` outside what the routine can be with these settings.
+
+    Carries what holds the time (``held``: the intro, the rest, the finish,
+    pinned steps, the other steps' minimums) so the caller can work out and
+    say what each change the user can make would give.
+    """
+
+    def __init__(self, routine_id: str, total_ms: int, layout: _Layout) -> None:
+        self.routine_id = routine_id
+        self.total_ms = total_ms
+        self.low, self.high = layout.range_ms
+        self.held = held_time(layout, longest=total_ms > self.high)
+        self.advice = ""
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        holding = ", ".join(f"{what} {format_human(ms)}" for what, ms in self.held.items() if ms)
+        return (
+            f"--duration {format_human(self.total_ms)}: {self.routine_id} can be "
+            f"{span(self.low, self.high)} with these settings ({holding})" + self.advice
+        )
+
+    def with_advice(self, advice: str) -> DurationRangeError:
+        self.advice = advice
+        self.args = (self._text(),)
+        return self
+
+
+def held_time(layout: _Layout, *, longest: bool = False) -> dict[str, int]:
+    """Where the shortest (or longest) total goes, in the words the options use."""
+    kinds = {x[1]: x[3] for x in layout.before + layout.after}
+    steps = sum(f.high if longest else f.low for f in layout.flexible)
+    bound = "at most" if longest else "at least"
+    many = "steps" if len(layout.flexible) > 1 else "step"
+    held = {
+        "the intro": kinds.get("intro", 0),
+        "the rest": kinds.get("rest", 0),
+        "pinned steps": sum(layout.pinned.values()),
+        f"the other {many} {bound}" if layout.pinned else f"the {many} {bound}": steps,
+        "the closing words": kinds.get("outro", 0),
+    }
+    return {k: v for k, v in held.items() if k}
 
 
 def _layout(
@@ -178,7 +234,7 @@ def _layout(
     after: list[tuple[str, PartKind, str, int]] = []
     if request.rest_ms is None:
         rest_ms = routine.rest.duration_ms if routine.rest else 0
-        _check_holds(REST_ID, rest_ms, needs, "is", rest=True)
+        check_holds(routine, REST_ID, rest_ms, needs, "is")
     else:
         rest_ms = request.rest_ms
         if rest_ms > 0 and routine.rest is None:
@@ -187,7 +243,7 @@ def _layout(
                 "add a rest: section to the routine, or leave out --rest"
             )
         if rest_ms > 0:
-            _check_holds(REST_ID, rest_ms, needs, "--rest", rest=True)
+            check_holds(routine, REST_ID, rest_ms, needs, "--rest")
     if rest_ms > 0:
         after.append((REST_ID, "rest", "Rest", rest_ms))
     warnings: list[str] = []
@@ -205,41 +261,22 @@ def _layout(
     for step in routine.steps:
         if step.id in request.pins:
             pin = request.pins[step.id]
-            _check_holds(step.id, pin, needs, "pinned")
+            check_holds(routine, step.id, pin, needs, "pinned")
             if not step.min_ms <= pin <= step.max_ms:
                 warnings.append(
                     f"--step {step.id}={format_duration(pin)} is outside the step's range "
-                    f"{format_duration(step.min_ms)} to {format_duration(step.max_ms)}; "
+                    f"{format_human(step.min_ms)} to {format_human(step.max_ms)}; "
                     "kept as asked"
                 )
             pinned[step.id] = pin
         elif fitting:
             need = needs.get(step.id, 0)
             if need > step.max_ms:
-                raise TimingError(
-                    f'step "{step.id}" can be at most {format_duration(step.max_ms)} but its '
-                    f"words take {format_duration(need)}; raise its max, or pin it with "
-                    f"--step {step.id}={format_duration(need)}"
-                )
+                check_holds(routine, step.id, step.max_ms, needs, "max")
             flexible.append(
                 Flexible(step.id, max(1, step.duration_ms), max(step.min_ms, need), step.max_ms)
             )
     return _Layout(tuple(before), tuple(after), pinned, tuple(flexible), tuple(warnings))
-
-
-def _check_holds(
-    part_id: str, length: int, needs: Mapping[str, int], how: str, *, rest: bool = False
-) -> None:
-    """A part shorter than its own words is an error naming the shortest that fits."""
-    need = needs.get(part_id, 0)
-    if length >= need:
-        return
-    name = "the rest" if rest else f'step "{part_id}"'
-    verb = {"is": "is", "pinned": "is pinned to", "--rest": "is asked to be (--rest)"}[how]
-    raise TimingError(
-        f"{name} {verb} {format_duration(length)} but its words take {format_duration(need)}; "
-        f"give it at least {format_duration(need)}"
-    )
 
 
 def share(flexible: tuple[Flexible, ...], budget: int) -> dict[str, int]:
@@ -260,6 +297,8 @@ def share(flexible: tuple[Flexible, ...], budget: int) -> dict[str, int]:
     if not low_sum <= budget <= high_sum:
         raise ValueError(f"budget {budget} outside [{low_sum}, {high_sum}]")
     k = _factor(flexible, budget)
+    from fractions import Fraction  # here: `check` plans no total and skips its import
+
     exact = {f.id: min(Fraction(f.high), max(Fraction(f.low), k * f.weight)) for f in flexible}
     lengths = {f.id: math.floor(exact[f.id]) for f in flexible}
     leftover = budget - sum(lengths.values())
@@ -280,6 +319,8 @@ def _factor(flexible: tuple[Flexible, ...], budget: int) -> Fraction:
     corners where a step meets a bound; find the segment holding the budget
     and solve the line there.
     """
+
+    from fractions import Fraction
 
     def total(k: Fraction) -> Fraction:
         return sum(

@@ -1,0 +1,151 @@
+"""How the command line fails: one ``Error:`` line, the right exit status, no usage banner.
+
+click prints its usage banner and a "Try --help" line before an option
+error, and words of its own ("is not a valid integer range"). Here every
+failure, click's included, is one line in the user's words: exit 2 for
+their input, 1 for a tool underneath, 130 for Ctrl-C and 143 for SIGTERM.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from ..errors import Terminated, VoiceguideError, one_line
+
+INTERRUPTED = "interrupted; files already in place are untouched"
+TERMINATED = "stopped by SIGTERM; files already in place are untouched"
+
+
+def shown(text: str) -> str:
+    """``text`` on one line: control characters (NUL, newlines) escaped."""
+    return "".join(c if c.isprintable() else _escape(ord(c)) for c in text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("debug"))
+
+
+def fail(message: str, code: int) -> None:
+    if _debug():
+        traceback.print_exc()
+    click.echo(f"Error: {shown(message)}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One ``Error:`` line and the right exit status, whatever goes wrong; --debug adds the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # the group turns these into one line
+        except VoiceguideError as exc:
+            fail(str(exc), exc.exit_code)
+        except Terminated:
+            fail(TERMINATED, 128 + signal.SIGTERM)
+        except KeyboardInterrupt:
+            fail(INTERRUPTED, 128 + signal.SIGINT)
+        except Exception as exc:
+            fail(
+                f"unexpected {type(exc).__name__}: {exc} (a bug in voiceguide; "
+                "run again with --debug for the traceback)",
+                1,
+            )
+
+    return wrapper
+
+
+def click_message(exc: click.ClickException) -> str:
+    """click's error in one line, naming the option as the user typed it."""
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        name = exc.param.human_readable_name
+        command = exc.ctx.command_path if exc.ctx else "voiceguide"
+        return f"missing {name}; for example: {_example(exc.ctx) or command + ' --help'}"
+    if isinstance(exc, click.NoSuchOption):
+        close = sorted(exc.possibilities or [])
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        command = exc.ctx.command_path if exc.ctx else "voiceguide"
+        return f"{exc.option_name}: no such option{hint} (see `{command} --help`)"
+    if isinstance(exc, click.BadParameter):
+        return f"{_option_name(exc)}: {exc.message}"
+    return " ".join(exc.format_message().split())
+
+
+def _option_name(exc: click.BadParameter) -> str:
+    """The option as a user writes it (``--output``), or the argument's name (``ROUTINE``)."""
+    param = exc.param
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    if param is not None:
+        return param.human_readable_name
+    hint = exc.param_hint
+    if isinstance(hint, Sequence) and not isinstance(hint, str):
+        hint = hint[-1]
+    return str(hint or "option").strip("'\"")
+
+
+def _example(ctx: click.Context | None) -> str:
+    """The first example line of the command's help, if it has one."""
+    if ctx is None or not ctx.command.help:
+        return ""
+    lines = [line.strip() for line in ctx.command.help.splitlines()]
+    return next((line for line in lines if line.startswith("voiceguide ")), "")
+
+
+class Group(click.Group):
+    """A click group whose errors are one line, and whose unknown commands get a did-you-mean."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            raise click.UsageError(
+                f'no command "{one_line(name)}"{hint} (commands: {", ".join(self.list_commands(ctx))})',
+                ctx,
+            )
+        return super().resolve_command(ctx, args)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            with self.make_context(prog_name or "voiceguide", argv, **extra) as ctx:
+                self.invoke(ctx)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {shown(click_message(exc))}", err=True)
+            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        except Terminated:
+            click.echo(f"Error: {TERMINATED}", err=True)
+            sys.exit(128 + signal.SIGTERM)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo(f"Error: {INTERRUPTED}", err=True)
+            sys.exit(128 + signal.SIGINT)
+        sys.exit(0)

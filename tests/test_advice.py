@@ -1,0 +1,92 @@
+"""An infeasible --duration shows the way: each suggested change, run, plans the asked length.
+
+With the real engine (speech lengths are the point): the message names what
+holds the time and the range each change gives; every range it prints is
+met at both ends, and the change whose range holds the asked length builds
+exactly that length.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from voiceguide.cli import cli
+from voiceguide.routine.durations import parse_duration
+
+ASKED = [("classic", "20m"), ("child", "10m")]
+OFFER = re.compile(r"; with (--[^;]*?) it can be ([0-9hms.]+) to ([0-9hms.]+)")
+
+
+def script(clip_cache: Path, routine: str, *args: str):
+    return CliRunner().invoke(
+        cli, ["script", routine, "--cache-dir", str(clip_cache), *args], catch_exceptions=False
+    )
+
+
+def planned_total(output: str) -> int:
+    """The total from the first line of `voiceguide script`: "Title (id): 20m"."""
+    return parse_duration(output.splitlines()[0].rsplit(": ", 1)[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("routine", "duration"), ASKED)
+def test_the_refusal_names_what_holds_the_time_and_each_way_out(
+    clip_cache: Path, routine: str, duration: str
+) -> None:
+    refused = script(clip_cache, routine, "--duration", duration)
+    assert refused.exit_code == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    message = refused.stderr
+    assert message.startswith(f"Error: --duration {duration}: {routine} can be ")
+    for held in ("the intro", "the rest 15m", "the steps at least"):
+        assert held in message
+    offers = OFFER.findall(message)
+    assert [o[0] for o in offers][:1] == ["--rest 0"]
+    assert any(o[0] == "--no-intro" for o in offers)
+    assert any(re.fullmatch(r"--rest \d+m", o[0]) for o in offers)  # a shorter rest
+    reaching = [
+        o
+        for o in offers
+        if parse_duration(o[1]) <= parse_duration(duration) <= parse_duration(o[2])
+    ]
+    assert reaching, message
+    for option, low, high in offers:
+        # both ends of every range shown are met with that change...
+        for end in (low, high):
+            result = script(clip_cache, routine, "--duration", end, *shlex.split(option))
+            assert result.exit_code == 0, (option, end, result.stderr)
+            assert planned_total(result.stdout) == parse_duration(end)
+        # ...and the asked length exactly where the range holds it
+        result = script(clip_cache, routine, "--duration", duration, *shlex.split(option))
+        if parse_duration(low) <= parse_duration(duration) <= parse_duration(high):
+            assert result.exit_code == 0, (option, result.stderr)
+            assert planned_total(result.stdout) == parse_duration(duration)
+        else:
+            assert result.exit_code == 2
+
+
+@pytest.mark.slow
+def test_a_suggested_change_builds_the_asked_length(clip_cache: Path, tmp_path: Path) -> None:
+    refused = script(clip_cache, "child", "--duration", "10m")
+    option = next(
+        o[0]
+        for o in OFFER.findall(refused.stderr)
+        if parse_duration(o[1]) <= 600_000 <= parse_duration(o[2])
+    )
+    args = ["build", "child", "--duration", "10m", *shlex.split(option), "-o", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--cache-dir", str(clip_cache)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "child.json").read_text())["total_ms"] == 600_000
+
+
+def test_too_long_suggests_a_longer_rest(clip_cache: Path) -> None:
+    refused = script(clip_cache, "child", "--duration", "2h")
+    assert refused.exit_code == 2
+    assert "the steps at most" in refused.stderr
+    (option, low, high), *_ = OFFER.findall(refused.stderr)
+    assert option.startswith("--rest ") and parse_duration(low) <= 7_200_000 <= parse_duration(high)

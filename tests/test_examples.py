@@ -1,0 +1,153 @@
+"""Every example in the README and in every ``--help`` runs as shown.
+
+Commands run for real (the installed ``voiceguide``, pyttsx3 and ffmpeg) in a
+temporary folder holding the example files the README names
+(``tests/examples/*.yaml``), with the test run's clip cache. A ``console`` block
+also shows output: each shown line (``...`` aside) must appear in what the
+command prints, in order, with numbers, lengths and spacing free to differ
+(speech lengths vary by milliseconds between runs of espeak-ng). ``scripts/run ARGS`` is checked as the
+``voiceguide build`` command the script runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import pytest
+
+from voiceguide.cli import cli
+
+from .conftest import ROOT
+
+EXAMPLES = Path(__file__).parent / "examples"
+VOICEGUIDE = Path(sys.executable).parent / "voiceguide"
+NOT_RUN = ("scripts/test", "scripts/bench", "python3 -m venv", "pipx ", "source ", "HYPOTHESIS")
+
+
+@dataclass(frozen=True)
+class Example:
+    where: str
+    command: str
+    shown: tuple[str, ...] = ()  # output lines shown under it, for console blocks
+
+
+def readme_examples() -> list[Example]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found: list[Example] = []
+    for kind, body in re.findall(r"```(bash|console)\n(.*?)```", text, re.S):
+        if kind == "bash":
+            for line in body.splitlines():
+                command = line.split("  #")[0].strip()
+                if command and not command.startswith("#"):
+                    found.append(Example("README", command))
+            continue
+        command, shown = None, []
+        for line in [*body.splitlines(), "$ "]:
+            if line.startswith("$ "):
+                if command:
+                    found.append(Example("README", command, tuple(shown)))
+                command, shown = line[2:].strip(), []
+            else:
+                shown.append(line)
+    return [e for e in found if not e.command.startswith(NOT_RUN)]
+
+
+def help_examples() -> list[Example]:
+    found = []
+    commands = {"": cli, **{name: cmd for name, cmd in cli.commands.items()}}
+    for name, command in commands.items():
+        for line in (command.help or "").splitlines():
+            line = line.strip()
+            if line.startswith("voiceguide "):
+                found.append(Example(f"voiceguide {name} --help".replace("  ", " "), line))
+    return found
+
+
+ALL = readme_examples() + help_examples()
+
+
+def test_the_examples_are_found() -> None:
+    commands = [e.command for e in ALL]
+    assert "voiceguide list" in commands
+    assert any(c.startswith("voiceguide script classic --duration 20m") for c in commands)
+    assert any(c.startswith("scripts/run classic") for c in commands)
+    for name in cli.commands:
+        assert any(e.where == f"voiceguide {name} --help" for e in ALL), name
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder away from the checkout, with the README's example files in it."""
+    folder = tmp_path_factory.mktemp("examples")
+    for path in EXAMPLES.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    (folder / "path" / "to").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "my-routine.yaml", folder / "path" / "to" / "my-routine.yaml")
+    return folder
+
+
+def as_run(command: str) -> str:
+    """``scripts/run ARGS`` as the ``voiceguide build`` command the script runs."""
+    script = (ROOT / "scripts" / "run").read_text()
+    assert 'voiceguide" build -o "$ROOT/output" "$@"' in script
+    assert 'voiceguide" build --all -o "$ROOT/output" "$@"' in script
+    args = shlex.split(command)[1:]
+    names = bool(args) and not args[0].startswith("-")
+    return shlex.join(["voiceguide", "build", *([] if names else ["--all"]), *args])
+
+
+def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    if command.startswith("scripts/run"):
+        command = as_run(command)
+    command = command.replace(".venv/bin/voiceguide", "voiceguide")  # the installed one
+    env = {**os.environ, "CI": "1"}  # the run's clip cache (conftest's cache_home)
+    env.pop("VOICEGUIDE_ROUTINES", None)
+    env["PATH"] = f"{VOICEGUIDE.parent}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(
+        command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def digits_free(line: str) -> str:
+    """The line with every length, time and number a placeholder, spacing ignored."""
+    line = re.sub(r"\d+(?::\d+)+", "T", line)
+    line = re.sub(r"\d+(?:\.\d+)?[hms](?:\d+(?:\.\d+)?[ms])*", "D", line)
+    return " ".join(re.sub(r"\d+(?:\.\d+)?", "#", line).split())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ALL, ids=lambda e: f"{e.where}: {e.command}")
+def test_example_runs_as_shown(example: Example, workdir: Path) -> None:
+    result = run(example.command, workdir)
+    output = (result.stdout + result.stderr).splitlines()
+    refused = any(line.startswith("Error:") for line in example.shown)
+    assert result.returncode == (2 if refused else 0), result.stderr
+    # every line shown appears, in order
+    remaining = [digits_free(line) for line in output]
+    for line in example.shown:
+        if not line.strip() or line.strip() == "...":
+            continue
+        wanted = digits_free(line)
+        assert wanted in remaining, f"{line!r} not in the output of {example.command}"
+        remaining = remaining[remaining.index(wanted) + 1 :]
+
+
+def test_help_examples_use_only_known_commands_and_options() -> None:
+    for example in help_examples() + readme_examples():
+        args = shlex.split(example.command.split("|")[0])
+        if args[0] != "voiceguide":
+            continue
+        command = cli.commands[args[1]] if len(args) > 1 and args[1] in cli.commands else cli
+        known = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        for arg in args[2:]:
+            if arg.startswith("-"):
+                assert arg in known, (example.command, arg)
+        assert isinstance(command, click.Command)

@@ -1,0 +1,118 @@
+"""Start-up: the quick commands load only what they need, and Ctrl-C at any moment is one line.
+
+Times are measured in ``scripts/bench`` (start-up rows), not asserted here;
+these tests hold what makes start-up quick: which modules each command
+imports. The Ctrl-C tests interrupt a real ``voiceguide`` process at chosen
+moments of its start-up, found by watching its ``-X importtime`` report,
+from the script's first module (``voiceguide.entry``) on: before it, the
+interpreter's own start-up is beyond any program's reach.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROUTINES
+
+VOICEGUIDE = Path(sys.executable).parent / "voiceguide"
+HEAVY = ("numpy", "pydub", "mutagen", "voiceguide.audio.mixer", "voiceguide.build")
+
+_LOADED = """
+import json, sys
+from voiceguide.cli import cli
+try:
+    cli.main(args=sys.argv[1:], prog_name="voiceguide")
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def loaded(*args: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
+    """The exit status of ``voiceguide ARGS`` in a fresh process, and the modules it loaded."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["build", "--help"], ["script", "--help"]])
+def test_help_and_list_load_no_audio_no_templates(args: list[str]) -> None:
+    code, modules = loaded(*args)
+    assert code == 0
+    assert not [m for m in (*HEAVY, "jinja2") if m in modules]
+
+
+def test_check_times_words_from_a_warm_cache_without_numpy(tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    routine = str(ROUTINES / "child.yaml")
+    assert loaded("check", routine, env=env)[0] == 0  # fills the clip cache
+    code, modules = loaded("check", routine, env=env)
+    assert code == 0
+    assert not [m for m in HEAVY if m in modules]
+
+
+def interrupt_after(module: str, *args: str, delay: float = 0.0) -> tuple[int, list[str]]:
+    """Run ``voiceguide ARGS``, send SIGINT ``delay`` seconds after ``module`` has been
+    imported, and return the exit status and stderr's lines (the import report left out)."""
+    process = subprocess.Popen(
+        [sys.executable, "-X", "importtime", str(VOICEGUIDE), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if line.startswith("import time:") and line.split("|")[-1].strip() == module:
+            break
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    said = [
+        x for x in [*lines, *rest.splitlines(keepends=True)] if not x.startswith("import time:")
+    ]
+    return process.returncode, [x.rstrip("\n") for x in said]
+
+
+INTERRUPTED = ["Error: interrupted; files already in place are untouched"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "module",
+    [
+        "voiceguide.entry",  # the script's first module: before click is loaded
+        "click",
+        "voiceguide.cli.group",
+        "yaml",
+        "jinja2",
+        "voiceguide.speech.speaker",
+    ],
+)
+def test_ctrl_c_during_start_up_is_one_line_and_exit_130(module: str) -> None:
+    code, said = interrupt_after(module, "check", str(ROUTINES / "child.yaml"), "--no-cache")
+    assert (code, said) == (128 + signal.SIGINT, INTERRUPTED)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.5, 1.0])
+def test_ctrl_c_at_any_moment_of_a_check_is_one_line_and_exit_130(delay: float) -> None:
+    # --no-cache: the words are spoken, so a late signal lands in the speech engine's work
+    args = ("check", str(ROUTINES / "classic.yaml"), "--no-cache")
+    code, said = interrupt_after("voiceguide.entry", *args, delay=delay)
+    assert (code, said) == (128 + signal.SIGINT, INTERRUPTED)

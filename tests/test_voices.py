@@ -1,0 +1,100 @@
+"""Voices by their plain names: id, language code or name, any case; ranked suggestions.
+
+``resolve`` is pure and tested on the real engine's list (espeak-ng's 141
+voices through pyttsx3); the engine's own ``check_voice`` is tested with the
+real worker, and a clip spoken in the chosen voice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from voiceguide.cli import cli
+from voiceguide.errors import InputError
+from voiceguide.speech import Speaker, VoiceInfo
+from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
+from voiceguide.speech.voices import resolve
+
+from .tiny import TINY
+
+
+@pytest.fixture(scope="module")
+def voices(speaker: Speaker) -> list[VoiceInfo]:
+    return speaker.voices()
+
+
+@pytest.mark.parametrize(
+    ("typed", "voice_id"),
+    [
+        ("en", "gmw/en"),
+        ("en-gb", "gmw/en"),
+        ("EN-GB", "gmw/en"),
+        ("de", "gmw/de"),
+        ("English (Great Britain)", "gmw/en"),
+        ("english  (great britain)", "gmw/en"),
+        ("gmw/en-US", "gmw/en-us"),
+        ("en-us", "gmw/en-us"),
+        ("en_US", "gmw/en-us"),
+        ("German", "gmw/de"),
+        ("fr", "roa/fr"),
+    ],
+)
+def test_a_language_code_id_or_name_names_one_voice(
+    voices: list[VoiceInfo], typed: str, voice_id: str
+) -> None:
+    assert resolve(typed, voices).id == voice_id
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "language"),
+    [("english", "gmw/en", "en"), ("gmw/en-usa", "gmw/en-us", "en"), ("de-at", "gmw/de", "de")],
+)
+def test_suggestions_put_what_was_typed_and_its_language_first(
+    voices: list[VoiceInfo], typed: str, first: str, language: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        resolve(typed, voices)
+    message = str(caught.value)
+    assert message.startswith(f"--voice {typed}: no such voice; did you mean {first} (")
+    suggested = [part.split(" (")[0] for part in message.split("did you mean ")[1].split(", gmw")]
+    by_id = {v.id: v for v in voices}
+    for voice_id in [suggested[0], *("gmw" + s for s in suggested[1:])]:
+        assert by_id[voice_id].languages[0].startswith(language)  # no Basque for "en"
+
+
+def test_a_name_that_fits_several_voices_lists_them() -> None:
+    twins = [VoiceInfo("a/x", "Twin", ("xx",)), VoiceInfo("b/x", "Twin", ("yy",))]
+    with pytest.raises(InputError, match=r"--voice twin: names 2 voices; choose one of a/x"):
+        resolve("twin", twins)
+
+
+@pytest.mark.slow
+def test_the_engine_settles_a_plain_name_on_its_voice_and_speaks_with_it() -> None:
+    english = Pyttsx3Engine("EN-GB")
+    german = Pyttsx3Engine("de")
+    try:
+        english.check_voice()
+        german.check_voice()
+        assert (english.voice, german.voice) == ("gmw/en", "gmw/de")
+        assert "gmw/en\0" in english.id
+        said = {e.voice: e.synthesize("Guten Tag, wie geht es dir?") for e in (english, german)}
+        assert all(s.size > 10_000 for s in said.values())
+        assert said["gmw/en"].size != said["gmw/de"].size  # two voices, two readings
+    finally:
+        english.close()
+        german.close()
+
+
+@pytest.mark.slow
+def test_script_takes_a_plain_voice_name(tmp_path: Path, clip_cache: Path) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY)
+    args = ["script", str(routine), "--cache-dir", str(clip_cache), "--no-heads-up"]
+    result = CliRunner().invoke(cli, [*args, "--voice", "en-gb"])
+    assert result.exit_code == 0, result.stderr
+    refused = CliRunner().invoke(cli, [*args, "--voice", "englsh"])
+    assert refused.exit_code == 2 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("Error: --voice englsh: no such voice; did you mean gmw/en")
