@@ -92,15 +92,14 @@ def prepare(
         heads_up=options.heads_up,
         rest=options.timing.rest_ms != 0,
     )
-    if progress is not None:
-        sentences = narration.sentences()
-        for done, text in enumerate(sentences):
-            progress("speaking", done / len(sentences))
-            speaker.clip(text)
-        progress("speaking", 1.0)
-    sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
-    plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
-    return place(narration, plan, speaker.length_ms, sound_ms)
+    with speaker.pronouncing(routine.pronounce):
+        # every sentence first, side by side where the engine can (Piper: a worker per core)
+        speaker.prefetch(
+            narration.sentences(), None if progress is None else lambda f: progress("speaking", f)
+        )
+        sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
+        plan = make_plan(routine, options.timing, needs(narration, speaker.length_ms, sound_ms))
+        return place(narration, plan, speaker.length_ms, sound_ms)
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,8 @@ def _build(
     progress: Progress | None,
 ) -> BuildResult:
     script = prepare(routine, options, speaker, progress)
-    clips = speaker.clips(e.text for e in script.speech)
+    with speaker.pronouncing(routine.pronounce):
+        clips = speaker.clips(e.text for e in script.speech)  # by the words as written
     events = audio_events(script)
     leveled = loudness.level(
         events,

@@ -90,7 +90,7 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--voice", help="espeak-ng voice id (see `voiceguide voices`), default gmw/en-us."),
+        click.option("--voice", help="A voice from `voiceguide voices`: an espeak-ng id (default gmw/en-us), the Piper voice joe, or a Piper voice's NAME.onnx path. Overrides the routine's voice:."),
         click.option("--rate", type=click.IntRange(80, 400), default=DEFAULT_RATE_WPM, show_default=True, help="Speaking rate in words a minute."),
         click.option("--cache-dir", type=SafePath(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
