@@ -231,6 +231,9 @@ def load_voice(model: str, config: str) -> Any:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # Planned buffers sized for the longest sentence so far stay held: without them a worker
+    # peaked at 369 MB instead of 413 MB over the longest sentences, at about the same speed.
+    options.enable_mem_pattern = False
     with open(config, encoding="utf-8") as fh:
         settings = PiperConfig.from_dict(json.load(fh))
     session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
