@@ -6,8 +6,9 @@ Run through ``scripts/bench --speech`` (or directly with .venv's python):
   pooled over every sentence of the four routines: words divided by the
   clips' trimmed length, as the captions time them;
 - levelling, per routine built with each engine: the spread of the
-  sentences' loudness (LUFS, each clip on its own) in the raw clips and
-  after levelling (clip gain, track gain, limiter), the track's loudness and
+  sentences' loudness (LUFS, each clip on its own, clips over 400 ms) in the
+  raw clips, after each clip's own gain, and after the track's gain and the
+  limiter; the track's loudness and
   true peak from the MP3, and the most the limiter took off a sentence's
   peak-to-loud-half-RMS figure against its raw clip (the PCM after the
   limiter, and the decoded MP3);
@@ -115,6 +116,10 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         build(routine, work, options, speaker)
     track = decode(work / f"{name}.mp3")
     raw = [loudness.integrated_lufs(c) for c in clips.values()]
+    gained = [
+        loudness.integrated_lufs(c * loudness.db_to_gain(leveled.clip_db[t]))
+        for t, c in clips.items()
+    ]
     after = [loudness.integrated_lufs(leveled.clips[t]) for t in clips]
     pcm_cut, mp3_cut = [], []
     for event in script.speech:
@@ -130,7 +135,8 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         "routine": name,
         "sentences": len(clips),
         "raw": spread(finite),
-        "levelled": spread([v for v in after if math.isfinite(v)]),
+        "clip_gain": spread([v for v in gained if math.isfinite(v)]),
+        "after_limiter": spread([v for v in after if math.isfinite(v)]),
         "track_lufs": round(whole.integrated_lufs, 2),
         "true_peak_dbtp": round(whole.true_peak_dbtp, 2),
         "crest_raw_median_db": round(statistics.median(crest_db(c) for c in clips.values()), 1),
