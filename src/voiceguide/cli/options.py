@@ -80,7 +80,7 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--step", "pins", type=StepPinType(), multiple=True, help="Pin a step's length, e.g. kneading=12m (repeatable)."),
         click.option("--rest", type=DURATION, help="Length of the rest under a blanket at the end; 0 drops it."),
         click.option("--no-intro", is_flag=True, help="Skip the preparation and safety intro."),
-        click.option("--lead-in", type=DURATION, default=LEAD_IN_MS, show_default="5s", help="Time from 'get ready' to the first instruction."),
+        click.option("--lead-in", type=DURATION, default=LEAD_IN_MS, show_default="6s", help="Time from 'get ready' to the first instruction."),
         click.option("--no-heads-up", is_flag=True, help="Do not name the next step 30 seconds before each step ends."),
     ]  # fmt: skip
     for option in reversed(options):
