@@ -274,7 +274,8 @@ def test_the_gain_search_needs_few_tries_and_stops_where_more_gain_buys_nothing(
 def test_every_clip_is_brought_to_one_loudness_before_the_tracks_gain(
     tmp_path: Path, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Real sentences made 8 dB quieter or 4 dB louder come out within 1 LU of each other."""
+    """Real sentences made 8 dB quieter or 4 dB louder are brought within 1 LU of each other
+    before the track's gain and limiter; the limiter then spreads them a little (see the bench)."""
     from voiceguide.audio import loudness
     from voiceguide.build import audio_events, prepare, routine_sounds
 
@@ -288,10 +289,16 @@ def test_every_clip_is_brought_to_one_loudness_before_the_tracks_gain(
     }
     before = [integrated_lufs(c) for c in skewed.values() if c.size >= RATE_HZ // 2]
     leveled = loudness.level(audio_events(script), skewed, routine_sounds(routine))
-    after = [integrated_lufs(c) for c in leveled.clips.values() if c.size >= RATE_HZ // 2]
+    after = [
+        integrated_lufs(c * np.float32(db_to_gain(leveled.clip_db[t])))
+        for t, c in skewed.items()
+        if c.size >= RATE_HZ // 2
+    ]
     assert max(before) - min(before) > 10
     middle = float(np.median(after))
     assert all(abs(v - middle) <= 1.0 for v in after), sorted(v - middle for v in after)
+    limited = [integrated_lufs(c) for c in leveled.clips.values() if c.size >= RATE_HZ // 2]
+    assert max(limited) - min(limited) < 5  # not the 12 LU it was given
     assert leveled.clip_db[min(skewed)] == pytest.approx(
         float(np.median(before)) - integrated_lufs(skewed[min(skewed)]), abs=2.0
     )
