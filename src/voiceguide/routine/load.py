@@ -40,7 +40,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOP_KEYS = ("title", "steps")
 TOP_OPTIONAL = (
     "audience", "description", "include", "intro", "contraindications", "cautions", "rest",
-    "outro", "sounds", "person", "position",
+    "outro", "sounds", "person", "position", "voice", "pronounce",
 )  # fmt: skip
 SOUND_KEYS = ("step", "reminder", "end")  # the routine's own files may replace these sounds
 PART_KEYS = ("about", "intro", "contraindications", "cautions", "rest")
@@ -263,6 +263,10 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         outro=optional_text("outro"),
         include=tuple(p.name for p in parts),
         sounds=doc.attempt(_sounds, doc, top["sounds"], default={}) if "sounds" in top else {},
+        voice=doc.attempt(_voice, doc, top["voice"], default=None) if "voice" in top else None,
+        pronounce=(
+            doc.attempt(_pronounce, doc, top["pronounce"], default={}) if "pronounce" in top else {}
+        ),
         path=doc.path,
         lines=dict(doc.lines),
         origins=origins,
@@ -283,6 +287,36 @@ def _sounds(doc: Doc, entry: Entry) -> dict[str, str]:
             doc.report(item[1], where, f"{target}: no such sound file")
         elif written:
             out[name] = str(target)
+    return out
+
+
+def _voice(doc: Doc, entry: Entry) -> str:
+    """A voice name, or a Piper voice's .onnx file relative to the routine file."""
+    written = doc.text(entry, "voice", spoken=False)
+    if written.lower().endswith(".onnx") and not Path(written).expanduser().is_absolute():
+        return str(Path(doc.path).parent / written)
+    return written
+
+
+_WORD = re.compile(r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*(?: [^\W\d_]+(?:['\u2019-][^\W\d_]+)*)*$")
+
+
+def _pronounce(doc: Doc, entry: Entry) -> dict[str, str]:
+    """word -> respelling: what the speech engine is given instead of the word."""
+    value, node = entry
+    if value is INVALID:
+        raise Skip
+    if not isinstance(value, dict):
+        raise doc.fail(node, "pronounce", "must be a mapping of word to respelling, such as coccyx: coxix")  # fmt: skip
+    out: dict[str, str] = {}
+    for word, item in value.items():
+        where = f"pronounce.{word}"
+        if not _WORD.match(str(word)):
+            doc.report(item[1], where, "the key must be a word (letters, ' or -), such as coccyx")
+            continue
+        said = doc.attempt(doc.text, item, where, default="")
+        if said:
+            out[str(word)] = said
     return out
 
 

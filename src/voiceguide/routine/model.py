@@ -84,6 +84,8 @@ class Routine:
     outro: str = ""
     include: tuple[str, ...] = ()
     sounds: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> file path
+    voice: str | None = None  # the routine's own voice; --voice overrides it
+    pronounce: Mapping[str, str] = field(default_factory=dict, compare=False)  # word -> respelling
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False, repr=False)

@@ -27,6 +27,7 @@ from ..pcm import RATE_HZ
 from .cache import read_wav
 from .engine import DEFAULT_RATE_WPM, VoiceInfo
 from .espeak import ESPEAK_HINT
+from .pace import pyttsx3_rate
 from .voices import resolve
 
 DEFAULT_VOICE = "gmw/en-us"
@@ -49,6 +50,7 @@ class Pyttsx3Engine:
     ) -> None:
         self.voice = voice or DEFAULT_VOICE
         self.rate_wpm = rate_wpm
+        self.setting = pyttsx3_rate(rate_wpm)  # pyttsx3's own rate is not words a minute
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
         self._worker: _Worker | None = None
         self._id: str | None = None
@@ -61,7 +63,7 @@ class Pyttsx3Engine:
             from .espeak import locate_espeak
 
             versions = f"pyttsx3 {_installed('pyttsx3')}; espeak-ng {locate_espeak().version}"
-            self._id = "\0".join((self.voice, str(self.rate_wpm), versions))
+            self._id = "\0".join((self.voice, f"rate {self.setting}", versions))
         return self._id
 
     def voices(self) -> list[VoiceInfo]:
@@ -116,7 +118,7 @@ class Pyttsx3Engine:
 
     def _ensure_worker(self) -> _Worker:
         if self._worker is None:
-            self._worker = _Worker(self.voice, self.rate_wpm, self._scratch)
+            self._worker = _Worker(self.voice, self.setting, self._scratch)
         return self._worker
 
     def _restart(self) -> None:

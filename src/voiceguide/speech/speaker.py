@@ -7,10 +7,11 @@ so the timeline's arithmetic is the clip's true length.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import wave
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     import numpy as np
 # numpy is imported where samples are made: timing words from the cache needs none.
 from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
+from .pronounce import default_table, respell, table_with
 
 _TRIM_THRESHOLD = 200  # about -44 dBFS
 _KEEP_TAIL_S = 0.03  # a 30 ms release after the last loud sample
@@ -41,7 +43,10 @@ def trim(samples: np.ndarray, rate_hz: int = RATE_HZ) -> np.ndarray:
 class Speaker:
     """Sentences to clips: memory, then the disk cache, then the engine.
 
-    Use as a context manager; closing it closes the engine.
+    What the engine is given is the sentence respelled by the pronunciation
+    table (``pronouncing``); clips are cached by that, so two routines that
+    say a word differently never share a clip. Use as a context manager;
+    closing it closes the engine.
     """
 
     def __init__(
@@ -53,16 +58,31 @@ class Speaker:
         rate_wpm: int = DEFAULT_RATE_WPM,
     ) -> None:
         if engine is None:
-            from .pyttsx3_engine import Pyttsx3Engine
+            from .select import make_engine
 
-            engine = Pyttsx3Engine(voice, rate_wpm)
+            engine = make_engine(voice, rate_wpm)
         if engine.rate_hz != RATE_HZ:
             raise SpeechError(
                 f"the speech engine speaks at {engine.rate_hz} Hz; the track is {RATE_HZ} Hz"
             )
         self.engine = engine
         self.cache_dir = cache_dir
-        self._memory: dict[str, np.ndarray] = {}
+        self._memory: dict[str, np.ndarray] = {}  # by the words the engine is given
+        self.pronounce: dict[str, str] = default_table()
+
+    @contextlib.contextmanager
+    def pronouncing(self, own: Mapping[str, str] | None) -> Iterator[Speaker]:
+        """Respell with the packaged table plus ``own`` (a routine's) while inside."""
+        before = self.pronounce
+        self.pronounce = table_with(own)
+        try:
+            yield self
+        finally:
+            self.pronounce = before
+
+    def spoken(self, text: str) -> str:
+        """The words the engine is given for ``text``."""
+        return respell(text, self.pronounce)
 
     def __enter__(self) -> Speaker:
         return self
@@ -78,24 +98,64 @@ class Speaker:
         return self.engine.id
 
     def key(self, text: str) -> str:
-        material = "\0".join((text, self.engine.id))
+        return self._key(self.spoken(text))
+
+    def _key(self, said: str) -> str:
+        material = "\0".join((said, self.engine.id))
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def clip(self, text: str) -> np.ndarray:
-        if text in self._memory:
-            return self._memory[text]
-        samples = self._from_cache(text)
+        said = self.spoken(text)
+        if said in self._memory:
+            return self._memory[said]
+        samples = self._from_cache(said)
         if samples is None:
-            samples = trim(self.engine.synthesize(text), self.engine.rate_hz)
-            if samples.size == 0:
-                raise SpeechError(f'the speech engine said nothing for "{_short(text)}"')
-            if self.cache_dir is not None:
-                self._store(text, samples)
-        self._memory[text] = samples
+            samples = self._keep(said, self.engine.synthesize(said))
+        self._memory[said] = samples
         return samples
 
     def clips(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         return {t: self.clip(t) for t in texts}
+
+    def prefetch(
+        self, texts: Iterable[str], progress: Callable[[float], None] | None = None
+    ) -> None:
+        """Make every clip ready, synthesizing the missing ones side by side if the engine can.
+
+        Piper's ``synthesize_many`` spreads sentences over one worker per
+        core; an engine without it speaks them one by one.
+        """
+        wanted = list(dict.fromkeys(self.spoken(t) for t in texts))
+        missing = []
+        for said in wanted:
+            if said not in self._memory:
+                cached = self._from_cache(said)
+                if cached is None:
+                    missing.append(said)
+                else:
+                    self._memory[said] = cached
+        total = max(1, len(wanted))
+        done = len(wanted) - len(missing)
+        if progress is not None:
+            progress(done / total)
+        many = getattr(self.engine, "synthesize_many", None)
+        answers = (
+            many(missing) if many is not None else ((s, self.engine.synthesize(s)) for s in missing)
+        )
+        for said, samples in answers:
+            self._memory[said] = self._keep(said, samples)
+            done += 1
+            if progress is not None:
+                progress(done / total)
+
+    def _keep(self, said: str, samples: np.ndarray) -> np.ndarray:
+        """Trim a fresh clip and store it in the disk cache."""
+        samples = trim(samples, self.engine.rate_hz)
+        if samples.size == 0:
+            raise SpeechError(f'the speech engine said nothing for "{_short(said)}"')
+        if self.cache_dir is not None:
+            self._store(said, samples)
+        return samples
 
     def length_ms(self, text: str) -> int:
         """How long ``text`` takes to say; a cached clip is timed from its header alone."""
@@ -113,9 +173,9 @@ class Speaker:
 
     # -- internals
 
-    def _cache_path(self, text: str) -> Path:
+    def _cache_path(self, said: str) -> Path:
         assert self.cache_dir is not None
-        key = self.key(text)
+        key = self._key(said)
         return self.cache_dir / key[:2] / f"{key}.wav"
 
     def _store(self, text: str, samples: np.ndarray) -> None:

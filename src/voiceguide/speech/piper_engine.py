@@ -1,0 +1,278 @@
+"""Piper (a neural voice on onnxruntime) as a speech engine, in worker processes of its own.
+
+Why processes: piper-tts links its own espeak-ng and exports its names; a
+process that has loaded the project's espeak-ng globally (the pyttsx3
+worker does) makes Piper call into the wrong one and die on the first
+sentence. A *spawned* worker starts from a clean address space, whatever
+the parent has loaded, in either order; a hung sentence is killed and named.
+
+Why several: Piper costs about 25x espeak's CPU, and one onnxruntime thread
+per process scales with the cores where two threads per process lose
+2-4x on a busy machine. ``synthesize_many`` spreads sentences over one
+worker per core.
+
+Settings are fixed by measurement: noise 0 (the same sentence gives the
+same samples in every process, so a rebuild from an empty cache is
+byte-identical; seeding the noise per sentence would need a fresh
+onnxruntime session per sentence, and zero noise moves the pitch within 5%
+as much), Piper's own per-sentence normalisation off (the loudness stage
+levels every clip), and ``length_scale`` from the measured pace table.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections.abc import Iterable, Iterator
+from importlib.metadata import version
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, SpeechError, one_line
+from ..pcm import RATE_HZ
+from .engine import DEFAULT_RATE_WPM, VoiceInfo
+from .pace import piper_length_scale
+from .piper_voice import PiperVoice, bundled_voices, files_hash, resolve
+
+NOISE_SCALE = 0.0
+NOISE_W = 0.0
+SPEAK_TIMEOUT_S = 60.0  # one sentence on a busy machine
+START_TIMEOUT_S = 120.0  # spawn, import onnxruntime, load 63 MB: seconds when cores are shared
+
+
+class PiperEngine:
+    """Piper through one or more spawned workers, started on the first sentence to speak."""
+
+    rate_hz = RATE_HZ
+
+    def __init__(
+        self,
+        voice: str,
+        rate_wpm: int = DEFAULT_RATE_WPM,
+        *,
+        workers: int | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
+        self.voice: PiperVoice = resolve(voice)
+        if self.voice.sample_rate != RATE_HZ:
+            raise InputError(
+                f"--voice {one_line(voice)}: the voice speaks at {self.voice.sample_rate} Hz; "
+                f"voiceguide needs a {RATE_HZ} Hz Piper voice (most 'medium' voices are)"
+            )
+        self.rate_wpm = rate_wpm
+        self.length_scale = piper_length_scale(rate_wpm)
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
+        self._pool: list[_Worker] = []
+        self._id: str | None = None
+
+    @property
+    def id(self) -> str:
+        """piper-tts and onnxruntime versions, the voice files' hash, every setting."""
+        if self._id is None:
+            self._id = ";".join((
+                "piper",
+                f"piper-tts={version('piper-tts')}",
+                f"onnxruntime={version('onnxruntime')}",
+                f"voice={files_hash(self.voice)}",
+                f"length_scale={self.length_scale}",
+                f"noise_scale={NOISE_SCALE}",
+                f"noise_w={NOISE_W}",
+                "normalize=0",
+            ))  # fmt: skip
+        return self._id
+
+    def voices(self) -> list[VoiceInfo]:
+        known = bundled_voices()
+        return known if self.voice.info in known else [*known, self.voice.info]
+
+    def check_voice(self) -> None:
+        """The files were checked when the engine was made; nothing more without loading."""
+
+    def synthesize(self, text: str) -> np.ndarray:
+        for _, samples in self.synthesize_many([text]):
+            return samples
+        raise SpeechError("Piper returned nothing")  # pragma: no cover - one text, one answer
+
+    def synthesize_many(self, texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
+        """Each text and its samples, in the order they finish, over up to ``workers`` workers."""
+        waiting = list(dict.fromkeys(texts))[::-1]
+        if not waiting:
+            return
+        self._start(min(self.workers, len(waiting)))
+        busy: dict[Connection, tuple[_Worker, str]] = {}
+        try:
+            for worker in self._pool:
+                if waiting:
+                    text = waiting.pop()
+                    worker.send(text)
+                    busy[worker.conn] = (worker, text)
+            while busy:
+                ready = wait(list(busy), timeout=self.timeout_s)
+                if not ready:
+                    _, text = next(iter(busy.values()))
+                    raise SpeechError(
+                        f'Piper did not finish "{_short(text)}" within {self.timeout_s:g}s'
+                    )
+                for conn in ready:
+                    worker, text = busy.pop(conn)  # type: ignore[call-overload]
+                    samples = worker.receive(f'saying "{_short(text)}"')
+                    yield text, samples
+                    if waiting:
+                        following = waiting.pop()
+                        worker.send(following)
+                        busy[worker.conn] = (worker, following)
+        except BaseException:
+            self._stop()  # a worker may be mid-sentence: its answer must not reach the next call
+            raise
+
+    def close(self) -> None:
+        self._stop()
+
+    @property
+    def running(self) -> int:
+        return len(self._pool)
+
+    def _start(self, count: int) -> None:
+        """Spawn the missing workers side by side (each takes seconds to load), then wait."""
+        self._pool = [w for w in self._pool if w.process.is_alive()]
+        new = [_Worker(self.voice, self.length_scale) for _ in range(count - len(self._pool))]
+        try:
+            for worker in new:
+                worker.ready(self.voice)
+        except BaseException:
+            for worker in new:
+                worker.stop()
+            raise
+        self._pool += new
+
+    def _stop(self) -> None:
+        for worker in self._pool:
+            worker.stop()
+        self._pool = []
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = one_line(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Worker:
+    """One Piper voice in a spawned child, spoken to over a pipe."""
+
+    def __init__(self, voice: PiperVoice, length_scale: float) -> None:
+        ctx = mp.get_context("spawn")  # never fork: the parent may hold another espeak-ng
+        self.conn, child = ctx.Pipe()
+        args = (child, str(voice.model), str(voice.config), length_scale)
+        self.process = ctx.Process(target=_serve, args=args, daemon=True, name="piper-worker")
+        self.process.start()
+        child.close()
+
+    def ready(self, voice: PiperVoice) -> None:
+        if not self.conn.poll(START_TIMEOUT_S):
+            self.stop()
+            raise SpeechError(f"Piper did not load its voice within {START_TIMEOUT_S:g}s")
+        reply = self._recv("loading the voice")
+        if reply[0] == "error":
+            self.stop()
+            if voice.user_file:  # the user's file: their input, exit 2
+                raise InputError(
+                    f"--voice {one_line(voice.given)}: onnxruntime cannot load this model "
+                    f"({one_line(reply[1])[:200]})"
+                )
+            raise SpeechError(f"the Piper voice could not be loaded: {one_line(reply[1])[:200]}")
+
+    def send(self, text: str) -> None:
+        try:
+            self.conn.send(text)
+        except OSError:
+            raise SpeechError("the Piper worker stopped before it was asked to speak") from None
+
+    def receive(self, doing: str) -> np.ndarray:
+        reply = self._recv(doing)
+        if reply[0] == "error":
+            raise SpeechError(f"Piper failed while {doing}: {one_line(reply[1])[:200]}")
+        return np.frombuffer(reply[1], dtype="<i2").copy()
+
+    def _recv(self, doing: str) -> Any:
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(5)
+            code = self.process.exitcode
+            self.stop()
+            raise SpeechError(
+                f"the Piper worker stopped (exit status {code}) while {doing}"
+            ) from None
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+# ---------------------------------------------------------------- in the worker
+
+
+def load_voice(model: str, config: str) -> Any:
+    """A ``PiperVoice`` on a one-thread onnxruntime session (``PiperVoice.load`` takes no options)."""
+    import json
+
+    import onnxruntime as ort
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # Planned buffers sized for the longest sentence so far stay held: without them a worker
+    # peaked at 369 MB instead of 413 MB over the longest sentences, at about the same speed.
+    options.enable_mem_pattern = False
+    with open(config, encoding="utf-8") as fh:
+        settings = PiperConfig.from_dict(json.load(fh))
+    session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+    return PiperVoice(session=session, config=settings)
+
+
+def speak(voice: Any, text: str, length_scale: float) -> np.ndarray:
+    """Piper's chunks (one per sentence, no gap between) joined, as int16."""
+    from piper.config import SynthesisConfig
+
+    config = SynthesisConfig(
+        length_scale=length_scale,
+        noise_scale=NOISE_SCALE,
+        noise_w_scale=NOISE_W,
+        normalize_audio=False,
+        volume=1.0,
+    )
+    chunks = [c.audio_int16_array for c in voice.synthesize(text, config)]
+    return np.concatenate(chunks).astype("<i2") if chunks else np.zeros(0, dtype="<i2")
+
+
+def _serve(conn: Connection, model: str, config: str, length_scale: float) -> None:
+    """The child: quiet stdout, load the voice, answer texts with samples until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    try:
+        voice = load_voice(model, config)
+    except Exception as exc:  # reported to the parent as one line
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            text = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", speak(voice, text, length_scale).tobytes()))
+        except Exception as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))

@@ -1,0 +1,107 @@
+"""Words said right: the respelling reaches the engine, never the captions or the script."""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voiceguide.build import BuildOptions, prepare
+from voiceguide.errors import RoutineError
+from voiceguide.routine import load_routine
+from voiceguide.speech import FakeEngine, Speaker
+from voiceguide.speech.pronounce import default_table, respell, table_with
+
+from .short_routine import write_short
+
+CORE = "Rest your hands on the coccyx. Coccyx first, then the sacrum."
+
+
+def test_respell_replaces_whole_words_in_any_case_keeping_a_capital() -> None:
+    table = table_with({"sacrum": "saykrum", "lower back": "lower bak"})
+    assert respell(CORE, table) == "Rest your hands on the coxix. Coxix first, then the saykrum."
+    assert respell("the coccyxes, the lower back, the lower backs", table) == (
+        "the coccyxes, the lower bak, the lower backs"
+    )
+
+
+def test_a_routines_own_entry_wins_over_the_packaged_one() -> None:
+    assert respell("coccyx", table_with({"Coccyx": "cox-sicks"})) == "cox-sicks"
+
+
+def test_the_engine_hears_the_respelling_and_the_script_shows_the_words(tmp_path: Path) -> None:
+    source = write_short(tmp_path, "pronounce:\n  spine: spyne\n")
+    text = source.read_text().replace("Press gently along the spine.", CORE + " Along the spine.")
+    source.write_text(text)
+    routine = load_routine(source)
+    engine = FakeEngine()
+    with Speaker(engine) as speaker:
+        script = prepare(routine, BuildOptions(), speaker)
+    said = " ".join(engine.said)
+    assert "coxix" in said and "Coxix" in said and "spyne" in said
+    assert "coccyx" not in said.lower() and " spine" not in said
+    shown = " ".join(e.text for e in script.speech)
+    assert "coccyx" in shown and "Coccyx" in shown and "spine" in shown and "coxix" not in shown
+
+
+def test_voiceguide_script_shows_the_words_as_written(tmp_path: Path, clip_cache: Path) -> None:
+    source = write_short(tmp_path)
+    source.write_text(source.read_text().replace("along the spine", "down to the coccyx"))
+    result = subprocess.run(
+        [sys.executable, "-c", "from voiceguide.cli import main; main()", "script", str(source),
+         "--cache-dir", str(clip_cache)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "down to the coccyx" in result.stdout and "coxix" not in result.stdout
+
+
+def _phonemes(text: str) -> str:
+    """espeak-ng's own phonemes for ``text`` (the phonemizer both engines share)."""
+    from voiceguide.speech.espeak import locate_espeak
+
+    found = locate_espeak()
+    lib = ctypes.CDLL(found.library, mode=ctypes.RTLD_LOCAL)
+    data = found.data.encode() if found.data else None
+    assert lib.espeak_Initialize(0x02, 0, data, 0) > 0
+    lib.espeak_SetVoiceByName(b"en-us")
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]  # fmt: skip
+    pointer = ctypes.c_char_p(text.encode())
+    return (lib.espeak_TextToPhonemes(ctypes.byref(pointer), 1, 0x02) or b"").decode()
+
+
+def test_every_packaged_respelling_changes_what_espeak_ng_says() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from tests.test_pronounce import _report; _report()"],
+        capture_output=True, text=True, timeout=120, check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = dict(line.split("\t", 1) for line in result.stdout.splitlines())
+    assert set(rows) == set(default_table())
+    for word, (was, now) in ((w, r.split("\t")) for w, r in rows.items()):
+        assert was != now, word
+    assert rows["coccyx"] == "kˈɑːkɪks\tkˈɑːksɪks"  # noqa: RUF001 - IPA
+
+
+def _report() -> None:
+    """In a process of its own (espeak-ng keeps global state): word, its phonemes, respelled."""
+    for word, said in default_table().items():
+        print(f"{word}\t{_phonemes(word)}\t{_phonemes(said)}")
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ("pronounce: coxix\n", "must be a mapping of word to respelling"),
+        ("pronounce:\n  c0ccyx: coxix\n", "pronounce.c0ccyx: the key must be a word"),
+        ("pronounce:\n  coccyx: ''\n", "pronounce.coccyx: is empty"),
+    ],
+)
+def test_a_bad_pronounce_table_names_its_line(tmp_path: Path, extra: str, needle: str) -> None:
+    with pytest.raises(RoutineError, match=needle):
+        load_routine(write_short(tmp_path, extra))
