@@ -48,7 +48,8 @@ def test_the_refusal_names_what_holds_the_time_and_each_way_out(
     offers = OFFER.findall(message)
     assert [o[0] for o in offers][:1] == ["--rest 0"]
     assert any(o[0] == "--no-intro" for o in offers)
-    assert any(re.fullmatch(r"--rest \d+m", o[0]) for o in offers)  # a shorter rest
+    # a shorter rest is offered where one would reach (with the pause after the intro the
+    # shortest tracks may need more than the rest can give: then --rest 0 is the way)
     reaching = [
         o
         for o in offers

@@ -116,6 +116,36 @@ def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def serve(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A ``voiceguide serve`` example runs until Ctrl-C: start it (on a free port, so that
+    runs side by side do not collide), wait for the address, then stop it as a user would."""
+    import signal
+    import time
+
+    command = command.replace(".venv/bin/voiceguide", "voiceguide")
+    (cwd / "output").mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "CI": "1",
+        "PATH": f"{VOICEGUIDE.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    args = [*shlex.split(command), "--port", "0"]
+    process = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("Anyone with this address") or time.monotonic() > deadline:
+            break
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    return subprocess.CompletedProcess(args, process.returncode, "".join(lines) + out, err)
+
+
 def digits_free(line: str) -> str:
     """The line with every length, time and number a placeholder, spacing ignored."""
     line = re.sub(r"\d+(?::\d+)+", "T", line)
@@ -126,10 +156,20 @@ def digits_free(line: str) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("example", ALL, ids=lambda e: f"{e.where}: {e.command}")
 def test_example_runs_as_shown(example: Example, workdir: Path) -> None:
-    result = run(example.command, workdir)
+    serving = example.command.split()[:2] in (
+        ["voiceguide", "serve"],
+        [".venv/bin/voiceguide", "serve"],
+    )
+    result = serve(example.command, workdir) if serving else run(example.command, workdir)
     output = (result.stdout + result.stderr).splitlines()
     refused = any(line.startswith("Error:") for line in example.shown)
-    assert result.returncode == (2 if refused else 0), result.stderr
+    expected = 130 if serving else 2 if refused else 0  # a server runs until Ctrl-C
+    assert result.returncode == expected, result.stderr
+    if serving:  # the QR code and the address differ each run: the plain lines must be there
+        shown = [
+            line for line in example.shown if line.startswith(("Open on", "Podcast", "Anyone"))
+        ]
+        example = Example(example.where, example.command, tuple(shown))
     # every line shown appears, in order
     remaining = [digits_free(line) for line in output]
     for line in example.shown:
