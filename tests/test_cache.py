@@ -36,7 +36,7 @@ def test_changing_only_durations_synthesizes_only_the_lengths_said(
     requests = [
         TimingRequest(total_ms=60_000),
         TimingRequest(pins={"press": 25_000}),
-        TimingRequest(total_ms=50_000, pins={"stroke": 9_000}),
+        TimingRequest(total_ms=50_000, pins={"stroke": 12_000}),
     ]
     new_texts: set[str] = set()
     before = entries(clip_cache)

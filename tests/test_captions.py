@@ -203,7 +203,9 @@ def test_default_pace_is_calm_and_the_rate_option_speeds_it_up(
             opening.append(cue)
         words += sum(len(c["text"].split()) for c in opening)
         minutes += (opening[-1]["end_ms"] - opening[0]["start_ms"]) / 60_000
-    assert 130 <= words / minutes <= 165  # about 150 words a minute, pauses included
+    # the speech itself is 150 words a minute (issue 13: measured, trimmed clips); with the
+    # pauses between sentences the opening words run at about 120 to 140
+    assert 110 <= words / minutes <= 150
     text = said[1]["text"]
     with Speaker(rate_wpm=220, cache_dir=tmp_path) as fast:
         assert fast.length_ms(text) < speaker.length_ms(text) * 0.8

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .audio import ambient, loudness, mixer, sounds
-from .audio.events import Event
+from .audio.events import AudioEvent
 from .errors import RoutineError
 from .fresh import fingerprint, output_lock, up_to_date
 from .mp3 import pieces
@@ -170,9 +170,9 @@ def refresh_folder(out_dir: Path, base_url: str | None = None) -> list[Path]:
         return site.refresh(out_dir, base_url)
 
 
-def audio_events(script: Script) -> list[Event]:
+def audio_events(script: Script) -> list[AudioEvent]:
     """The timeline's events as the audio stage takes them: sample, kind, key."""
-    return [Event(sample_index(e.start_ms), e.kind, e.text) for e in script.events]
+    return [AudioEvent(sample_index(e.start_ms), e.kind, e.text) for e in script.events]
 
 
 def _build(

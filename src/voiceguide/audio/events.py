@@ -9,7 +9,7 @@ EventKind = Literal["speech", "sound"]
 
 
 @dataclass(frozen=True)
-class Event:
+class AudioEvent:
     """Something that sounds on the track: a sentence (``key`` is its text) or a sound (its name)."""
 
     start: int  # sample index

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..pcm import RATE_HZ
-from .events import Event
+from .events import AudioEvent
 from .limiter import BLOCK, Limiter
 from .meter import (
     SUB,
@@ -45,7 +45,7 @@ class TrackMeter:
 
     def __init__(
         self,
-        events: Sequence[Event],
+        events: Sequence[AudioEvent],
         weighted: Mapping[str, np.ndarray],
         sounds: Mapping[str, np.ndarray],
         limiter: Limiter,

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..pcm import RATE_HZ
 from .clip_level import clip_gains_db, clip_loudness, scale_blocks
-from .events import Event
+from .events import AudioEvent
 from .gain_search import TrackMeter
 from .limiter import BLOCK, Limiter, block_peaks, limit
 from .meter import (
@@ -85,7 +85,7 @@ _CACHE: dict[str, _Level] = {}
 
 
 def level(
-    events: Sequence[Event],
+    events: Sequence[AudioEvent],
     clips: Mapping[str, np.ndarray],
     sounds: Mapping[str, np.ndarray],
     *,
@@ -150,7 +150,7 @@ def level(
 
 
 def _find_gain(
-    events: Sequence[Event],
+    events: Sequence[AudioEvent],
     clips: Mapping[str, np.ndarray],
     sounds: Mapping[str, np.ndarray],
     room: Mapping[str, float],
@@ -293,7 +293,7 @@ def _store_level(cache_dir: Path, key: str) -> None:
 
 
 def _headroom(
-    events: Sequence[Event], sounds: Mapping[str, np.ndarray], ceiling: float
+    events: Sequence[AudioEvent], sounds: Mapping[str, np.ndarray], ceiling: float
 ) -> dict[str, float]:
     """A lower ceiling for words said while a bell still rings, so the sum stays under."""
     room: dict[str, float] = {}
@@ -311,7 +311,7 @@ def _headroom(
 
 
 def _key(
-    events: Sequence[Event],
+    events: Sequence[AudioEvent],
     clips: Mapping[str, np.ndarray],
     sounds: Mapping[str, np.ndarray],
     target: float,

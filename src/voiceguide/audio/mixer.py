@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..pcm import RATE_HZ
-from .events import Event
+from .events import AudioEvent
 
 BLOCK_SAMPLES = RATE_HZ * 10
 PREFETCH_BLOCKS = 4
@@ -37,7 +37,7 @@ class Placed:
 
 
 def placements(
-    events: Iterable[Event],
+    events: Iterable[AudioEvent],
     clips: Mapping[str, np.ndarray],
     sounds: Mapping[str, np.ndarray],
 ) -> list[Placed]:

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import InputError, SpeechError, one_line
 from ..pcm import RATE_HZ
-from .engine import DEFAULT_RATE_WPM, VoiceInfo
+from .engine import DEFAULT_RATE_WPM, VoiceInfo, start_worker
 from .pace import piper_length_scale
 from .piper_voice import PiperVoice, bundled_voices, files_hash, resolve
 
@@ -67,7 +67,7 @@ class PiperEngine:
         self.length_scale = piper_length_scale(rate_wpm)
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
-        self._pool: list[_Worker] = []
+        self._pool: list[_PiperWorker] = []
         self._id: str | None = None
 
     @property
@@ -104,7 +104,7 @@ class PiperEngine:
         if not waiting:
             return
         self._start(min(self.workers, len(waiting)))
-        busy: dict[Connection, tuple[_Worker, str]] = {}
+        busy: dict[Connection, tuple[_PiperWorker, str]] = {}
         try:
             for worker in self._pool:
                 if waiting:
@@ -140,7 +140,7 @@ class PiperEngine:
     def _start(self, count: int) -> None:
         """Spawn the missing workers side by side (each takes seconds to load), then wait."""
         self._pool = [w for w in self._pool if w.process.is_alive()]
-        new = [_Worker(self.voice, self.length_scale) for _ in range(count - len(self._pool))]
+        new = [_PiperWorker(self.voice, self.length_scale) for _ in range(count - len(self._pool))]
         try:
             for worker in new:
                 worker.ready(self.voice)
@@ -161,7 +161,7 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _Worker:
+class _PiperWorker:
     """One Piper voice in a spawned child, spoken to over a pipe."""
 
     def __init__(self, voice: PiperVoice, length_scale: float) -> None:
@@ -169,7 +169,7 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         args = (child, str(voice.model), str(voice.config), length_scale)
         self.process = ctx.Process(target=_serve, args=args, daemon=True, name="piper-worker")
-        self.process.start()
+        start_worker(self.process)
         child.close()
 
     def ready(self, voice: PiperVoice) -> None:

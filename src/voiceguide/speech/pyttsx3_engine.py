@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 from ..errors import SpeechError, one_line
 from ..pcm import RATE_HZ
 from .cache import read_wav
-from .engine import DEFAULT_RATE_WPM, VoiceInfo
+from .engine import DEFAULT_RATE_WPM, VoiceInfo, start_worker
 from .espeak import ESPEAK_HINT
 from .pace import pyttsx3_rate
 from .voices import resolve
@@ -52,7 +52,7 @@ class Pyttsx3Engine:
         self.rate_wpm = rate_wpm
         self.setting = pyttsx3_rate(rate_wpm)  # pyttsx3's own rate is not words a minute
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
-        self._worker: _Worker | None = None
+        self._worker: _Pyttsx3Worker | None = None
         self._id: str | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
 
@@ -116,9 +116,9 @@ class Pyttsx3Engine:
                 leftover.unlink(missing_ok=True)
             self._scratch.rmdir()
 
-    def _ensure_worker(self) -> _Worker:
+    def _ensure_worker(self) -> _Pyttsx3Worker:
         if self._worker is None:
-            self._worker = _Worker(self.voice, self.setting, self._scratch)
+            self._worker = _Pyttsx3Worker(self.voice, self.setting, self._scratch)
         return self._worker
 
     def _restart(self) -> None:
@@ -149,7 +149,7 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _Worker:
+class _Pyttsx3Worker:
     """One pyttsx3 engine in a child process, spoken to over a pipe.
 
     The child's stdout goes to /dev/null and its stderr to a log in the
@@ -166,7 +166,7 @@ class _Worker:
         self.process = ctx.Process(
             target=_serve, args=(child, voice, rate, str(scratch)), daemon=True
         )
-        self.process.start()
+        start_worker(self.process, str(self.log))
         child.close()
         try:
             reply = self._receive(START_TIMEOUT_S, "starting")

@@ -13,6 +13,8 @@ import difflib
 from ..errors import InputError, one_line
 from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
 from .piper_voice import BUNDLED, INSTALL_HINT, bundled_voices, installed, is_piper_voice
+from .voices import shown_voice as _shown
+from .voices import suggestions
 
 
 def make_engine(
@@ -32,16 +34,17 @@ def make_engine(
 
 
 def check_voice(engine: Engine) -> None:
-    """The engine's own check; an unknown name's message offers the closest of both engines."""
+    """The engine's own check; an unknown name's message offers the closest voices of both
+    engines, ranked by what was typed (its language first), then the Piper voices."""
     try:
         engine.check_voice()
     except InputError as exc:
         asked = getattr(engine, "voice", None)
         if not isinstance(asked, str) or "no such voice" not in str(exc):
             raise
-        names = [v.id for v in engine.voices()] + list(BUNDLED)
-        close = difflib.get_close_matches(asked, names, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else "see `voiceguide voices`"
+        ranked = [_shown(v) for v in suggestions(asked, engine.voices())]
+        ranked += difflib.get_close_matches(asked, list(BUNDLED), n=1, cutoff=0.5)
+        hint = f"did you mean {', '.join(ranked)}?" if ranked else "see `voiceguide voices`"
         piper = "" if installed() else f" (Piper voices need {INSTALL_HINT})"
         raise InputError(
             f"--voice {one_line(asked)}: no such voice; {hint}{piper}; "

@@ -43,11 +43,11 @@ def resolve(name: str, voices: Sequence[VoiceInfo], *, option: str = "--voice") 
         if len(found) > 1:
             raise InputError(
                 f"{option} {one_line(name)}: names {len(found)} voices; choose one of "
-                + ", ".join(_shown(v) for v in found[:MAX_SUGGESTIONS])
+                + ", ".join(shown_voice(v) for v in found[:MAX_SUGGESTIONS])
             )
     close = suggestions(name, voices)
     hint = (
-        f"; did you mean {', '.join(_shown(v) for v in close)}?"
+        f"; did you mean {', '.join(shown_voice(v) for v in close)}?"
         if close
         else "; give a voice's id, language or name"
     )
@@ -90,5 +90,5 @@ def _language_word(voice: VoiceInfo) -> str:
     return voice.name.split(" (")[0].strip().lower()
 
 
-def _shown(voice: VoiceInfo) -> str:
+def shown_voice(voice: VoiceInfo) -> str:
     return f"{voice.id} ({voice.name})"
