@@ -241,15 +241,21 @@ def _serve(conn: Connection, voice: str, rate: int, scratch: str) -> None:
         if voice in {v[0] for v in voices}:
             engine.setProperty("voice", voice)
         engine.setProperty("rate", rate)
-        # The first save_to_file after init returns before writing; two
-        # throwaway calls leave the driver in its reliable state. They go in
-        # the speaker's scratch folder, which the parent removes whatever happens.
-        for i in range(2):
+        # The first save_to_file after init returns before writing, and a late
+        # write can land in the next file: throwaway calls until two in a row
+        # come out whole and alike leave the driver in its reliable state (a
+        # fixed two of them let a short clip through now and then, under load).
+        # They go in the speaker's scratch folder, removed whatever happens.
+        sizes: list[int] = []
+        for i in range(8):
             warm = os.path.join(scratch, f"warm-{os.getpid()}-{i}.wav")
             engine.save_to_file("Ready.", warm)
             engine.runAndWait()
+            sizes.append(os.path.getsize(warm) if os.path.exists(warm) else -1)
             if os.path.exists(warm):
                 os.unlink(warm)
+            if len(sizes) >= 2 and sizes[-1] > 1000 and sizes[-1] == sizes[-2]:
+                break
     except Exception as exc:  # reported to the parent as one line
         conn.send(("error", f"the speech engine could not start: {exc}"))
         return
