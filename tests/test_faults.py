@@ -161,7 +161,7 @@ def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
     assert one_error_line(result.stderr) == (
         "Error: ffmpeg failed to encode the MP3: killed by signal 9 (SIGKILL)"
     )
-    assert started and started[-1].returncode == -signal.SIGKILL
+    assert any(p.returncode == -signal.SIGKILL for p in started)  # pieces may run side by side
     assert snapshot(previous) == before and not leftovers(previous, clip_cache)
 
 
