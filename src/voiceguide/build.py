@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .audio import ambient, loudness, mixer, sounds
 from .audio.events import AudioEvent
@@ -34,6 +35,9 @@ from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
 from .timeline import Script, TimingRequest, fit, place, to_document
 from .timeline.plan import DurationRangeError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PAUSE_MS = 120_000  # after the intro: towel, sheet, oil, washed and warmed hands
 MAX_SILENCE_MS = 180_000  # no silence inside a step lasts longer, by default
@@ -56,7 +60,7 @@ class BuildOptions:
     loudness_lufs: float = loudness.TARGET_LUFS
 
 
-def routine_sounds(routine: Routine) -> dict[str, object]:
+def routine_sounds(routine: Routine) -> dict[str, np.ndarray]:
     """The built-in sounds with the routine's own files in their place; a bad file is the
     routine's error, naming the line that named it."""
     try:
@@ -69,7 +73,11 @@ def routine_sounds(routine: Routine) -> dict[str, object]:
 
 
 def prepare(
-    routine: Routine, options: BuildOptions, speaker: Speaker, progress: Progress | None = None
+    routine: Routine,
+    options: BuildOptions,
+    speaker: Speaker,
+    progress: Progress | None = None,
+    own_sounds: Mapping[str, np.ndarray] | None = None,
 ) -> Script:
     """Narrate, measure, fit and place: the timed script, with every clip now cached.
 
@@ -102,7 +110,8 @@ def prepare(
         return narration
 
     with speaker.pronouncing(routine.pronounce):
-        sound_ms = sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
+        chosen = routine_sounds(routine) if own_sounds is None else own_sounds
+        sound_ms = sounds.sound_lengths_ms(chosen)
         try:
             narration, plan = fit(routine, options.timing, words, speaker.length_ms, sound_ms)
         except DurationRangeError as exc:  # say what each change the user can make would give
@@ -184,14 +193,15 @@ def _build(
     progress: Progress | None,
     name: str,
 ) -> BuildResult:
-    script = prepare(routine, options, speaker, progress)
+    chosen = routine_sounds(routine)  # a routine's own files are decoded once a build
+    script = prepare(routine, options, speaker, progress, chosen)
     with speaker.pronouncing(routine.pronounce):
         clips = speaker.clips(e.text for e in script.speech)  # by the words as written
     events = audio_events(script)
     leveled = loudness.level(
         events,
         clips,
-        routine_sounds(routine),  # type: ignore[arg-type]
+        chosen,
         target=options.loudness_lufs,
         cache_dir=speaker.cache_dir,
     )

@@ -107,7 +107,7 @@ def sound_lengths(routine: Routine) -> dict[str, int]:
         return sounds.builtin_lengths_ms()
     from .build import routine_sounds
 
-    return sounds.sound_lengths_ms(routine_sounds(routine))  # type: ignore[arg-type]
+    return sounds.sound_lengths_ms(routine_sounds(routine))
 
 
 def measuring_speaker(*, voice: str | None, rate_wpm: int, cache_dir: Path | None) -> Speaker:

@@ -30,6 +30,12 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def shortened(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters: a sentence quoted in a message."""
+    text = one_line(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class VoiceguideError(Exception):
     """Base of every error meant for the user; ``str()`` is the one line shown."""
 

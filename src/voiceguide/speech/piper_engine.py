@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, SpeechError, one_line
+from ..errors import shortened as _short
 from ..pcm import RATE_HZ
 from .engine import DEFAULT_RATE_WPM, VoiceInfo, start_worker
 from .pace import piper_length_scale
@@ -154,11 +155,6 @@ class PiperEngine:
         for worker in self._pool:
             worker.stop()
         self._pool = []
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = one_line(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _PiperWorker:

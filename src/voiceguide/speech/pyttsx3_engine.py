@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-from ..errors import SpeechError, one_line
+from ..errors import SpeechError
+from ..errors import shortened as _short
 from ..pcm import RATE_HZ
 from .cache import read_wav
 from .engine import DEFAULT_RATE_WPM, VoiceInfo, start_worker
@@ -142,11 +143,6 @@ def _installed(dist: str) -> str:
     from importlib.metadata import version
 
     return version(dist)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = one_line(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Pyttsx3Worker:

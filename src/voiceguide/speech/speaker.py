@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import DiskFullError, OutputError, SpeechError, one_line
+from ..errors import DiskFullError, OutputError, SpeechError
+from ..errors import shortened as _short
 from ..pcm import RATE_HZ, length_ms
 from .cache import cached_frames, read_cached, write_wav
 
@@ -202,8 +203,3 @@ class Speaker:
             path.unlink(missing_ok=True)  # damaged: rebuild, never play it
             return None
         return samples if samples.size else None
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = one_line(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
