@@ -160,8 +160,10 @@ class Speaker:
 
     def length_ms(self, text: str) -> int:
         """How long ``text`` takes to say; a cached clip is timed from its header alone."""
-        if text not in self._memory and self.cache_dir is not None:
-            frames = cached_frames(self._cache_path(text))
+        said = self.spoken(text)
+        if said not in self._memory and self.cache_dir is not None:
+            # the cache is keyed by the words as spoken (respelled), as ``clip`` keys it
+            frames = cached_frames(self._cache_path(said))
             if frames:
                 return round(frames * 1000 / RATE_HZ)
         return length_ms(self.clip(text))
