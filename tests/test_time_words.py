@@ -12,7 +12,7 @@ import pytest
 
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.narration import narrate
-from voiceguide.narration.lengths import spoken_length
+from voiceguide.narration.lengths import english_number, number_words, spoken_length
 from voiceguide.routine import load_routine, parse_routine
 from voiceguide.speech import Speaker
 from voiceguide.timeline import Script, TimingRequest, WordsDoNotSettle, fit
@@ -41,6 +41,15 @@ SOUNDS = {"step": 500, "reminder": 300, "end": 800}
 )
 def test_lengths_are_said_in_words_rounded_for_the_ear(ms: int, said: str) -> None:
     assert spoken_length(ms) == said
+
+
+def test_english_numbers_are_num2words_own_words() -> None:
+    """Lengths say their numbers without importing num2words (a tenth of `check`'s start),
+    in the words num2words would have given."""
+    from num2words import num2words
+
+    assert [english_number(n) for n in range(1000)] == [num2words(n) for n in range(1000)]
+    assert number_words(1234) == num2words(1234)  # beyond the table: num2words itself
 
 
 def sentences_of(script: Script, part_id: str) -> list[str]:

@@ -10,7 +10,35 @@ entry per language, so another language is one more entry.
 
 from __future__ import annotations
 
-from num2words import num2words  # type: ignore[import-untyped]
+_ONES = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)  # fmt: skip
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def english_number(value: int) -> str:
+    """0 to 999 in English words as num2words writes them ("forty-five", "one hundred and
+    five"); a length never needs more. Here, not num2words: importing it costs `voiceguide
+    check` about a tenth of its time, and other numbers and languages still go to it."""
+    if not 0 <= value < 1000:
+        raise ValueError(value)
+    hundreds, rest = divmod(value, 100)
+    tens, ones = divmod(rest, 10)
+    said = _ONES[rest] if rest < 20 else _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+    if not hundreds:
+        return said
+    return f"{_ONES[hundreds]} hundred" + (f" and {said}" if rest else "")
+
+
+def number_words(value: int, lang: str = "en") -> str:
+    if lang == "en" and 0 <= value < 1000:
+        return english_number(value)
+    from num2words import num2words  # type: ignore[import-untyped]
+
+    return str(num2words(value, lang=lang))
+
 
 _FRAMES: dict[str, dict[str, str]] = {
     "en": {
@@ -34,7 +62,7 @@ def spoken_length(ms: int, lang: str = "en") -> str:
     frames = _FRAMES[lang]
 
     def n(value: int) -> str:
-        return str(num2words(value, lang=lang))
+        return number_words(value, lang)
 
     seconds = round(ms / 1000)
     if seconds < 10:

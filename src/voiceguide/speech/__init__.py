@@ -1,17 +1,31 @@
 """Speech: the engine seam, the pyttsx3 engine, a fake for tests, and the clip cache.
 
-The fake engine is imported on first use: it needs numpy, and the command
-line's quick commands (``check`` timing words from the cache) do not.
+Names are imported on first use (PEP 562), as in ``voiceguide.routine``:
+``from voiceguide.speech.stamp import engine_stamp`` must not load the
+Speaker's pronunciation table (YAML) or numpy (the fake engine): a
+remembered ``check`` verdict needs neither.
 """
 
+from __future__ import annotations
+
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from .cache import default_cache_dir
-from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
-from .speaker import Speaker, trim
-
 if TYPE_CHECKING:
+    from .cache import default_cache_dir
+    from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
     from .fake import FakeEngine
+    from .speaker import Speaker, trim
+
+_WHERE = {
+    "default_cache_dir": "cache",
+    "DEFAULT_RATE_WPM": "engine",
+    "Engine": "engine",
+    "VoiceInfo": "engine",
+    "FakeEngine": "fake",
+    "Speaker": "speaker",
+    "trim": "speaker",
+}
 
 __all__ = [
     "DEFAULT_RATE_WPM",
@@ -25,8 +39,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "FakeEngine":
-        from .fake import FakeEngine
-
-        return FakeEngine
-    raise AttributeError(name)
+    if name not in _WHERE:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
