@@ -34,8 +34,18 @@ _INDEXED = re.compile(r"^(intro|contraindications|cautions)\[(\d+)\]$")
 _STEP = re.compile(r"^steps\[(\d+)\]\.(say|cues\[(\d+)\]\.say|reminders\[(\d+)\])$")
 
 
-def problems_in(path: Path, speaker: Speaker | None = None) -> list[str]:
-    """One line per problem in the routine file at ``path``; empty if it is valid.
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """What ``check`` found in one file, and what an ok verdict rests on besides the file."""
+
+    problems: list[str]
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    clips: list[Path] = dataclasses.field(default_factory=list)  # cached clips it timed
+    sounds: list[Path] = dataclasses.field(default_factory=list)  # the routine's own files
+
+
+def check_file(path: Path, speaker: Speaker | None = None) -> Checked:
+    """Every problem in the routine file at ``path`` and its readability warnings.
 
     With a ``speaker``, the words are also measured and the routine planned
     at its default lengths (what ``build`` would refuse).
@@ -43,21 +53,33 @@ def problems_in(path: Path, speaker: Speaker | None = None) -> list[str]:
     try:
         routine = load_routine(path)
     except RoutineProblems as exc:
-        return [str(p) for p in exc.problems]
+        return Checked([str(p) for p in exc.problems])
     except InputError as exc:
-        return [str(exc)]
+        return Checked([str(exc)])
+    warnings = readability_warnings(routine)
     found = template_problems(routine)
-    if found or speaker is None:
-        return found
-    return timing_problems(routine, speaker)
+    timed: list[str] = []
+    if not found and speaker is not None:
+        found = timing_problems(routine, speaker, timed)
+    clips = [speaker.cache_file(t) for t in dict.fromkeys(timed)] if speaker else []
+    sounds = [Path(p) for p in routine.sounds.values()]
+    return Checked(found, warnings, [c for c in clips if c is not None], sounds)
 
 
-def timing_problems(routine: Routine, speaker: Speaker) -> list[str]:
+def problems_in(path: Path, speaker: Speaker | None = None) -> list[str]:
+    """One line per problem in the routine file at ``path``; empty if it is valid."""
+    return check_file(path, speaker).problems
+
+
+def timing_problems(
+    routine: Routine, speaker: Speaker, timed: list[str] | None = None
+) -> list[str]:
     """What planning the routine at its default lengths refuses, every part of it.
 
     The planner stops at the first part too short for what it says; that
     part is then given what it needs and the plan tried again, so every
-    faulty part is reported at once, each at its own line.
+    faulty part is reported at once, each at its own line. Each sentence
+    timed is added to ``timed``.
     """
     from .timeline import TimingRequest, make_plan, needs
 
@@ -65,7 +87,13 @@ def timing_problems(routine: Routine, speaker: Speaker) -> list[str]:
         sound_ms = sound_lengths(routine)  # the routine's own sound files, decoded
     except InputError as exc:
         return [str(exc)]
-    measured = needs(narrate(routine), speaker.length_ms, sound_ms)
+
+    def length_ms(text: str) -> int:
+        if timed is not None:
+            timed.append(text)
+        return speaker.length_ms(text)
+
+    measured = needs(narrate(routine), length_ms, sound_ms)
     found: list[str] = []
     for _ in range(len(routine.steps) + 2):
         try:

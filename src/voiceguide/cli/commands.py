@@ -10,6 +10,7 @@ line too, and ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -308,8 +309,11 @@ def voices() -> None:
 @click.argument("files", nargs=-1, type=SafePath(path_type=Path))
 @routines_option
 @voice_options
+@click.option(
+    "--force", is_flag=True, help="Check even a file found ok before and unchanged since."
+)
 @handle_errors
-def check(files: tuple[Path, ...], routines_dir: Path | None, **kw: Any) -> None:
+def check(files: tuple[Path, ...], routines_dir: Path | None, force: bool, **kw: Any) -> None:
     """Check routine files for everything a build would refuse (all routines if none are named).
 
     Every problem of every file is reported, one line each naming the file,
@@ -317,28 +321,49 @@ def check(files: tuple[Path, ...], routines_dir: Path | None, **kw: Any) -> None
     form and its templates, each step's words are spoken (or read from the
     clip cache) and timed at the routine's default lengths, with --voice and
     --rate as a build would use them. What a speech engine reads badly ("&",
-    "%", "2 min", "approx.") is a warning.
+    "%", "2 min", "approx.") is a warning. A file found ok is remembered
+    beside the clip cache: checked again unchanged (with the same voice, rate
+    and voiceguide), it is ok at once, unless --force or --no-cache.
 
     \b
     Examples:
         voiceguide check
         voiceguide check my-routine.yaml
     """
-    from ..check import problems_in, warnings_in
-    from ..routine.library import catalogue
+    from ..speech.cache import default_cache_dir
+    from ..verdict import Verdicts
 
-    paths = list(files) or [entry.path for entry in catalogue(routines_dir).values()]
+    if files:
+        paths = list(files)
+    else:
+        from ..routine.library import catalogue
+
+        paths = [entry.path for entry in catalogue(routines_dir).values()]
+    cache_dir = None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir())
+    verdicts = Verdicts(cache_dir, voice=kw["voice"], rate_wpm=kw["rate"]) if cache_dir else None
     failed = False
-    with _measuring(kw) as speaker:
+    with contextlib.ExitStack() as stack:
+        speaker = None  # started at the first file not remembered ok
         for path in paths:
-            problems = problems_in(path, speaker)
-            for problem in problems:
+            ticket = verdicts.ticket(path) if verdicts else None
+            remembered = verdicts.recall(ticket) if verdicts and ticket and not force else None
+            if remembered is not None:
+                warn([shown(w) for w in remembered])
+                click.echo(f"ok {path}")
+                continue
+            from ..check import check_file
+
+            speaker = speaker or stack.enter_context(_measuring(kw, cache_dir))
+            checked = check_file(path, speaker)
+            for problem in checked.problems:
                 click.echo(f"Error: {shown(problem)}", err=True)
-            warn([shown(w) for w in warnings_in(path)])
-            if problems:
+            warn([shown(w) for w in checked.warnings])
+            if checked.problems:
                 failed = True
             else:
                 click.echo(f"ok {path}")
+                if verdicts and ticket:
+                    verdicts.remember(ticket, checked)
     if failed:
         sys.exit(2)
 
@@ -400,13 +425,8 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
         sock.close()
 
 
-def _measuring(kw: dict[str, Any]) -> Any:
-    """A speaker for check's timing, started only if a clip is missing from the cache."""
+def _measuring(kw: dict[str, Any], cache_dir: Path | None) -> Any:
+    """A speaker for check's timing; its engine starts only if a clip is missing from the cache."""
     from ..check import measuring_speaker
-    from ..speech.cache import default_cache_dir
 
-    return measuring_speaker(
-        voice=kw["voice"],
-        rate_wpm=kw["rate"],
-        cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
-    )
+    return measuring_speaker(voice=kw["voice"], rate_wpm=kw["rate"], cache_dir=cache_dir)

@@ -8,7 +8,6 @@ remembered ``check`` verdict needs neither.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,4 +40,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(name)
-    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    # the import statement's machinery, not importlib.import_module: `-X importtime` (which the
+    # start-up tests read) reports only the former
+    module = __import__(f"{__name__}.{_WHERE[name]}", fromlist=[name])
+    return getattr(module, name)

@@ -7,11 +7,8 @@ and rebuilt instead of played.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
-import tempfile
-import wave
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +16,8 @@ from ..pcm import RATE_HZ
 
 if TYPE_CHECKING:
     import numpy as np
-# numpy is imported where samples are made: a cached clip's length needs only its header.
+# numpy, wave, tempfile and hashlib are imported where clips are read or written: a cached clip's
+# length needs only its header, and the clip cache's folder (``default_cache_dir``) nothing.
 
 
 def default_cache_dir() -> Path:
@@ -29,6 +27,8 @@ def default_cache_dir() -> Path:
 
 def read_wav(path: Path, rate_hz: int = RATE_HZ) -> np.ndarray:
     """Samples of a mono 16-bit WAV, or ValueError if it is not one or is cut short."""
+    import wave
+
     with wave.open(str(path), "rb") as w:
         if w.getnchannels() != 1 or w.getsampwidth() != 2 or w.getframerate() != rate_hz:
             raise ValueError("unexpected WAV format")
@@ -53,6 +53,8 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
     readers skip it, so a damaged entry that still parses as WAV is found by
     ``read_cached`` and rebuilt instead of played.
     """
+    import hashlib
+
     data = samples.astype("<i2").tobytes()
     fmt = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)
     body = (
@@ -67,6 +69,8 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
         + struct.pack("<I", 32)
         + hashlib.sha256(data).digest()
     )
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
@@ -109,6 +113,8 @@ def cached_frames(path: Path) -> int | None:
 
 def read_cached(path: Path) -> np.ndarray:
     """Samples of a cache entry, or ValueError if it is damaged in any way."""
+    import hashlib
+
     raw = path.read_bytes()
     samples = read_wav(path)
     size = samples.size * 2

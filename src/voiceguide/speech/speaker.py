@@ -168,6 +168,10 @@ class Speaker:
                 return round(frames * 1000 / RATE_HZ)
         return length_ms(self.clip(text))
 
+    def cache_file(self, text: str) -> Path | None:
+        """Where ``text``'s clip is cached (there or not yet); None without a cache."""
+        return None if self.cache_dir is None else self._cache_path(self.spoken(text))
+
     def voices(self) -> list[VoiceInfo]:
         return self.engine.voices()
 

@@ -1,0 +1,189 @@
+"""Remembered verdicts of ``voiceguide check``: a file found ok is ok again while nothing changed.
+
+Like build's "up to date" (``fresh``): checking a routine renders its words
+in the template sandbox and times them, which loads YAML, Jinja and the
+timeline, several times the start-up of the command line itself. Checked
+again unchanged (an editor's save hook, a pre-commit run over every file),
+the answer is the same, so an ok verdict is stored beside the clip cache
+(``checks/``) and a repeat check of the same file needs only click and a few
+digests. Problems are never stored: a file with one is checked afresh every
+time, and says so in full.
+
+A verdict holds while all it rests on is the same:
+
+- the file's bytes, and its place (the routine's own sounds are found beside it);
+- voiceguide's code and data (templates, shared parts, the pronunciation
+  table: every file of the package, hashed), its version, the Python running
+  it, and every installed distribution by name and version (PyYAML, Jinja,
+  pyttsx3, espeakng-loader, piper-tts ...);
+- the voice and rate, and the speech engine as ``speech.stamp`` sees it;
+- the routine's own sound files, by content;
+- the cached clips whose lengths were timed, by size: a clip that is gone or
+  was spoken again is timed again.
+
+The shared parts a routine includes ship inside the package, so they are in
+the code's digest; a user's routines folder holds no parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from . import __version__
+from .speech.stamp import engine_stamp
+
+try:  # hashlib's own blake2b, without hashlib's OpenSSL (a twentieth of a repeat check)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter without the builtin module
+    from hashlib import blake2b
+
+if TYPE_CHECKING:
+    from .check import Checked
+
+FORMAT = "voiceguide check verdict 1"
+FOLDER = "checks"  # inside the clip cache folder, beside levels/
+
+
+def digest(data: bytes) -> str:
+    return blake2b(data, digest_size=32).hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """Every file of the voiceguide package (bytecode aside), its version and the Python."""
+    setting = f"{__version__}\0{sys.version}\0{sys.executable}"
+    return folder_digest(os.path.dirname(os.path.abspath(__file__)), setting)
+
+
+def folder_digest(folder: str, setting: str = "") -> str:
+    """The names and bytes of every file under ``folder`` but bytecode (a tenth of a
+    megabyte for voiceguide's: a millisecond or two)."""
+    summed = blake2b(setting.encode(), digest_size=32)
+    for path in sorted(_files(folder)):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        name = path[len(folder) :].encode()
+        summed.update(name + b"\0" + len(data).to_bytes(8, "little") + data)
+    return summed.hexdigest()
+
+
+def _files(folder: str) -> list[str]:
+    found: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    found += _files(entry.path)
+            elif entry.is_file():
+                found.append(entry.path)
+    return found
+
+
+@functools.cache
+def installed() -> tuple[str, ...]:
+    """Every installed distribution by its metadata folder's name (name-version), from the
+    import path's package folders (not the standard library's, which ``sys.version`` names)."""
+    found: list[str] = []
+    for entry in sys.path:
+        if os.path.basename(entry) not in ("site-packages", "dist-packages"):
+            continue
+        try:
+            names = os.listdir(entry)
+        except OSError:
+            continue
+        found += [n for n in names if n.endswith((".dist-info", ".egg-info"))]
+    return tuple(sorted(found))
+
+
+def _file_digest(path: str) -> str:
+    try:
+        return digest(Path(path).read_bytes())
+    except OSError:
+        return "absent"
+
+
+def _size(path: str) -> str:
+    try:
+        return str(os.stat(path).st_size)
+    except OSError:
+        return "absent"
+
+
+class Ticket(NamedTuple):
+    """One file's place in the store and the key its verdict must carry: taken before the
+    check, from the bytes the check is about to read, so an edit during it never passes."""
+
+    entry: Path
+    key: str
+
+
+class Verdicts:
+    """The ok verdicts stored in ``cache_dir/checks``, for one voice and rate.
+
+    An entry is a few lines of text (no JSON: its import is a twentieth of a
+    repeat check): the format, the key, then one line per warning, sound
+    file and clip, each a kind, a value and, last, the text or path.
+    """
+
+    def __init__(self, cache_dir: Path, *, voice: str | None, rate_wpm: int) -> None:
+        self.folder = cache_dir / FOLDER
+        self.voice, self.rate_wpm = voice, rate_wpm
+        setting = [FORMAT, code_digest(), *installed(), *engine_stamp(voice, rate_wpm)]
+        self._setting = digest("\0".join(setting).encode())
+
+    def ticket(self, path: Path) -> Ticket | None:
+        """None if the file cannot be read (the check will say why)."""
+        try:
+            real = os.path.realpath(path)
+            data = Path(real).read_bytes()
+        except (OSError, ValueError):
+            return None
+        name = digest(f"{real}\0{self.voice}\0{self.rate_wpm}".encode())[:32]
+        key = digest(f"{self._setting}\0{real}\0{digest(data)}".encode())
+        return Ticket(self.folder / f"{name}.txt", key)
+
+    def recall(self, ticket: Ticket) -> list[str] | None:
+        """The warnings of the file's remembered ok verdict, or None if there is none that holds."""
+        try:
+            lines = ticket.entry.read_text(encoding="utf-8").split("\n")
+        except (OSError, ValueError):
+            return None
+        if lines[:2] != [FORMAT, f"key {ticket.key}"] or lines[-1] != "end":
+            return None
+        warnings = []
+        holds = {"sound": _file_digest, "clip": _size}
+        for line in lines[2:-1]:
+            kind, value, rest = [*line.split(" ", 2), "", ""][:3]
+            if kind == "warning":
+                warnings.append(rest)
+            elif kind not in holds or holds[kind](rest) != value:
+                return None  # a sound file or clip it rests on changed, or a line is not ours
+        return warnings
+
+    def remember(self, ticket: Ticket, checked: Checked) -> None:
+        """Store an ok verdict (a file with problems is never stored); a cache that cannot
+        be written only means the next check does the work again."""
+        said = [*checked.warnings, *map(str, checked.sounds), *map(str, checked.clips)]
+        if checked.problems or any("\n" in s or "\r" in s for s in said):
+            return
+        lines = [FORMAT, f"key {ticket.key}"]
+        lines += [f"warning - {w}" for w in checked.warnings]
+        sounds = [os.path.abspath(p) for p in checked.sounds]
+        clips = [os.path.abspath(p) for p in checked.clips]
+        lines += [f"sound {_file_digest(p)} {p}" for p in sounds]
+        lines += [f"clip {_size(p)} {p}" for p in clips]
+        if any(line.split(" ", 2)[1] == "absent" for line in lines[2:]):
+            return  # something it rests on is already gone
+        tmp = ticket.entry.with_name(f"{ticket.entry.name}.{os.getpid()}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text("\n".join([*lines, "end"]), encoding="utf-8")
+            os.replace(tmp, ticket.entry)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
