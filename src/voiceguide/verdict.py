@@ -1,4 +1,5 @@
-"""Remembered verdicts of ``voiceguide check``: a file found ok is ok again while nothing changed.
+"""Remembered answers of ``voiceguide check`` (and ``list``): a file found ok is ok again while
+nothing it rests on changed.
 
 Like build's "up to date" (``fresh``): checking a routine renders its words
 in the template sandbox and times them, which loads YAML, Jinja and the
@@ -23,6 +24,9 @@ A verdict holds while all it rests on is the same:
 
 The shared parts a routine includes ship inside the package, so they are in
 the code's digest; a user's routines folder holds no parts.
+
+``voiceguide list`` keeps its lines the same way (``list.txt``): they follow
+from the code and the routine files listed, so a repeat listing reads no YAML.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ except ImportError:  # pragma: no cover - an interpreter without the builtin mod
 if TYPE_CHECKING:
     from .check import Checked
 
-FORMAT = "voiceguide check verdict 1"
+FORMAT = "voiceguide remembered 1"
 FOLDER = "checks"  # inside the clip cache folder, beside levels/
 
 
@@ -127,7 +131,7 @@ class Verdicts:
 
     An entry is a few lines of text (no JSON: its import is a twentieth of a
     repeat check): the format, the key, then one line per warning, sound
-    file and clip, each a kind, a value and, last, the text or path.
+    file and clip, each a kind, a value and, last, the text or path, and "end".
     """
 
     def __init__(self, cache_dir: Path, *, voice: str | None, rate_wpm: int) -> None:
@@ -149,15 +153,12 @@ class Verdicts:
 
     def recall(self, ticket: Ticket) -> list[str] | None:
         """The warnings of the file's remembered ok verdict, or None if there is none that holds."""
-        try:
-            lines = ticket.entry.read_text(encoding="utf-8").split("\n")
-        except (OSError, ValueError):
-            return None
-        if lines[:2] != [FORMAT, f"key {ticket.key}"] or lines[-1] != "end":
+        body = read_entry(ticket)
+        if body is None:
             return None
         warnings = []
         holds = {"sound": _file_digest, "clip": _size}
-        for line in lines[2:-1]:
+        for line in body:
             kind, value, rest = [*line.split(" ", 2), "", ""][:3]
             if kind == "warning":
                 warnings.append(rest)
@@ -166,24 +167,51 @@ class Verdicts:
         return warnings
 
     def remember(self, ticket: Ticket, checked: Checked) -> None:
-        """Store an ok verdict (a file with problems is never stored); a cache that cannot
-        be written only means the next check does the work again."""
-        said = [*checked.warnings, *map(str, checked.sounds), *map(str, checked.clips)]
-        if checked.problems or any("\n" in s or "\r" in s for s in said):
+        """Store an ok verdict (a file with problems is never stored)."""
+        if checked.problems:
             return
-        lines = [FORMAT, f"key {ticket.key}"]
-        lines += [f"warning - {w}" for w in checked.warnings]
-        sounds = [os.path.abspath(p) for p in checked.sounds]
-        clips = [os.path.abspath(p) for p in checked.clips]
-        lines += [f"sound {_file_digest(p)} {p}" for p in sounds]
-        lines += [f"clip {_size(p)} {p}" for p in clips]
-        if any(line.split(" ", 2)[1] == "absent" for line in lines[2:]):
-            return  # something it rests on is already gone
-        tmp = ticket.entry.with_name(f"{ticket.entry.name}.{os.getpid()}.tmp")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text("\n".join([*lines, "end"]), encoding="utf-8")
-            os.replace(tmp, ticket.entry)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+        body = [f"warning - {w}" for w in checked.warnings]
+        body += [f"sound {_file_digest(p)} {p}" for p in map(os.path.abspath, checked.sounds)]
+        body += [f"clip {_size(p)} {p}" for p in map(os.path.abspath, checked.clips)]
+        if all(line.split(" ", 2)[1] != "absent" for line in body):
+            write_entry(ticket, body)  # else something it rests on is already gone
+
+
+def listing_ticket(cache_dir: Path, routines: list[tuple[str, Path, str]]) -> Ticket | None:
+    """``voiceguide list``'s place in the store: its lines follow from the code, the
+    installed distributions and the routines listed (id, file and how it is listed, and
+    the file's bytes); None if a file cannot be read (the listing will say why)."""
+    said = [FORMAT, "list", code_digest(), *installed()]
+    try:
+        for routine_id, path, how in routines:
+            real = os.path.realpath(path)
+            said += [routine_id, str(path), real, how, digest(Path(real).read_bytes())]
+    except (OSError, ValueError):
+        return None
+    return Ticket(cache_dir / FOLDER / "list.txt", digest("\0".join(said).encode()))
+
+
+def read_entry(ticket: Ticket) -> list[str] | None:
+    """The lines stored under ``ticket``, if they were stored with its key and are whole."""
+    try:
+        lines = ticket.entry.read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return None
+    if lines[:2] != [FORMAT, f"key {ticket.key}"] or lines[-1] != "end":
+        return None
+    return lines[2:-1]
+
+
+def write_entry(ticket: Ticket, body: list[str]) -> None:
+    """Store ``body`` (lines) under ``ticket``, atomically; a cache that cannot be written
+    only means the next run does the work again."""
+    if any("\n" in line or "\r" in line for line in body):
+        return
+    tmp = ticket.entry.with_name(f"{ticket.entry.name}.{os.getpid()}.tmp")
+    try:
+        ticket.entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text("\n".join([FORMAT, f"key {ticket.key}", *body, "end"]), encoding="utf-8")
+        os.replace(tmp, ticket.entry)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

@@ -78,16 +78,29 @@ def list_command(routines_dir: Path | None) -> None:
     Example:
         voiceguide list
     """
-    from ..routine import load_routine
     from ..routine.library import catalogue
-    from .views import routine_line
+    from ..speech.cache import default_cache_dir
+    from ..verdict import listing_ticket, read_entry, write_entry
 
+    listed = []
     for entry in catalogue(routines_dir).values():
-        line = routine_line(load_routine(entry.path))
+        how = ""
         if entry.replaces is not None:
-            line += f"  (yours: {entry.path}, used in place of the built-in one)"
+            how = f"  (yours: {entry.path}, used in place of the built-in one)"
         elif not entry.builtin:
-            line += f"  (yours: {entry.path})"
+            how = f"  (yours: {entry.path})"
+        listed.append((entry.id, entry.path, how))
+    # the lines of the last listing of the same files, if there is one (no YAML read)
+    ticket = listing_ticket(default_cache_dir(), listed)
+    lines = read_entry(ticket) if ticket else None
+    if lines is None:
+        from ..routine import load_routine
+        from .views import routine_line
+
+        lines = [routine_line(load_routine(path)) + how for _, path, how in listed]
+        if ticket:
+            write_entry(ticket, lines)
+    for line in lines:
         click.echo(line)
 
 

@@ -8,11 +8,10 @@ their input, 1 for a tool underneath, 130 for Ctrl-C and 143 for SIGTERM.
 
 from __future__ import annotations
 
-import difflib
 import functools
+import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,6 +39,8 @@ def _debug() -> bool:
 
 def fail(message: str, code: int) -> None:
     if _debug():
+        import traceback
+
         traceback.print_exc()
     click.echo(f"Error: {shown(message)}", err=True)
     sys.exit(code)
@@ -107,14 +108,53 @@ def _example(ctx: click.Context | None) -> str:
     return next((line for line in lines if line.startswith("voiceguide ")), "")
 
 
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil (and bz2 and lzma
+    with it: a twentieth of `voiceguide --help`)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class Formatter(click.HelpFormatter):
+    """click's help formatter, its width found as click finds it but by ``_columns``."""
+
+    def __init__(
+        self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None
+    ) -> None:
+        if width is None and click.formatting.FORCED_WIDTH is None:
+            width = max(min(_columns(), max_width or 80) - 2, 50)
+        super().__init__(indent_increment, width, max_width)
+
+
+class Context(click.Context):
+    formatter_class = Formatter
+
+
+class Command(click.Command):
+    context_class = Context
+
+
 class Group(click.Group):
     """A click group whose errors are one line, and whose unknown commands get a did-you-mean."""
+
+    context_class = Context
+    command_class = Command
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
             hint = f'; did you mean "{close[0]}"?' if close else ""
             raise click.UsageError(

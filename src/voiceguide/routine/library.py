@@ -9,10 +9,9 @@ directory. A name in both is the user's file (it wins, and ``list`` says so).
 
 from __future__ import annotations
 
-import difflib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import InputError
 
@@ -36,9 +35,11 @@ def user_dir(given: Path | None = None) -> Path | None:
     return local if local.is_dir() else None
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One routine id and the file it names; ``replaces`` is the built-in file it hides."""
+class Entry(NamedTuple):
+    """One routine id and the file it names; ``replaces`` is the built-in file it hides.
+
+    A NamedTuple, not a dataclass: `voiceguide list` answers from its remembered
+    lines before anything imports dataclasses."""
 
     id: str
     path: Path
@@ -81,6 +82,8 @@ def find_routine(name: str, given: Path | None = None) -> Path:
     known = catalogue(given)
     if name in known:
         return known[name].path
+    import difflib
+
     close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
     hint = f'; did you mean "{close[0]}"?' if close else ""
     raise InputError(

@@ -1,4 +1,5 @@
-"""`voiceguide check` remembers a file found ok, and checks again when anything it rests on changes.
+"""`voiceguide check` remembers a file found ok, and checks again when anything it rests on changes;
+`voiceguide list` remembers its lines the same way.
 
 Whether a file was checked or its verdict recalled is seen by counting the
 calls of ``voiceguide.check.check_file`` (the real one, wrapped), and in a
@@ -178,3 +179,26 @@ def test_a_repeat_check_loads_no_yaml_no_templates_no_numpy(tmp_path: Path) -> N
     code, modules = loaded("check", routine, env=env)
     assert code == 0
     assert not [m for m in ("numpy", "jinja2", "yaml", "num2words", "hashlib") if m in modules]
+
+
+def test_a_repeat_listing_reads_no_yaml_and_follows_an_edited_routine(tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "tiny.yaml").write_text(ROUTINE, encoding="utf-8")
+    args = ("list", "--routines", str(mine))
+    code, first = loaded(*args, env=env)
+    assert code == 0 and "yaml" in first  # the first listing reads the files
+    code, modules = loaded(*args, env=env)
+    assert code == 0 and not [m for m in ("yaml", "jinja2", "numpy") if m in modules]
+
+    def listing() -> list[str]:
+        result = CliRunner().invoke(cli, list(args), env=env)
+        assert result.exit_code == 0, result.stderr
+        return [line for line in result.stdout.splitlines() if line.startswith("tiny ")]
+
+    assert "Tiny back rub" in listing()[0]
+    (mine / "tiny.yaml").write_text(ROUTINE.replace("Tiny back rub", "Short rub"), "utf-8")
+    assert "Short rub" in listing()[0]  # not the remembered line
+    (mine / "classic.yaml").write_text(ROUTINE, encoding="utf-8")  # now also one of yours
+    assert "(yours:" in CliRunner().invoke(cli, list(args), env=env).stdout.splitlines()[1]
