@@ -27,6 +27,7 @@ from .narration.readability import readability_warnings
 from .routine import Routine, RoutineProblems, load_routine
 
 if TYPE_CHECKING:
+    from .narration import Narration
     from .speech import Speaker
 
 _PLACEHOLDER = "Words."
@@ -57,10 +58,10 @@ def check_file(path: Path, speaker: Speaker | None = None) -> Checked:
     except InputError as exc:
         return Checked([str(exc)])
     warnings = readability_warnings(routine)
-    found = template_problems(routine)
+    found, narration = template_problems(routine)
     timed: list[str] = []
-    if not found and speaker is not None:
-        found = timing_problems(routine, speaker, timed)
+    if narration is not None and speaker is not None:
+        found = timing_problems(routine, speaker, timed, narration)
     clips = [speaker.cache_file(t) for t in dict.fromkeys(timed)] if speaker else []
     sounds = [Path(p) for p in routine.sounds.values()]
     return Checked(found, warnings, [c for c in clips if c is not None], sounds)
@@ -72,14 +73,17 @@ def problems_in(path: Path, speaker: Speaker | None = None) -> list[str]:
 
 
 def timing_problems(
-    routine: Routine, speaker: Speaker, timed: list[str] | None = None
+    routine: Routine,
+    speaker: Speaker,
+    timed: list[str] | None = None,
+    narration: Narration | None = None,
 ) -> list[str]:
     """What planning the routine at its default lengths refuses, every part of it.
 
     The planner stops at the first part too short for what it says; that
     part is then given what it needs and the plan tried again, so every
     faulty part is reported at once, each at its own line. Each sentence
-    timed is added to ``timed``.
+    timed is added to ``timed``. ``narration``: the routine's, if it was made already.
     """
     from .timeline import TimingRequest, make_plan, needs
 
@@ -93,7 +97,7 @@ def timing_problems(
             timed.append(text)
         return speaker.length_ms(text)
 
-    measured = needs(narrate(routine), length_ms, sound_ms)
+    measured = needs(narration or narrate(routine), length_ms, sound_ms)
     found: list[str] = []
     for _ in range(len(routine.steps) + 2):
         try:
@@ -160,12 +164,13 @@ def warnings_in(path: Path) -> list[str]:
         return []
 
 
-def template_problems(routine: Routine) -> list[str]:
-    """Every text that does not render in the sandbox, in the order ``narrate`` meets them."""
+def template_problems(routine: Routine) -> tuple[list[str], Narration | None]:
+    """Every text that does not render in the sandbox, in the order ``narrate`` meets them,
+    and the routine's narration if there is none (``timing_problems`` then reuses it)."""
     found: list[str] = []
     for _ in range(1 + len(routine.lines)):
         try:
-            narrate(routine)
+            narration = narrate(routine)
         except RoutineError as exc:
             found.append(str(exc))
             replaced = _set_aside(routine, _merged_field(routine, exc))
@@ -173,8 +178,8 @@ def template_problems(routine: Routine) -> list[str]:
                 break
             routine = replaced
         else:
-            break
-    return found
+            return found, (None if found else narration)
+    return found, None
 
 
 def _merged_field(routine: Routine, exc: RoutineError) -> str | None:

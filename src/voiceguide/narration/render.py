@@ -117,6 +117,23 @@ def _compiled(template: str) -> jinja2.Template:
     return _ENV.from_string(template)
 
 
+_MARKUP = ("{{", "{%", "{#")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def plain(template: str) -> str | None:
+    """What a text with no Jinja markup renders to, without parsing or compiling it (most
+    of a routine's texts are plain, and compiling them was most of `check`'s own time);
+    None for a text with markup. Jinja writes each line end as "\\n" and drops one at
+    the very end (``keep_trailing_newline=False``), so this does too."""
+    if any(mark in template for mark in _MARKUP):
+        return None
+    lines = _LINE_END.split(template)
+    if lines[-1] == "":
+        del lines[-1]
+    return "\n".join(lines)
+
+
 def render(template: str, context: Mapping[str, object], *, routine: Routine, field: str) -> str:
     """Render one of the routine's own texts; template faults become routine errors
     naming the file and line the words came from (the routine's, or an included part's)."""
@@ -125,11 +142,12 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
     def fault(message: str) -> RoutineError:
         return RoutineError(message, path=path, line=line, field=shown)
 
-    refused = _refused(template)
+    out = plain(template)
+    refused = None if out is not None else _refused(template)
     if refused:
         raise fault(f"template refused: {refused}; {ACCEPTED}")
     try:
-        out = _compiled(template).render(**context)
+        out = _compiled(template).render(**context) if out is None else out
     except jinja2.TemplateSyntaxError as exc:
         raise fault(f"template error: {exc.message}") from None
     except jinja2.UndefinedError as exc:

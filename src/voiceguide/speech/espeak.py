@@ -9,7 +9,6 @@ install it.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 import sys
@@ -67,6 +66,8 @@ def _system_names() -> list[str]:
     a tenth of a second at every start of `voiceguide check`); elsewhere, its answer."""
     if sys.platform.startswith("linux"):
         return ["libespeak-ng.so.1"]
+    import ctypes.util
+
     found = ctypes.util.find_library("espeak-ng")
     return [found] if found else []
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 import wave
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,7 +54,7 @@ class Pyttsx3Engine:
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
         self._worker: _Pyttsx3Worker | None = None
         self._id: str | None = None
-        self._scratch = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
+        self._scratch: Path | None = None  # made with the worker: timing cached clips needs none
 
     @property
     def id(self) -> str:
@@ -82,6 +81,7 @@ class Pyttsx3Engine:
     def synthesize(self, text: str) -> np.ndarray:
         for attempt in range(3):
             worker = self._ensure_worker()
+            assert self._scratch is not None  # made with the worker
             target = self._scratch / f"clip-{os.getpid()}-{id(text)}-{attempt}.wav"
             try:
                 written = worker.say(text, target, self.timeout_s)
@@ -112,13 +112,17 @@ class Pyttsx3Engine:
 
     def close(self) -> None:
         self._restart()
-        if self._scratch.exists():
+        if self._scratch is not None and self._scratch.exists():
             for leftover in self._scratch.glob("*"):
                 leftover.unlink(missing_ok=True)
             self._scratch.rmdir()
 
     def _ensure_worker(self) -> _Pyttsx3Worker:
         if self._worker is None:
+            if self._scratch is None:
+                import tempfile
+
+                self._scratch = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
             self._worker = _Pyttsx3Worker(self.voice, self.setting, self._scratch)
         return self._worker
 
