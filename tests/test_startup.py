@@ -56,6 +56,15 @@ def test_help_and_list_load_no_audio_no_templates(args: list[str]) -> None:
     assert not [m for m in (*HEAVY, "jinja2") if m in modules]
 
 
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["check", "--help"]])
+def test_help_loads_no_yaml_no_pathlib_no_shutil(args: list[str]) -> None:
+    """Help is click's alone: no YAML reader, and not even pathlib (a path option makes its
+    Path when a path is given) or shutil (the help's width is found without it)."""
+    code, modules = loaded(*args)
+    assert code == 0
+    assert not [m for m in ("yaml", "pathlib", "shutil", "traceback", "hashlib") if m in modules]
+
+
 @pytest.mark.parametrize("name", ["child", "classic"])
 def test_check_times_words_from_a_warm_cache_without_numpy(tmp_path: Path, name: str) -> None:
     # classic has words the pronunciation table respells ("coccyx"): their clips are cached

@@ -22,7 +22,10 @@ never hides a bug. ``Terminated`` is a ``KeyboardInterrupt`` so that every
 from __future__ import annotations
 
 import errno
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def one_line(text: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -32,6 +31,8 @@ from .options import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..runner import Outcome
     from .progress import Bars
 
@@ -144,8 +145,8 @@ def script(routine: str, routines_dir: Path | None, **kw: Any) -> None:
     "-o",
     "--output",
     "out_dir",
-    type=SafePath(path_type=Path),
-    default=Path("output"),
+    type=SafePath(),
+    default="output",
     show_default=True,
     help="Folder the tracks are written to, or FILE.mp3 for one routine's track.",
 )
@@ -319,7 +320,7 @@ def voices() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=SafePath(path_type=Path))
+@click.argument("files", nargs=-1, type=SafePath())
 @routines_option
 @voice_options
 @click.option(
@@ -384,8 +385,8 @@ def check(files: tuple[Path, ...], routines_dir: Path | None, force: bool, **kw:
 @cli.command()
 @click.argument(
     "directory",
-    type=SafePath(exists=True, file_okay=False, path_type=Path),
-    default=Path("output"),
+    type=SafePath(exists=True, file_okay=False),
+    default="output",
 )
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option(

@@ -9,8 +9,8 @@ so defaults that live in those stages are resolved in ``make_options``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -97,12 +97,15 @@ JOBS = Number(int, 1, None, "a number of builds at once: 1 or more")
 
 
 class SafePath(click.Path):
-    """A click.Path that refuses NUL bytes with a clear line (exit 2), not a ValueError."""
+    """A click.Path that refuses NUL bytes with a clear line (exit 2), not a ValueError, and
+    gives a ``pathlib.Path``: pathlib is imported when a path is given, not for ``--help``."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if "\0" in str(value):
             self.fail(f'"{shown(str(value))}" contains a NUL byte', param, ctx)
-        return super().convert(value, param, ctx)
+        from pathlib import Path
+
+        return Path(os.fsdecode(super().convert(value, param, ctx)))
 
 
 def _apply(options: list[Callable[[Any], Any]], func: Callable[..., Any]) -> Callable[..., Any]:
@@ -130,7 +133,7 @@ def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _apply([
         click.option("--voice", help="A voice from `voiceguide voices`: an espeak-ng id, language (en, en-gb, de) or name (default gmw/en-us), the Piper voice joe, or a Piper voice's NAME.onnx path. Overrides the routine's voice:."),
         click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in words a minute."),
-        click.option("--cache-dir", type=SafePath(file_okay=False, path_type=Path), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
+        click.option("--cache-dir", type=SafePath(file_okay=False), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
     ], func)  # fmt: skip
 
@@ -145,7 +148,7 @@ def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
 routines_option = click.option(
     "--routines",
     "routines_dir",
-    type=SafePath(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False),
     default=None,
     help="A folder of your own routines, added to the built-in ones (default: $VOICEGUIDE_ROUTINES, else ./routines if it exists).",
 )
