@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio import ambient, loudness, mixer, sounds
+from .audio import ambient, loudness, mixer, sounds, true_peak
 from .audio.events import AudioEvent
 from .errors import RoutineError
 from .fresh import fingerprint, output_lock, up_to_date
@@ -211,12 +211,15 @@ def _build(
         spans = [(sample_index(e.start_ms), sample_index(e.end_ms)) for e in script.speech]
         bed = ambient.AmbientBed(ambient.load(options.ambient), spans, target=options.loudness_lufs)
     total = sample_index(script.plan.total_ms)
+
+    def render(begin: int, end: int) -> Iterable[bytes]:
+        return mixer.prefetch(mixer.stream(placed, total, bed=bed, begin=begin, end=end))
+
     source = pieces.Source(
-        render=lambda begin, end: mixer.prefetch(
-            mixer.stream(placed, total, bed=bed, begin=begin, end=end)
-        ),
+        render=render,
         total=total,
         sounding=[(0, total)] if bed is not None else [(p.start, p.end) for p in placed],
+        review=true_peak.PeakCheck(render),
     )
     paths = export(
         script,

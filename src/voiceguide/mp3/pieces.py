@@ -45,6 +45,10 @@ LONGEST = 2 * 60 * RATE_HZ  # a piece this long is cut at its next silence: core
 SPLIT_GAP = 2 * MARGIN + TAIL + 2 * FRAME  # the least silence two pieces can meet in
 
 Render = Callable[[int, int], Iterable[bytes]]  # PCM of the track's samples [begin, end)
+# after a piece [begin, end) is encoded into a file: None if the file will do, or a render
+# to encode the piece with again (the true peak of what was encoded, see audio.true_peak)
+Review = Callable[[int, int, Path], Render | None]
+MAX_ENCODES = 5  # a piece is encoded at most this often: then the last one stands
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Source:
     render: Render
     total: int  # samples
     sounding: Sequence[tuple[int, int]]  # spans [start, end) that may hold sound
+    review: Review | None = None
 
 
 def layout(total: int, sounding: Iterable[tuple[int, int]]) -> list[Piece]:
@@ -128,7 +133,7 @@ def encode(
     pieces = layout(source.total, source.sounding)
     counted = _counter(on_samples)
     if len(pieces) == 1 and pieces[0].start == 0:
-        encode_mp3(counted(source.render(0, source.total)), target)
+        _encode_piece(source, 0, source.total, target, counted)
         return
     if on_samples is not None:  # the silence between pieces costs nothing: done already
         on_samples(source.total - sum(p.length for p in pieces))
@@ -140,8 +145,8 @@ def encode(
 
     with _files_beside(target, len(pieces)) as paths:
 
-        def feed(piece: Piece) -> Iterator[bytes]:
-            for block in counted(source.render(piece.start, piece.end)):
+        def stoppable(blocks: Iterable[bytes]) -> Iterator[bytes]:
+            for block in counted(blocks):
                 if stop.is_set():
                     raise _Stopped
                 yield block
@@ -152,8 +157,9 @@ def encode(
                     index = next(todo, None)
                 if index is None:
                     return
+                piece = pieces[index]
                 try:
-                    encode_mp3(feed(pieces[index]), paths[index])
+                    _encode_piece(source, piece.start, piece.end, paths[index], stoppable)
                 except BaseException as exc:  # handed to the caller below
                     errors[index] = exc
                     stop.set()
@@ -179,6 +185,26 @@ def encode(
             raise failures[0]
         parts = [(p.first_frame, path) for p, path in zip(pieces, paths, strict=True)]
         assemble(target, parts)
+
+
+def _encode_piece(
+    source: Source,
+    begin: int,
+    end: int,
+    path: Path,
+    feed: Callable[[Iterable[bytes]], Iterable[bytes]],
+) -> None:
+    """Encode [begin, end) into ``path``, and again while the source's review asks for it.
+
+    Only the first encode goes through ``feed`` (progress counts a sample once);
+    a second one is rare and short.
+    """
+    encode_mp3(feed(source.render(begin, end)), path)
+    for _ in range(MAX_ENCODES - 1):
+        again = source.review(begin, end, path) if source.review is not None else None
+        if again is None:
+            return
+        encode_mp3(again(begin, end), path)
 
 
 def _counter(

@@ -1,0 +1,152 @@
+"""The file's true peak, checked on every encoded piece: the MP3's own overshoot taken off.
+
+A 64 kb/s MP3 of sound held at a ceiling peaks higher than its PCM. Measured
+here with the real ffmpeg and real espeak sentences: with the check, a piece
+that went over is encoded again with a dip where it went over, and the file
+measures under the limit by ffmpeg's ``ebur128`` while the words keep their
+level and the rest is untouched. The built tracks of both voices are held
+to -1 dBTP in test_loudness and test_piper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.audio.decode import decode
+from voiceguide.audio.limiter import limit
+from voiceguide.audio.meter import analyse, db_to_gain, measure_file
+from voiceguide.audio.mixer import Placed, stream
+from voiceguide.audio.true_peak import LIMIT_DBTP, LOCAL_TRIES, MARGIN_DB, PeakCheck, dip
+from voiceguide.mp3 import pieces
+from voiceguide.pcm import RATE_HZ
+from voiceguide.speech import Speaker
+
+TEXTS = [
+    "Warm your hands before you touch the back.",
+    "Slide them up along the spine, towards the neck.",
+    "You need a towel, a clean cotton sheet, and an oil.",
+]
+
+
+def _tone(start: int) -> Placed:
+    t = np.arange(RATE_HZ) / RATE_HZ
+    return Placed(start, (3000 * np.sin(2 * np.pi * 440 * t)).astype(np.float32))
+
+
+def _noise_track() -> tuple[list[Placed], int]:
+    """A noisy burst held at -1.5 dBFS: the encoder's noise is as loud as the sound."""
+    rng = np.random.default_rng(7)
+    n = 2 * RATE_HZ
+    t = np.arange(n) / RATE_HZ
+    burst = (np.sin(2 * np.pi * 220 * t) + 0.8 * rng.standard_normal(n)) * 20000
+    burst = limit(burst.astype(np.float32), 32767 * db_to_gain(-1.5))
+    return [Placed(RATE_HZ // 2, burst)], 4 * RATE_HZ
+
+
+def _source(
+    placed: list[Placed], total: int, *, checked: bool, limit_dbtp: float = LIMIT_DBTP
+) -> tuple[pieces.Source, PeakCheck]:
+    def render(begin: int, end: int) -> Iterable[bytes]:
+        return stream(placed, total, begin=begin, end=end)
+
+    check = PeakCheck(render, limit_dbtp)
+    sounding = [(p.start, p.end) for p in placed]
+    return pieces.Source(render, total, sounding, review=check if checked else None), check
+
+
+def _true_peak_db(x: np.ndarray) -> float:
+    _, magnitude = analyse(x.astype(np.float32), k_weight=False, peaks=True)
+    assert magnitude is not None
+    return float(20 * np.log10(magnitude.max() / 32768))
+
+
+def _rms_db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) / 32768**2))
+
+
+def test_speech_over_the_limit_in_the_mp3_is_dipped_there_and_keeps_its_level(
+    tmp_path: Path, speaker: Speaker
+) -> None:
+    """Real sentences held at -2.3 dBFS, checked against a -2 dBTP limit: a build's -1.5 and
+    -1, moved down so that this MP3's noise is sure to lift them over (by how much a given
+    encode overshoots is down to its noise; the same input gives the same bytes)."""
+    gap = np.zeros(RATE_HZ // 4, dtype=np.float32)
+    said = np.concatenate([np.concatenate([speaker.clip(t), gap]) for t in TEXTS])
+    said = limit(said.astype(np.float32) * np.float32(db_to_gain(8.0)), 32767 * db_to_gain(-2.3))
+    speech = Placed(RATE_HZ // 2, said)
+    total = speech.end + 3 * RATE_HZ
+    placed = [speech, _tone(speech.end + RATE_HZ)]
+    plain, _ = _source(placed, total, checked=False, limit_dbtp=-2.0)
+    pieces.encode(plain, tmp_path / "plain.mp3")
+    assert _true_peak_db(decode(tmp_path / "plain.mp3")) > -2.0 - MARGIN_DB  # the MP3 lifts it
+
+    source, check = _source(placed, total, checked=True, limit_dbtp=-2.0)
+    pieces.encode(source, tmp_path / "checked.mp3")
+    found = measure_file(tmp_path / "checked.mp3")
+    assert found.true_peak_dbtp <= -2.0, found
+    assert check.tries and max(check.tries.values()) <= LOCAL_TRIES  # dips did it
+    before, after = decode(tmp_path / "plain.mp3"), decode(tmp_path / "checked.mp3")
+    assert after.size == before.size == total
+    assert _true_peak_db(after) <= -2.0 - MARGIN_DB
+    words = slice(speech.start, speech.end)
+    assert abs(_rms_db(after[words]) - _rms_db(before[words])) < 0.5  # a dip, not a fade
+    tone = slice(speech.end + RATE_HZ, speech.end + 2 * RATE_HZ)
+    assert abs(_rms_db(after[tone]) - _rms_db(before[tone])) < 0.05  # untouched
+
+
+def test_overs_that_move_with_every_encode_bring_the_piece_down_until_it_is_under(
+    tmp_path: Path,
+) -> None:
+    placed, total = _noise_track()
+    plain, _ = _source(placed, total, checked=False)
+    pieces.encode(plain, tmp_path / "plain.mp3")
+    over = measure_file(tmp_path / "plain.mp3")
+    assert over.true_peak_dbtp > LIMIT_DBTP, over  # the MP3 goes over a -1.5 dBFS ceiling
+
+    source, check = _source(placed, total, checked=True)
+    pieces.encode(source, tmp_path / "checked.mp3")
+    found = measure_file(tmp_path / "checked.mp3")
+    assert found.true_peak_dbtp <= LIMIT_DBTP, found
+    assert check.tries and max(check.tries.values()) < pieces.MAX_ENCODES
+    assert _true_peak_db(decode(tmp_path / "checked.mp3")) <= LIMIT_DBTP - MARGIN_DB
+
+
+def test_a_piece_under_the_limit_is_decoded_once_and_left_as_it_is(tmp_path: Path) -> None:
+    placed, total = _noise_track()
+    quiet = [Placed(p.start, p.samples * np.float32(0.25)) for p in placed]
+    source, check = _source(quiet, total, checked=True)
+    pieces.encode(source, tmp_path / "quiet.mp3")
+    assert check.tries == {}
+    assert measure_file(tmp_path / "quiet.mp3").true_peak_dbtp < -10
+
+
+def test_a_review_that_never_settles_stops_after_the_last_encode_and_counts_progress_once(
+    tmp_path: Path,
+) -> None:
+    placed, total = _noise_track()
+    plain, _ = _source(placed, total, checked=False)
+    calls: list[tuple[int, int]] = []
+
+    def never_happy(begin: int, end: int, encoded: Path) -> pieces.Render:
+        calls.append((begin, end))
+        return plain.render
+
+    counted: list[int] = []
+    source = pieces.Source(plain.render, total, plain.sounding, review=never_happy)
+    pieces.encode(source, tmp_path / "restless.mp3", on_samples=counted.append)
+    per_piece = {span: calls.count(span) for span in set(calls)}
+    assert per_piece and set(per_piece.values()) == {pieces.MAX_ENCODES - 1}
+    assert sum(counted) == total
+    assert decode(tmp_path / "restless.mp3").size == total
+
+
+def test_a_dip_is_unity_away_from_the_peaks_and_brings_them_to_the_aim() -> None:
+    peaks = np.full(1000, 1000.0, dtype=np.float32)  # blocks far under any aim
+    peaks[500] = 40000.0  # one block over full scale
+    gains = dip(peaks, 16 * 1000, -1.5)
+    aim = 32768 * db_to_gain(-1.5)
+    assert gains[: 16 * 450].min() == 1.0 and gains[16 * 550 :].min() == 1.0
+    assert 40000 * float(gains[16 * 500 : 16 * 501].max()) <= aim * 1.0001
