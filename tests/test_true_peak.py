@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.audio.decode import decode
+from voiceguide.audio.decode import decode, decode_mp3
 from voiceguide.audio.limiter import limit
 from voiceguide.audio.meter import analyse, db_to_gain, measure_file
 from voiceguide.audio.mixer import Placed, stream
@@ -150,3 +150,14 @@ def test_a_dip_is_unity_away_from_the_peaks_and_brings_them_to_the_aim() -> None
     aim = 32768 * db_to_gain(-1.5)
     assert gains[: 16 * 450].min() == 1.0 and gains[16 * 550 :].min() == 1.0
     assert 40000 * float(gains[16 * 500 : 16 * 501].max()) <= aim * 1.0001
+
+
+def test_pieces_are_checked_on_the_samples_a_player_decodes(tmp_path: Path) -> None:
+    """The check decodes in process (libsndfile's mpg123): the same length as ffmpeg's
+    decoder, gapless by the LAME tag, and the same samples to within rounding."""
+    placed, total = _noise_track()
+    plain, _ = _source(placed, total, checked=False)
+    pieces.encode(plain, tmp_path / "plain.mp3")
+    by_ffmpeg, in_process = decode(tmp_path / "plain.mp3"), decode_mp3(tmp_path / "plain.mp3")
+    assert in_process.size == by_ffmpeg.size == total
+    assert int(np.max(np.abs(in_process.astype(np.int32) - by_ffmpeg))) <= 1

@@ -1,4 +1,5 @@
-"""Any audio file to the track's format, by ffmpeg (a user's own sounds and ambient beds)."""
+"""Audio files to the track's format: any file by ffmpeg (a user's own sounds and ambient
+beds); our own MP3 pieces in this process, by libsndfile's mpg123, when it can."""
 
 from __future__ import annotations
 
@@ -18,3 +19,25 @@ def decode(path: Path, *, rate_hz: int = RATE_HZ) -> np.ndarray:
     ]  # fmt: skip
     result = ffmpeg.run(args, doing=f"decode {path}", capture=True)
     return np.frombuffer(result.stdout, dtype="<i2").copy()
+
+
+def decode_mp3(path: Path) -> np.ndarray:
+    """An MP3 voiceguide wrote, as mono 16-bit samples: the same samples as ``decode``.
+
+    The true-peak check decodes every piece of every build, and an ffmpeg
+    process per piece cost more than the decoding (38 pieces of an hour's
+    routine: 3.8 s of ffmpeg against 0.5 s in process). libsndfile (1.1 and
+    later, as soundfile's wheels bundle it) decodes MP3 with mpg123, gapless
+    by the LAME tag as ffmpeg is; measured on a 79-minute track, the same
+    length and samples within 1 (rounding). Where soundfile cannot read MP3
+    (an older system libsndfile), ffmpeg does it.
+    """
+    try:
+        import soundfile
+    except (ImportError, OSError):  # pragma: no cover - soundfile missing or without its library
+        return decode(path)
+    try:
+        samples, _ = soundfile.read(str(path), dtype="int16", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError):  # pragma: no cover
+        return decode(path)
+    return np.ascontiguousarray(samples[:, 0])

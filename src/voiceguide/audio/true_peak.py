@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .decode import decode
+from .decode import decode_mp3
 from .limiter import Limiter, block_peaks
 from .meter import analyse, db_to_gain
 
@@ -69,7 +69,7 @@ class PeakCheck:
         self._lock = threading.Lock()
 
     def __call__(self, begin: int, end: int, encoded: Path) -> Render | None:
-        decoded = decode(encoded)[: end - begin]
+        decoded = decode_mp3(encoded)[: end - begin]
         peaks = over_limit(decoded, self.limit_dbtp)
         if peaks is None:
             return None
