@@ -22,7 +22,7 @@ import numpy as np
 
 from .decode import decode_mp3
 from .limiter import Limiter, block_peaks
-from .meter import analyse, db_to_gain
+from .meter import HALF_TAPS, analyse, db_to_gain
 
 LIMIT_DBTP = -1.0  # Apple's podcast guidance: no true peak above this in the file
 MARGIN_DB = 0.25  # checked this far under it: 4 points a sample can miss a little of a peak
@@ -31,14 +31,22 @@ AIM_STEP_DB = 0.3  # and each further try aims this much lower again
 LOCAL_TRIES = 2  # dips where it went over; after that, a gain on the piece (see PeakCheck)
 
 Render = Callable[[int, int], Iterable[bytes]]
+_CHUNK = 1 << 17  # samples analysed at once
+_REACH = 2 * HALF_TAPS  # context on each side: the peak filters reach this far
 
 
 def over_limit(samples: np.ndarray, limit_dbtp: float = LIMIT_DBTP) -> np.ndarray | None:
     """Block peaks (true, per 16 samples) if any is over ``limit_dbtp``, else None."""
     if samples.size == 0:
         return None
-    _, magnitude = analyse(samples.astype(np.float32), k_weight=False, peaks=True)
-    assert magnitude is not None
+    magnitude = np.empty(samples.size, dtype=np.float32)
+    for start in range(0, samples.size, _CHUNK):  # a few MB at a time, whatever the piece
+        end = min(start + _CHUNK, samples.size)
+        before, after = min(start, _REACH), min(samples.size - end, _REACH)
+        window = samples[start - before : end + after].astype(np.float32)
+        _, found = analyse(window, k_weight=False, peaks=True)
+        assert found is not None
+        magnitude[start:end] = found[before : before + end - start]
     peaks = block_peaks(magnitude)
     return peaks if float(peaks.max()) > 32768 * db_to_gain(limit_dbtp - MARGIN_DB) else None
 
