@@ -10,16 +10,27 @@ to -1 dBTP in test_loudness and test_piper.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from voiceguide.audio.decode import decode, decode_mp3
-from voiceguide.audio.limiter import limit
+from voiceguide.audio.limiter import Limiter, block_peaks, limit
 from voiceguide.audio.meter import analyse, db_to_gain, measure_file
 from voiceguide.audio.mixer import Placed, stream
-from voiceguide.audio.true_peak import LIMIT_DBTP, LOCAL_TRIES, MARGIN_DB, PeakCheck, dip
+from voiceguide.audio.true_peak import (
+    LIMIT_DBTP,
+    LOCAL_TRIES,
+    MARGIN_DB,
+    PeakCheck,
+    block_true_peaks,
+    dip,
+    ramp,
+)
 from voiceguide.mp3 import pieces
 from voiceguide.pcm import RATE_HZ
 from voiceguide.speech import Speaker
@@ -146,10 +157,26 @@ def test_a_review_that_never_settles_stops_after_the_last_encode_and_counts_prog
 def test_a_dip_is_unity_away_from_the_peaks_and_brings_them_to_the_aim() -> None:
     peaks = np.full(1000, 1000.0, dtype=np.float32)  # blocks far under any aim
     peaks[500] = 40000.0  # one block over full scale
-    gains = dip(peaks, 16 * 1000, -1.5)
+    gains = dip(peaks, -1.5)
+    curve = ramp(gains, 0, 16 * 1000)
     aim = 32768 * db_to_gain(-1.5)
-    assert gains[: 16 * 450].min() == 1.0 and gains[16 * 550 :].min() == 1.0
-    assert 40000 * float(gains[16 * 500 : 16 * 501].max()) <= aim * 1.0001
+    assert curve[: 16 * 450].min() == 1.0 and curve[16 * 550 :].min() == 1.0
+    assert 40000 * float(curve[16 * 500 : 16 * 501].max()) <= aim * 1.0001
+    # drawn in pieces as the render asks for them, the curve is the limiter's own
+    limiter = Limiter([peaks], [aim])
+    whole = limiter.curve(limiter.gains(1.0), 0, 16 * 1000)
+    assert np.array_equal(
+        np.concatenate([ramp(gains, a, a + 777) for a in range(0, 16000, 777)])[:16000], whole
+    )
+
+
+def test_block_peaks_taken_a_chunk_at_a_time_are_those_of_the_whole() -> None:
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(300_001) * 8000).astype(np.int16)
+    _, magnitude = analyse(x.astype(np.float32), k_weight=False, peaks=True)
+    assert magnitude is not None
+    chunks = [x[a : a + 70_000] for a in range(0, x.size, 70_000)]
+    np.testing.assert_allclose(block_true_peaks(chunks), block_peaks(magnitude), rtol=1e-4)
 
 
 def test_pieces_are_checked_on_the_samples_a_player_decodes(tmp_path: Path) -> None:
@@ -161,3 +188,18 @@ def test_pieces_are_checked_on_the_samples_a_player_decodes(tmp_path: Path) -> N
     by_ffmpeg, in_process = decode(tmp_path / "plain.mp3"), decode_mp3(tmp_path / "plain.mp3")
     assert in_process.size == by_ffmpeg.size == total
     assert int(np.max(np.abs(in_process.astype(np.int32) - by_ffmpeg))) <= 1
+
+
+@pytest.mark.slow
+def test_a_build_prints_nothing_from_the_decoder_on_the_terminal(
+    tmp_path: Path, clip_cache: Path
+) -> None:
+    """The check decodes in process; libmpg123 writes to the process's stderr itself when a
+    piece is read a chunk at a time ("part2_3_length too large": 11 lines for the classic
+    routine), so pieces are read whole."""
+    command = [
+        sys.executable, "-c", "from voiceguide.cli import main; main()", "build", "classic",
+        "-o", str(tmp_path / "out"), "--cache-dir", str(clip_cache),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
+    assert "mpg123" not in done.stderr and "error" not in done.stderr.lower(), done.stderr

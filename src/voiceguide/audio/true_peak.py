@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .decode import decode_mp3
-from .limiter import Limiter, block_peaks
+from .decode import decode_mp3_chunks
+from .limiter import BLOCK, Limiter, block_peaks
 from .meter import HALF_TAPS, analyse, db_to_gain
 
 LIMIT_DBTP = -1.0  # Apple's podcast guidance: no true peak above this in the file
@@ -31,30 +31,58 @@ AIM_STEP_DB = 0.3  # and each further try aims this much lower again
 LOCAL_TRIES = 2  # dips where it went over; after that, a gain on the piece (see PeakCheck)
 
 Render = Callable[[int, int], Iterable[bytes]]
-_CHUNK = 1 << 17  # samples analysed at once
+_CHUNK = 1 << 17  # samples decoded and analysed at once: a few MB, whatever the piece
 _REACH = 2 * HALF_TAPS  # context on each side: the peak filters reach this far
 
 
-def over_limit(samples: np.ndarray, limit_dbtp: float = LIMIT_DBTP) -> np.ndarray | None:
-    """Block peaks (true, per 16 samples) if any is over ``limit_dbtp``, else None."""
-    if samples.size == 0:
-        return None
-    magnitude = np.empty(samples.size, dtype=np.float32)
-    for start in range(0, samples.size, _CHUNK):  # a few MB at a time, whatever the piece
-        end = min(start + _CHUNK, samples.size)
-        before, after = min(start, _REACH), min(samples.size - end, _REACH)
-        window = samples[start - before : end + after].astype(np.float32)
-        _, found = analyse(window, k_weight=False, peaks=True)
-        assert found is not None
-        magnitude[start:end] = found[before : before + end - start]
-    peaks = block_peaks(magnitude)
-    return peaks if float(peaks.max()) > 32768 * db_to_gain(limit_dbtp - MARGIN_DB) else None
+def block_true_peaks(chunks: Iterable[np.ndarray]) -> np.ndarray:
+    """The true peak of every 16 samples (``limiter.block_peaks``) of a stream of chunks.
+
+    Held a chunk at a time with its neighbours' edges, so that an hour's
+    piece (a track under an ambient bed is one) costs its block peaks, a
+    sixteenth of its samples, not its samples four times over.
+    """
+    found: list[np.ndarray] = []
+    before = np.zeros(0, dtype=np.float32)  # the previous chunk's last _REACH samples
+    last = 0.0  # the magnitude of the sample before the current chunk
+    pending: np.ndarray | None = None
+    for chunk in [*chunks, None]:
+        if pending is not None:
+            after = chunk[:_REACH].astype(np.float32) if chunk is not None else before[:0]
+            window = np.concatenate((before, pending.astype(np.float32), after))
+            _, magnitude = analyse(window, k_weight=False, peaks=True)
+            assert magnitude is not None
+            own = magnitude[before.size : before.size + pending.size]
+            peaks = block_peaks(own)
+            peaks[0] = max(float(peaks[0]), last)  # block_peaks' look back, across chunks
+            found.append(peaks)
+            last = float(own[-1])
+            before = pending[-_REACH:].astype(np.float32)
+        pending = chunk if chunk is None or chunk.size else pending
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.float32)
 
 
-def dip(peaks: np.ndarray, samples: int, aim_dbtp: float) -> np.ndarray:
-    """Per sample, the gain that brings every block peak under ``aim_dbtp`` (1 elsewhere)."""
+def over_limit(peaks: np.ndarray, limit_dbtp: float = LIMIT_DBTP) -> bool:
+    """Whether any block peak is over ``limit_dbtp`` (less the meter's margin)."""
+    return bool(peaks.size) and float(peaks.max()) > 32768 * db_to_gain(limit_dbtp - MARGIN_DB)
+
+
+def dip(peaks: np.ndarray, aim_dbtp: float) -> np.ndarray:
+    """Per block, the limiter's gain that brings every block peak under ``aim_dbtp``:
+    1 away from them, held and ramped around them (see ``ramp`` for the samples)."""
     limiter = Limiter([peaks], [32768 * db_to_gain(aim_dbtp)])
-    return limiter.curve(limiter.gains(1.0), 0, samples)
+    return limiter.clip_gains(limiter.gains(1.0), 0).astype(np.float32)
+
+
+def ramp(gains: np.ndarray, begin: int, end: int) -> np.ndarray:
+    """Samples [begin, end) of the gain curve through ``gains`` (one per 16 samples): straight
+    lines between the blocks' centres, as ``Limiter.curve`` draws them."""
+    s = np.arange(begin, end) + BLOCK // 2
+    k = s // BLOCK
+    last = gains.size - 1
+    a = gains[np.clip(k - 1, 0, last)]
+    b = gains[np.clip(k, 0, last)]
+    return a + (b - a) * ((s % BLOCK).astype(np.float32) + np.float32(0.5)) / np.float32(BLOCK)
 
 
 class PeakCheck:
@@ -73,40 +101,38 @@ class PeakCheck:
         self.render = render
         self.limit_dbtp = limit_dbtp
         self.tries: dict[tuple[int, int], int] = {}  # pieces encoded again, and how often
-        self._gains: dict[tuple[int, int], np.ndarray] = {}
+        self._gains: dict[tuple[int, int], np.ndarray] = {}  # per block of 16 samples
         self._lock = threading.Lock()
 
     def __call__(self, begin: int, end: int, encoded: Path) -> Render | None:
-        decoded = decode_mp3(encoded)[: end - begin]
-        peaks = over_limit(decoded, self.limit_dbtp)
-        if peaks is None:
+        peaks = block_true_peaks(decode_mp3_chunks(encoded, _CHUNK))
+        if not over_limit(peaks, self.limit_dbtp):
             return None
+        blocks = -(-(end - begin) // BLOCK)
+        peaks = np.pad(peaks[:blocks], (0, max(0, blocks - peaks.size)))
         with self._lock:
             tries = self.tries.get((begin, end), 0)
             self.tries[(begin, end)] = tries + 1
-            gains = self._gains.get((begin, end), np.ones(end - begin, dtype=np.float32))
+            gains = self._gains.get((begin, end), np.ones(blocks, dtype=np.float32))
         aim = self.limit_dbtp - AIM_UNDER_DB - AIM_STEP_DB * tries
         if tries < LOCAL_TRIES:
-            step = np.ones(end - begin, dtype=np.float32)
-            step[: decoded.size] = dip(peaks, decoded.size, aim)
-            gains = gains * step
+            gains = gains * dip(peaks, aim)
         else:  # overs that move about from one encode to the next: the whole piece goes down
             gains = gains * np.float32(32768 * db_to_gain(aim) / float(peaks.max()))
         with self._lock:
             self._gains[(begin, end)] = gains
-        return lambda b, e: _scaled(self.render(b, e), gains[b - begin : e - begin])
+        return lambda b, e: _scaled(self.render(b, e), gains, b - begin)
 
 
-def _scaled(blocks: Iterable[bytes], gains: np.ndarray) -> Iterator[bytes]:
-    """16-bit PCM blocks times a gain per sample (only ever below 1: nothing can clip)."""
-    at = 0
+def _scaled(blocks: Iterable[bytes], gains: np.ndarray, at: int) -> Iterator[bytes]:
+    """16-bit PCM blocks, the first at sample ``at`` of the piece, times the gain curve
+    (only ever below 1: nothing can clip)."""
     for block in blocks:
         x = np.frombuffer(block, dtype="<i2")
-        g = gains[at : at + x.size]
-        at += x.size
-        if g.size == x.size and bool(np.all(g == 1.0)):
+        first, at = at, at + x.size
+        lo, hi = max(0, first // BLOCK - 1), min(gains.size, -(-at // BLOCK) + 1)
+        if hi <= lo or bool(np.all(gains[lo:hi] == 1.0)):
             yield block
             continue
-        y = x.astype(np.float32)
-        y[: g.size] *= g
+        y = x.astype(np.float32) * ramp(gains, first, at)
         yield np.rint(y).astype("<i2").tobytes()
