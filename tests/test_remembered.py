@@ -171,6 +171,24 @@ def test_own_sound_file_changed_checks_again(
     assert checks == [path, path]
 
 
+def test_one_file_linked_from_two_folders_is_checked_for_each_folder(
+    tmp_path: Path, clip_cache: Path, checks: list[Path]
+) -> None:
+    """A routine's own sounds are found beside the path it is given by: a link in a folder
+    without the sound must not pass on the verdict of a link in a folder with it."""
+    real = tmp_path / "real" / "mine.yaml"
+    real.parent.mkdir()
+    real.write_text("title: T\nsounds:\n  step: bell.wav\n" + ROUTINE.split("\n", 1)[1])
+    with_sound, without = tmp_path / "a", tmp_path / "b"
+    for folder in (with_sound, without):
+        folder.mkdir()
+        (folder / "mine.yaml").symlink_to(real)
+    write_tone(with_sound / "bell.wav", 330.0, 0.5)
+    assert run(with_sound / "mine.yaml", clip_cache).exit_code == 0
+    assert run(without / "mine.yaml", clip_cache).exit_code == 2  # its bell.wav is missing
+    assert checks == [with_sound / "mine.yaml", without / "mine.yaml"]
+
+
 def test_a_repeat_check_loads_no_yaml_no_templates_no_numpy(tmp_path: Path) -> None:
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     routine = str(ROUTINES / "classic.yaml")

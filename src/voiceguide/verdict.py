@@ -124,6 +124,8 @@ class Ticket(NamedTuple):
 
     entry: Path
     key: str
+    path: str = ""  # the file read, and the digest of its bytes when the ticket was taken
+    data: str = ""
 
 
 class Verdicts:
@@ -144,12 +146,15 @@ class Verdicts:
         """None if the file cannot be read (the check will say why)."""
         try:
             real = os.path.realpath(path)
-            data = Path(real).read_bytes()
+            data = digest(Path(real).read_bytes())
         except (OSError, ValueError):
             return None
-        name = digest(f"{real}\0{self.voice}\0{self.rate_wpm}".encode())[:32]
-        key = digest(f"{self._setting}\0{real}\0{digest(data)}".encode())
-        return Ticket(self.folder / f"{name}.txt", key)
+        # the folder as given too: a routine's own sounds are found beside the path it was
+        # given by, so two links to one file in two folders are two verdicts
+        given = os.path.dirname(os.path.abspath(path))
+        name = digest(f"{real}\0{given}\0{self.voice}\0{self.rate_wpm}".encode())[:32]
+        key = digest(f"{self._setting}\0{real}\0{given}\0{data}".encode())
+        return Ticket(self.folder / f"{name}.txt", key, real, data)
 
     def recall(self, ticket: Ticket) -> list[str] | None:
         """The warnings of the file's remembered ok verdict, or None if there is none that holds."""
@@ -168,8 +173,8 @@ class Verdicts:
 
     def remember(self, ticket: Ticket, checked: Checked) -> None:
         """Store an ok verdict (a file with problems is never stored)."""
-        if checked.problems:
-            return
+        if checked.problems or _file_digest(ticket.path) != ticket.data:
+            return  # a file with problems, or one saved again while it was checked
         body = [f"warning - {w}" for w in checked.warnings]
         body += [f"sound {_file_digest(p)} {p}" for p in map(os.path.abspath, checked.sounds)]
         body += [f"clip {_size(p)} {p}" for p in map(os.path.abspath, checked.clips)]

@@ -9,7 +9,8 @@ could and costs a few ``stat`` calls:
 
 - the voice and rate as given;
 - the environment variables that choose or point at espeak-ng's library and
-  data (``VOICEGUIDE_BUNDLED_ESPEAK``, ``ESPEAK_DATA_PATH``, ``LD_LIBRARY_PATH``);
+  data (``VOICEGUIDE_BUNDLED_ESPEAK``, ``ESPEAK_DATA_PATH``, ``LD_LIBRARY_PATH``, and
+  macOS's ``DYLD_*`` paths);
 - the dynamic loader's cache (``/etc/ld.so.cache``): installing or upgrading
   a system espeak-ng runs ``ldconfig``, which rewrites it;
 - a Piper voice given by path: its ``.onnx`` and ``.onnx.json`` by size and time.
@@ -23,7 +24,10 @@ from __future__ import annotations
 
 import os
 
-ENVIRONMENT = ("VOICEGUIDE_BUNDLED_ESPEAK", "ESPEAK_DATA_PATH", "LD_LIBRARY_PATH")
+ENVIRONMENT = (
+    "VOICEGUIDE_BUNDLED_ESPEAK", "ESPEAK_DATA_PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH",
+    "DYLD_FALLBACK_LIBRARY_PATH",
+)  # fmt: skip
 LOADER_CACHE = "/etc/ld.so.cache"
 
 
