@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile
 
 from voiceguide.audio.decode import decode, decode_mp3
 from voiceguide.audio.limiter import Limiter, block_peaks, limit
@@ -121,7 +122,7 @@ def test_overs_that_move_with_every_encode_bring_the_piece_down_until_it_is_unde
     pieces.encode(source, tmp_path / "checked.mp3")
     found = measure_file(tmp_path / "checked.mp3")
     assert found.true_peak_dbtp <= LIMIT_DBTP, found
-    assert check.tries and max(check.tries.values()) < pieces.MAX_ENCODES
+    assert max(check.tries.values()) > LOCAL_TRIES  # the dips alone did not do it here
     assert _true_peak_db(decode(tmp_path / "checked.mp3")) <= LIMIT_DBTP - MARGIN_DB
 
 
@@ -130,7 +131,10 @@ def test_a_piece_under_the_limit_is_decoded_once_and_left_as_it_is(tmp_path: Pat
     quiet = [Placed(p.start, p.samples * np.float32(0.25)) for p in placed]
     source, check = _source(quiet, total, checked=True)
     pieces.encode(source, tmp_path / "quiet.mp3")
+    plain, _ = _source(quiet, total, checked=False)
+    pieces.encode(plain, tmp_path / "plain.mp3")
     assert check.tries == {}
+    assert (tmp_path / "quiet.mp3").read_bytes() == (tmp_path / "plain.mp3").read_bytes()
     assert measure_file(tmp_path / "quiet.mp3").true_peak_dbtp < -10
 
 
@@ -165,18 +169,17 @@ def test_a_dip_is_unity_away_from_the_peaks_and_brings_them_to_the_aim() -> None
     # drawn in pieces as the render asks for them, the curve is the limiter's own
     limiter = Limiter([peaks], [aim])
     whole = limiter.curve(limiter.gains(1.0), 0, 16 * 1000)
-    assert np.array_equal(
-        np.concatenate([ramp(gains, a, a + 777) for a in range(0, 16000, 777)])[:16000], whole
-    )
+    drawn = np.concatenate([ramp(gains, a, min(a + 777, 16000)) for a in range(0, 16000, 777)])
+    assert np.array_equal(drawn, whole)
 
 
-def test_block_peaks_taken_a_chunk_at_a_time_are_those_of_the_whole() -> None:
+@pytest.mark.parametrize("chunk", [4096, 65_536, 70_000 // 16 * 16])
+def test_block_peaks_taken_a_chunk_at_a_time_are_those_of_the_whole(chunk: int) -> None:
     rng = np.random.default_rng(3)
     x = (rng.standard_normal(300_001) * 8000).astype(np.int16)
     _, magnitude = analyse(x.astype(np.float32), k_weight=False, peaks=True)
     assert magnitude is not None
-    chunks = [x[a : a + 70_000] for a in range(0, x.size, 70_000)]
-    np.testing.assert_allclose(block_true_peaks(chunks), block_peaks(magnitude), rtol=1e-4)
+    np.testing.assert_allclose(block_true_peaks(x, chunk), block_peaks(magnitude), rtol=1e-4)
 
 
 def test_pieces_are_checked_on_the_samples_a_player_decodes(tmp_path: Path) -> None:
@@ -185,8 +188,11 @@ def test_pieces_are_checked_on_the_samples_a_player_decodes(tmp_path: Path) -> N
     placed, total = _noise_track()
     plain, _ = _source(placed, total, checked=False)
     pieces.encode(plain, tmp_path / "plain.mp3")
-    by_ffmpeg, in_process = decode(tmp_path / "plain.mp3"), decode_mp3(tmp_path / "plain.mp3")
-    assert in_process.size == by_ffmpeg.size == total
+    by_ffmpeg = decode(tmp_path / "plain.mp3")
+    samples, _ = soundfile.read(str(tmp_path / "plain.mp3"), dtype="int16")
+    in_process = decode_mp3(tmp_path / "plain.mp3")
+    assert samples.shape == in_process.shape == by_ffmpeg.shape == (total,)
+    assert np.array_equal(samples, in_process)
     assert int(np.max(np.abs(in_process.astype(np.int32) - by_ffmpeg))) <= 1
 
 

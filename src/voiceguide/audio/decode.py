@@ -3,7 +3,6 @@ beds); our own MP3 pieces in this process, by libsndfile's mpg123, when it can."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +21,8 @@ def decode(path: Path, *, rate_hz: int = RATE_HZ) -> np.ndarray:
     return np.frombuffer(result.stdout, dtype="<i2").copy()
 
 
-def decode_mp3_chunks(path: Path, frames: int) -> Iterator[np.ndarray]:
-    """An MP3 voiceguide wrote, as mono 16-bit samples ``frames`` at a time: the samples
-    ``decode`` gives.
+def decode_mp3(path: Path) -> np.ndarray:
+    """An MP3 voiceguide wrote, as mono 16-bit samples: the samples ``decode`` gives.
 
     The true-peak check decodes every piece of every build, and an ffmpeg
     process per piece cost more than the decoding (38 pieces of an hour's
@@ -32,22 +30,14 @@ def decode_mp3_chunks(path: Path, frames: int) -> Iterator[np.ndarray]:
     later, as soundfile's wheels bundle it) decodes MP3 with mpg123, gapless
     by the LAME tag as ffmpeg is; measured on a 79-minute track, the same
     length and samples within 1 (rounding). Where soundfile cannot read MP3
-    (an older system libsndfile), ffmpeg does it.
+    (an older system libsndfile), ffmpeg does it. The file is read in one
+    call: read a chunk at a time, libmpg123 prints "part2_3_length too large"
+    on the process's stderr (the same samples; the messages would reach the user).
     """
     try:
         import soundfile
 
         samples, _ = soundfile.read(str(path), dtype="int16", always_2d=True)
-        whole = np.ascontiguousarray(samples[:, 0])
     except (ImportError, OSError, RuntimeError):  # no soundfile or libsndfile, or no MP3 in it
-        whole = decode(path)
-    # read whole, then handed out in chunks: read a chunk at a time, libmpg123 prints
-    # "part2_3_length too large" on stderr (same samples; the messages would reach the user)
-    for start in range(0, whole.size, frames):
-        yield whole[start : start + frames]
-
-
-def decode_mp3(path: Path) -> np.ndarray:
-    """``decode_mp3_chunks`` in one array."""
-    parts = list(decode_mp3_chunks(path, 1 << 20))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype="<i2")
+        return decode(path)
+    return np.ascontiguousarray(samples[:, 0])

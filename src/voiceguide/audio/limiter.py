@@ -107,11 +107,19 @@ class Limiter:
 
     def curve(self, gains: np.ndarray, index: int, samples: int) -> np.ndarray:
         """A clip's per-sample gain: straight lines between the centres of its blocks."""
-        own = self.clip_gains(gains, index).astype(np.float32)
-        ends = np.concatenate((own[:1], own, own[-1:]))
-        ramp = (np.arange(BLOCK, dtype=np.float32) + np.float32(0.5)) / np.float32(BLOCK)
-        lines = ends[:-1, None] + (ends[1:] - ends[:-1])[:, None] * ramp
-        return lines.ravel()[BLOCK // 2 : BLOCK // 2 + samples]
+        return ramp(self.clip_gains(gains, index).astype(np.float32), 0, samples)
+
+
+def ramp(gains: np.ndarray, begin: int, end: int) -> np.ndarray:
+    """Samples [begin, end) of the gain curve through ``gains`` (one per BLOCK samples):
+    straight lines between the blocks' centres, flat before the first and after the last.
+    Any span of it can be drawn alone (the true-peak check draws it as it is rendered)."""
+    s = np.arange(begin, end) + BLOCK // 2
+    k = s // BLOCK
+    last = gains.size - 1
+    a = gains[np.clip(k - 1, 0, last)]
+    b = gains[np.clip(k, 0, last)]
+    return a + (b - a) * ((s % BLOCK).astype(np.float32) + np.float32(0.5)) / np.float32(BLOCK)
 
 
 def _running_min(x: np.ndarray, k: int) -> np.ndarray:

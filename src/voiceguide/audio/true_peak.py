@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .decode import decode_mp3_chunks
-from .limiter import BLOCK, Limiter, block_peaks
+from ..pcm import RATE_HZ
+from .decode import decode, decode_mp3
+from .limiter import BLOCK, Limiter, block_peaks, ramp
 from .meter import HALF_TAPS, analyse, db_to_gain
 
 LIMIT_DBTP = -1.0  # Apple's podcast guidance: no true peak above this in the file
@@ -29,36 +30,32 @@ MARGIN_DB = 0.25  # checked this far under it: 4 points a sample can miss a litt
 AIM_UNDER_DB = 0.5  # a dip aims this far under the limit: the next encode adds noise of its own
 AIM_STEP_DB = 0.3  # and each further try aims this much lower again
 LOCAL_TRIES = 2  # dips where it went over; after that, a gain on the piece (see PeakCheck)
+WHOLE_PIECE_MAX = 3 * 60 * RATE_HZ  # a longer piece (an ambient track's one) only ever dips
 
 Render = Callable[[int, int], Iterable[bytes]]
-_CHUNK = 1 << 17  # samples decoded and analysed at once: a few MB, whatever the piece
+_CHUNK = 1 << 17  # samples analysed at once
 _REACH = 2 * HALF_TAPS  # context on each side: the peak filters reach this far
 
 
-def block_true_peaks(chunks: Iterable[np.ndarray]) -> np.ndarray:
-    """The true peak of every 16 samples (``limiter.block_peaks``) of a stream of chunks.
-
-    Held a chunk at a time with its neighbours' edges, so that an hour's
-    piece (a track under an ambient bed is one) costs its block peaks, a
-    sixteenth of its samples, not its samples four times over.
-    """
+def block_true_peaks(samples: np.ndarray, chunk: int = _CHUNK) -> np.ndarray:
+    """The true peak of every 16 samples (``limiter.block_peaks``), ``chunk`` samples at a
+    time with their neighbours' edges: the FFT buffers stay a few MB whatever the piece (a
+    track under an ambient bed is one piece an hour long)."""
+    assert chunk % BLOCK == 0 and chunk >= _REACH
     found: list[np.ndarray] = []
-    before = np.zeros(0, dtype=np.float32)  # the previous chunk's last _REACH samples
-    last = 0.0  # the magnitude of the sample before the current chunk
-    pending: np.ndarray | None = None
-    for chunk in [*chunks, None]:
-        if pending is not None:
-            after = chunk[:_REACH].astype(np.float32) if chunk is not None else before[:0]
-            window = np.concatenate((before, pending.astype(np.float32), after))
-            _, magnitude = analyse(window, k_weight=False, peaks=True)
-            assert magnitude is not None
-            own = magnitude[before.size : before.size + pending.size]
-            peaks = block_peaks(own)
-            peaks[0] = max(float(peaks[0]), last)  # block_peaks' look back, across chunks
-            found.append(peaks)
-            last = float(own[-1])
-            before = pending[-_REACH:].astype(np.float32)
-        pending = chunk if chunk is None or chunk.size else pending
+    last = 0.0  # the magnitude of the sample before this chunk: block_peaks looks back one
+    for start in range(0, samples.size, chunk):
+        end = min(start + chunk, samples.size)
+        before, after = min(start, _REACH), min(samples.size - end, _REACH)
+        _, magnitude = analyse(
+            samples[start - before : end + after].astype(np.float32), k_weight=False, peaks=True
+        )
+        assert magnitude is not None
+        own = magnitude[before : before + end - start]
+        peaks = block_peaks(own)
+        peaks[0] = max(float(peaks[0]), last)
+        last = float(own[-1])
+        found.append(peaks)
     return np.concatenate(found) if found else np.zeros(0, dtype=np.float32)
 
 
@@ -69,20 +66,9 @@ def over_limit(peaks: np.ndarray, limit_dbtp: float = LIMIT_DBTP) -> bool:
 
 def dip(peaks: np.ndarray, aim_dbtp: float) -> np.ndarray:
     """Per block, the limiter's gain that brings every block peak under ``aim_dbtp``:
-    1 away from them, held and ramped around them (see ``ramp`` for the samples)."""
+    1 away from them, held and ramped around them (``limiter.ramp`` draws the samples)."""
     limiter = Limiter([peaks], [32768 * db_to_gain(aim_dbtp)])
     return limiter.clip_gains(limiter.gains(1.0), 0).astype(np.float32)
-
-
-def ramp(gains: np.ndarray, begin: int, end: int) -> np.ndarray:
-    """Samples [begin, end) of the gain curve through ``gains`` (one per 16 samples): straight
-    lines between the blocks' centres, as ``Limiter.curve`` draws them."""
-    s = np.arange(begin, end) + BLOCK // 2
-    k = s // BLOCK
-    last = gains.size - 1
-    a = gains[np.clip(k - 1, 0, last)]
-    b = gains[np.clip(k, 0, last)]
-    return a + (b - a) * ((s % BLOCK).astype(np.float32) + np.float32(0.5)) / np.float32(BLOCK)
 
 
 class PeakCheck:
@@ -105,7 +91,10 @@ class PeakCheck:
         self._lock = threading.Lock()
 
     def __call__(self, begin: int, end: int, encoded: Path) -> Render | None:
-        peaks = block_true_peaks(decode_mp3_chunks(encoded, _CHUNK))
+        decoded = decode_mp3(encoded)
+        if decoded.size != end - begin:  # a libsndfile that ignores the LAME tag: ffmpeg's
+            decoded = decode(encoded)
+        peaks = block_true_peaks(decoded[: end - begin])
         if not over_limit(peaks, self.limit_dbtp):
             return None
         blocks = -(-(end - begin) // BLOCK)
@@ -115,10 +104,10 @@ class PeakCheck:
             self.tries[(begin, end)] = tries + 1
             gains = self._gains.get((begin, end), np.ones(blocks, dtype=np.float32))
         aim = self.limit_dbtp - AIM_UNDER_DB - AIM_STEP_DB * tries
-        if tries < LOCAL_TRIES:
+        if tries < LOCAL_TRIES or end - begin > WHOLE_PIECE_MAX:
             gains = gains * dip(peaks, aim)
         else:  # overs that move about from one encode to the next: the whole piece goes down
-            gains = gains * np.float32(32768 * db_to_gain(aim) / float(peaks.max()))
+            gains = gains * np.float32(min(1.0, 32768 * db_to_gain(aim) / float(peaks.max())))
         with self._lock:
             self._gains[(begin, end)] = gains
         return lambda b, e: _scaled(self.render(b, e), gains, b - begin)
@@ -126,7 +115,7 @@ class PeakCheck:
 
 def _scaled(blocks: Iterable[bytes], gains: np.ndarray, at: int) -> Iterator[bytes]:
     """16-bit PCM blocks, the first at sample ``at`` of the piece, times the gain curve
-    (only ever below 1: nothing can clip)."""
+    (only ever at most 1: nothing can clip)."""
     for block in blocks:
         x = np.frombuffer(block, dtype="<i2")
         first, at = at, at + x.size

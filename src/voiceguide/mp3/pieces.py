@@ -212,7 +212,15 @@ def _encode_piece(
         again = source.review(begin, end, path) if source.review is not None else None
         if again is None:
             return
-        encode_mp3(again(begin, end), path)
+        encode_mp3(_until(stopped, again(begin, end)), path)
+
+
+def _until(stopped: Callable[[], bool], blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """``blocks`` until the build stops (a piece encoded again is not counted as progress)."""
+    for block in blocks:
+        if stopped():
+            raise _Stopped
+        yield block
 
 
 def _counter(
