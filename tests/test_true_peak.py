@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -209,3 +210,36 @@ def test_a_build_prints_nothing_from_the_decoder_on_the_terminal(
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
     assert "mpg123" not in done.stderr and "error" not in done.stderr.lower(), done.stderr
+
+
+def test_a_piece_encoded_again_stops_when_another_piece_fails(tmp_path: Path) -> None:
+    """A failure in one piece's check stops the others, a piece being encoded again included:
+    its render is left part-way, and the first real failure is what the build reports."""
+    rng = np.random.default_rng(5)
+    total = 60 * RATE_HZ
+    placed = [
+        Placed(start, (rng.standard_normal(RATE_HZ) * 3000).astype(np.float32))
+        for start in (RATE_HZ, 40 * RATE_HZ)  # two pieces: the silence between is long
+    ]
+    plain, _ = _source(placed, total, checked=False)
+    assert len(pieces.layout(total, plain.sounding)) >= 2
+    given: list[int] = []
+
+    def slow(begin: int, end: int) -> Iterator[bytes]:
+        silence = bytes(2 * ((end - begin) // 1000))
+        for _ in range(1000):
+            time.sleep(0.01)
+            given.append(1)
+            yield silence
+
+    def review(begin: int, end: int, encoded: Path) -> pieces.Render:
+        if begin < 20 * RATE_HZ:
+            return slow  # the first piece goes to be encoded again, slowly
+        time.sleep(0.2)  # the second fails while the first is being encoded again
+        raise RuntimeError("the check failed")
+
+    source = pieces.Source(plain.render, total, plain.sounding, review=review)
+    with pytest.raises(RuntimeError, match="the check failed"):
+        pieces.encode(source, tmp_path / "stopped.mp3")
+    assert len(given) < 1000
+    assert not list(tmp_path.glob("*.part"))
