@@ -90,3 +90,21 @@ def test_an_engine_failing_midway_leaves_the_previous_track(tmp_path: Path) -> N
         build(routine, tmp_path / "out", changed, speaker)
     after = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     assert after == before
+
+
+def test_a_track_left_over_the_true_peak_limit_says_so_in_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check's last word reaches the user: here every piece is taken to be over and no
+    dip helps, so the build warns with the peak found and what would leave more room."""
+    from voiceguide.audio import true_peak
+
+    monkeypatch.setattr(true_peak, "over_limit", lambda peaks, limit_dbtp=-1.0: True)
+    monkeypatch.setattr(true_peak, "WHOLE_PIECE_MAX", 0)
+    monkeypatch.setattr(true_peak, "dip", lambda peaks, aim: np.ones_like(peaks))
+    routine = load_routine(tiny_routine(tmp_path / "routines", text=TINY))
+    with Speaker(FakeEngine(), cache_dir=None) as speaker:
+        result = build(routine, tmp_path / "out", SHORT, speaker)
+    said = [w for w in result.warnings if "true peak" in w]
+    assert len(said) == 1 and "--loudness" in said[0], result.warnings
+    assert (tmp_path / "out" / "tiny.mp3").exists()

@@ -215,11 +215,12 @@ def _build(
     def render(begin: int, end: int) -> Iterable[bytes]:
         return mixer.prefetch(mixer.stream(placed, total, bed=bed, begin=begin, end=end))
 
+    peak_check = true_peak.PeakCheck(render)
     source = pieces.Source(
         render=render,
         total=total,
         sounding=[(0, total)] if bed is not None else [(p.start, p.end) for p in placed],
-        review=true_peak.PeakCheck(render),
+        review=peak_check,
     )
     paths = export(
         script,
@@ -230,6 +231,14 @@ def _build(
         on_samples=None if progress is None else _counter(total, progress),
         name=name,
     )
+    if peak_check.left_over:
+        worst = max(peak_check.left_over.values())
+        warning = (
+            f"the track's true peak is {worst:.1f} dBTP in {len(peak_check.left_over)} place(s),"
+            f" over {true_peak.LIMIT_DBTP:g} dBTP after {pieces.MAX_ENCODES} encodes;"
+            " a lower --loudness leaves the encoder more room"
+        )
+        script = dataclasses.replace(script, warnings=(*script.warnings, warning))
     return BuildResult(paths, script)
 
 

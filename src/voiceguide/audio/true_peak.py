@@ -14,12 +14,14 @@ until it is under. The limiter's ceiling can then sit near the limit.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from ..mp3.pieces import MAX_ENCODES
 from ..pcm import RATE_HZ
 from .decode import decode, decode_mp3
 from .limiter import BLOCK, Limiter, block_peaks, ramp
@@ -87,6 +89,7 @@ class PeakCheck:
         self.render = render
         self.limit_dbtp = limit_dbtp
         self.tries: dict[tuple[int, int], int] = {}  # pieces encoded again, and how often
+        self.left_over: dict[tuple[int, int], float] = {}  # still over at the last: dBTP
         self._gains: dict[tuple[int, int], np.ndarray] = {}  # per block of 16 samples
         self._lock = threading.Lock()
 
@@ -101,6 +104,9 @@ class PeakCheck:
         peaks = np.pad(peaks[:blocks], (0, max(0, blocks - peaks.size)))
         with self._lock:
             tries = self.tries.get((begin, end), 0)
+            if tries >= MAX_ENCODES - 1:  # the last encode: it stands, over or not
+                self.left_over[(begin, end)] = 20 * math.log10(max(float(peaks.max()), 1.0) / 32768)
+                return None
             self.tries[(begin, end)] = tries + 1
             gains = self._gains.get((begin, end), np.ones(blocks, dtype=np.float32))
         aim = self.limit_dbtp - AIM_UNDER_DB - AIM_STEP_DB * tries

@@ -202,16 +202,17 @@ def _encode_piece(
     """Encode [begin, end) into ``path``, and again while the source's review asks for it.
 
     Only the first encode goes through ``feed`` (progress counts a sample once);
-    a second one is rare and short. Once the build is stopping, a piece is not
+    a second one is rare and short. The last encode is reviewed too, so the
+    source knows what stands. Once the build is stopping, a piece is not
     reviewed: ffmpeg may have ended it early on the same signal.
     """
     encode_mp3(feed(source.render(begin, end)), path)
-    for _ in range(MAX_ENCODES - 1):
+    for encoded in range(1, MAX_ENCODES + 1):
         if stopped():
             raise _Stopped
         again = source.review(begin, end, path) if source.review is not None else None
-        if again is None:
-            return
+        if again is None or encoded == MAX_ENCODES:
+            return  # the last review only tells the source what stands
         encode_mp3(_until(stopped, again(begin, end)), path)
 
 
