@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from ..mp3.pieces import MAX_ENCODES
+from ..mp3.pieces import MAX_ENCODES, Render
 from ..pcm import RATE_HZ
 from .decode import decode, decode_mp3
 from .limiter import BLOCK, Limiter, block_peaks, ramp
@@ -34,7 +34,6 @@ AIM_STEP_DB = 0.3  # and each further try aims this much lower again
 LOCAL_TRIES = 2  # dips where it went over; after that, a gain on the piece (see PeakCheck)
 WHOLE_PIECE_MAX = 3 * 60 * RATE_HZ  # a longer piece (an ambient track's one) only ever dips
 
-Render = Callable[[int, int], Iterable[bytes]]
 _CHUNK = 1 << 17  # samples analysed at once
 _REACH = 2 * HALF_TAPS  # context on each side: the peak filters reach this far
 
