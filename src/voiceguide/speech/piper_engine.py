@@ -25,9 +25,12 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from importlib.metadata import version
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -216,12 +219,17 @@ class _PiperWorker:
 
 
 def load_voice(model: str, config: str) -> Any:
-    """A ``PiperVoice`` on a one-thread onnxruntime session (``PiperVoice.load`` takes no options)."""
+    """A ``PiperVoice`` on one-thread onnxruntime sessions, its decoder run in windows if exact.
+
+    ``PiperVoice.load`` takes no options; see ``piper_window`` for the windows.
+    """
     import json
 
     import onnxruntime as ort
     from piper import PiperVoice
     from piper.config import PiperConfig
+
+    from .piper_window import WindowedSession, split
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -232,8 +240,26 @@ def load_voice(model: str, config: str) -> Any:
     options.enable_mem_pattern = False
     with open(config, encoding="utf-8") as fh:
         settings = PiperConfig.from_dict(json.load(fh))
-    session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
-    return PiperVoice(session=session, config=settings)
+
+    def session(path: str) -> Any:
+        return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+
+    cut = split(model)
+    if cut is not None:
+        # From files, not bytes: onnxruntime's Python session keeps the bytes it was given (63 MB)
+        with tempfile.TemporaryDirectory(prefix="voiceguide-piper-") as folder:
+            parts = Path(folder, "encoder.onnx"), Path(folder, "decoder.onnx")
+            parts[0].write_bytes(cut.encoder)
+            parts[1].write_bytes(cut.decoder)
+            shape = replace(cut, encoder=b"", decoder=b"")
+            del cut
+            try:
+                windowed = WindowedSession(session(str(parts[0])), session(str(parts[1])), shape)
+            except Exception:  # a cut onnxruntime refuses: the whole graph says why, if broken
+                windowed = None
+        if windowed is not None and windowed.agrees():
+            return PiperVoice(session=windowed, config=settings)
+    return PiperVoice(session=session(model), config=settings)
 
 
 def speak(voice: Any, text: str, length_scale: float) -> np.ndarray:

