@@ -12,7 +12,9 @@ child processes so that no run pollutes another's memory figures:
 - with Piper (``--voice joe``, on unless ``--no-piper``): the same routine
   built with the Piper voice, cold and warm, against the synthesis floor:
   the same sentences spoken by Piper alone, one worker process per core,
-  nothing else (``synthesis``). A cold Piper build is synthesis-bound, so
+  nothing else (``synthesis``: from starting the workers to the last
+  sentence; the sentences are the ones the cold build just said, which
+  depend on the clips' lengths). A cold Piper build is synthesis-bound, so
   it is read against that floor; a warm one against the espeak warm build.
 
 Each is repeated and the median printed, as seconds and as a ratio to the
@@ -98,23 +100,35 @@ class Run:
 
 
 # The synthesis floor: the build's sentences spoken by Piper alone, one worker per core.
+# Which sentences a build says depends on the clips' lengths (the words say the fitted
+# lengths), so they are read from the cold build just run (its cache: nothing is spoken
+# there), then spoken afresh by a new engine, timed on their own.
 _SYNTH_CHILD = """
-import json, os, resource, sys
-from voiceguide.narration import narrate
+import json, os, resource, sys, time
+from pathlib import Path
+from voiceguide.build import BuildOptions, prepare
 from voiceguide.routine import load_routine
+from voiceguide.speech import Speaker
 from voiceguide.speech.piper_engine import PiperEngine
-from voiceguide.speech.pronounce import respell, table_with
-report, routine_path, voice = sys.argv[1:4]
+from voiceguide.timeline import TimingRequest
+report, routine_path, voice, cache_dir, total_ms = sys.argv[1:6]
+cache = Path(cache_dir)
 routine = load_routine(routine_path)
-table = table_with(routine.pronounce)
-said = [respell(t, table) for t in narrate(routine).sentences()]
+options = BuildOptions(timing=TimingRequest(total_ms=int(total_ms)), voice=voice, cache_dir=cache)
+with Speaker(voice=voice, cache_dir=cache) as speaker:
+    script = prepare(routine, options, speaker)
+    assert not speaker.engine.running, "the cold build left clips unspoken"
+    with speaker.pronouncing(routine.pronounce):
+        said = list(dict.fromkeys(speaker.spoken(e.text) for e in script.speech))
+start = time.perf_counter()
 engine = PiperEngine(voice, 150, workers=os.cpu_count())
 count = sum(1 for _ in engine.synthesize_many(said))
 engine.close()
-assert count == len(set(said))
+assert count == len(said)
 with open(report, "w") as fh:
     json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
+               "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+               "seconds": time.perf_counter() - start, "sentences": len(said)}, fh)
 """
 
 
@@ -164,6 +178,7 @@ def timed(command: list[str], report: Path | None = None) -> Run:
         figures = json.loads(report.read_text())
         run.self_mb = figures["self_kb"] / 1024
         run.children_mb = figures["children_kb"] / 1024
+        run.seconds = figures.get("seconds", run.seconds)  # a child that times its own part
     return run
 
 
@@ -188,10 +203,11 @@ def build(case: Case, cache: Path, out: Path, work: Path) -> Run:
     return timed(command, report)
 
 
-def synthesis(case: Case, work: Path) -> Run:
+def synthesis(case: Case, cache: Path, work: Path) -> Run:
     report = work / "report.json"
+    total_ms = str(int(seconds_of(case.duration) * 1000))
     command = [PYTHON, "-c", _SYNTH_CHILD, str(report), str(case.routine), str(case.voice)]
-    return timed(command, report)
+    return timed([*command, str(cache), total_ms], report)
 
 
 def baseline(case: Case, cache: Path, out: Path, work: Path) -> Run:
@@ -206,7 +222,7 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
     out.mkdir(exist_ok=True)
     kinds = ["floor", "cold", "warm"] + (["baseline"] if with_baseline else [])
     if case.voice:
-        kinds = ["floor", "synthesis", "cold", "warm"]
+        kinds = ["floor", "cold", "synthesis", "warm"]  # synthesis reads what cold said
     case.runs = {k: [] for k in kinds}
     for n in range(repeat):
         cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
@@ -216,7 +232,7 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
             "cold": lambda: build(case, cache, out, work),  # noqa: B023
             "warm": lambda: build(case, cache, out, work),  # noqa: B023
             "baseline": lambda: baseline(case, cache, out, work),  # noqa: B023
-            "synthesis": lambda: synthesis(case, work),
+            "synthesis": lambda: synthesis(case, cache, work),  # noqa: B023
         }
         for kind in kinds:
             if kind == "baseline" and n > 0:

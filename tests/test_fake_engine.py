@@ -9,12 +9,14 @@ and a plain function makes it fail in any way a test needs.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from voiceguide.build import BuildOptions, build
+import voiceguide
+from voiceguide.build import BuildOptions, build, prepare
 from voiceguide.errors import SpeechError
 from voiceguide.pcm import RATE_HZ
 from voiceguide.routine import load_routine
@@ -108,3 +110,29 @@ def test_a_track_left_over_the_true_peak_limit_says_so_in_a_warning(
     said = [w for w in result.warnings if "true peak" in w]
     assert len(said) == 1 and "--loudness" in said[0], result.warnings
     assert (tmp_path / "out" / "tiny.mp3").exists()
+
+
+class _SideBySide(FakeEngine):
+    """An engine that speaks only in batches, as Piper's workers do; alone is a failure."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    def synthesize_many(self, texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
+        batch = list(texts)
+        self.batches.append(batch)
+        for text in batch:
+            yield text, self.speak(text)
+
+    def synthesize(self, text: str) -> np.ndarray:
+        raise AssertionError(f'"{text}" was spoken alone: a second worker would sit idle')
+
+
+def test_each_round_of_fitting_speaks_its_new_sentences_side_by_side() -> None:
+    """The words say the fitted lengths, so a later round brings a few new sentences."""
+    routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
+    engine = _SideBySide()
+    with Speaker(engine, cache_dir=None) as speaker:
+        prepare(routine, BuildOptions(timing=TimingRequest(total_ms=60 * 60_000)), speaker)
+    assert len([batch for batch in engine.batches if batch]) >= 2

@@ -139,6 +139,44 @@ def test_piper_in_process_is_safe_after_the_parents_local_espeak_load() -> None:
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
 
 
+# ---------------------------------------------------------------- the workers
+
+
+@pytest.mark.slow
+def test_piper_workers_stay_loaded_from_one_sentence_to_the_next() -> None:
+    """A build speaks its later rounds' few sentences one call at a time: no reload each."""
+    from voiceguide.speech.piper_engine import PiperEngine
+
+    engine = PiperEngine("joe", workers=2)
+    try:
+        assert engine.synthesize("Rest.").size > 1000
+        loaded = sorted(w.process.pid for w in engine._pool)
+        assert len(loaded) == 1  # one sentence, one worker started, and kept
+        assert engine.synthesize("Breathe in.").size > 1000
+        assert sorted(w.process.pid for w in engine._pool) == loaded
+        said = dict(engine.synthesize_many(["Slowly.", "Gently now."]))
+        assert said.keys() == {"Slowly.", "Gently now."}
+        assert set(loaded) < {w.process.pid for w in engine._pool}  # one more, none replaced
+    finally:
+        engine.close()
+
+
+@pytest.mark.slow
+def test_a_caller_that_stops_early_stops_the_workers_still_speaking() -> None:
+    """Their answers would otherwise reach the next call, under another sentence."""
+    from voiceguide.speech.piper_engine import PiperEngine
+
+    engine = PiperEngine("joe", workers=2)
+    try:
+        answers = engine.synthesize_many(["Rest.", "Breathe in.", "Slowly.", "Gently now."])
+        first, _ = next(answers)
+        answers.close()  # the other worker is still on its sentence
+        assert engine.running == 0
+        assert engine.synthesize(first).size > 1000  # a fresh pool answers the right text
+    finally:
+        engine.close()
+
+
 # ---------------------------------------------------------------- pace in words a minute
 
 CLASSIC_LINES = [

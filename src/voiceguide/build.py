@@ -82,9 +82,9 @@ def prepare(
     """Narrate, measure, fit and place: the timed script, with every clip now cached.
 
     The words say the fitted lengths, so narrating and fitting alternate
-    until they agree (``timeline.fit``); the first round's sentences are
+    until they agree (``timeline.fit``); each round's missing sentences are
     spoken side by side where the engine can (Piper: a worker per core),
-    with progress shown; later rounds only add the few sentences that changed.
+    with progress shown for the first; later rounds add the few that changed.
     """
     first = True
 
@@ -101,11 +101,11 @@ def prepare(
             pause_ms=options.pause_ms,
             reminders=options.max_silence_ms is not None,
         )
-        if first:
-            speaker.prefetch(
-                narration.sentences(),
-                None if progress is None else lambda f: progress("speaking", f),
-            )
+        # Every round's new sentences side by side: one at a time, Piper's second worker idles
+        shown = progress if first else None
+        speaker.prefetch(
+            narration.sentences(), None if shown is None else lambda f: shown("speaking", f)
+        )
         first = False
         return narration
 

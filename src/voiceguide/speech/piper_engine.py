@@ -131,7 +131,11 @@ class PiperEngine:
                         worker.send(following)
                         busy[worker.conn] = (worker, following)
         except BaseException:
-            self._stop()  # a worker may be mid-sentence: its answer must not reach the next call
+            # A worker still mid-sentence would hand its answer to the next call: stop the pool.
+            # With none busy (a caller that took what it wanted, like ``synthesize``), the
+            # loaded workers stay for the next sentence: restarting one costs seconds.
+            if busy:
+                self._stop()
             raise
 
     def close(self) -> None:
