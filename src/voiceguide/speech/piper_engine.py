@@ -253,13 +253,13 @@ def load_voice(model: str, config: str) -> Any:
         # From files, not bytes: onnxruntime's Python session keeps the bytes it was given (63 MB)
         with tempfile.TemporaryDirectory(prefix="voiceguide-piper-") as folder:
             parts = Path(folder, "encoder.onnx"), Path(folder, "decoder.onnx")
-            parts[0].write_bytes(cut.encoder)
-            parts[1].write_bytes(cut.decoder)
             shape = replace(cut, encoder=b"", decoder=b"")
-            del cut
             try:
+                parts[0].write_bytes(cut.encoder)
+                parts[1].write_bytes(cut.decoder)
+                del cut
                 windowed = WindowedSession(session(str(parts[0])), session(str(parts[1])), shape)
-            except Exception:  # a cut onnxruntime refuses: the whole graph says why, if broken
+            except Exception:  # a full disk, or a cut onnxruntime refuses: run the graph whole
                 windowed = None
         if windowed is not None and windowed.agrees():
             return PiperVoice(session=windowed, config=settings)
