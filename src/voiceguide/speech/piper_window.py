@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .onnx_wire import Node, read_model, value_info, write_model
+from .onnx_wire import FLOAT, Graph, Node, read_model, value_info, write_model
 
 WINDOW_FRAMES = 256  # 65,536 samples: 260 MB at the peak; 128 gave 223 MB, 512 gave 336 MB
 DECODER_WEIGHT = "dec.conv_pre.weight"
@@ -86,21 +86,29 @@ def decode(
     return np.concatenate(parts, axis=-1)
 
 
-def split(model_path: str) -> Split | None:
-    """The graph cut before its decoder, or None where that cut would not be exact."""
-    with open(model_path, "rb") as fh:
-        data = fh.read()
-    try:
-        model = read_model(data)
-    except ValueError:  # WireError, or names that are not UTF-8
-        return None  # the whole graph goes to onnxruntime, which says what is wrong with it
-    graph = model.graph
+@dataclass(frozen=True)
+class Cut:
+    """Where a graph is cut: the nodes on each side and what the decoder reads."""
+
+    latent: str
+    encoder: list[Node]
+    decoder: list[Node]
+    reach: int
+    hop: int
+
+
+def find_cut(graph: Graph) -> Cut | None:
+    """The cut before Piper's decoder, or None unless the decoder is local in time.
+
+    It must read nothing but the latent and its own weights (a multi-speaker
+    voice's decoder reads the speaker too), be made of ``_LOCAL`` steps only,
+    and feed no output but the samples.
+    """
     if graph.sparse or any(n.has_graph for n in graph.nodes) or not graph.outputs:
         return None  # subgraphs read outer tensors by name: the closures below would miss them
     latent = next((n.inputs[0] for n in graph.nodes if DECODER_WEIGHT in n.inputs[1:]), None)
-    weight = graph.initializers.get(DECODER_WEIGHT, ([], None))[0]
     outputs = [name for name, _ in graph.outputs]
-    if latent is None or len(weight) != 3:
+    if latent is None:
         return None
     decoder = _closure(graph.nodes, [outputs[0]], stop={latent})
     made = {o for n in decoder for o in n.outputs}
@@ -113,17 +121,37 @@ def split(model_path: str) -> Split | None:
     if shape is None:
         return None
     encoder = _closure(graph.nodes, [latent, *outputs[1:]], stop=set())
-    inputs = [raw for _, raw in graph.inputs]
+    return Cut(latent, encoder, decoder, *shape)
+
+
+def split(model_path: str) -> Split | None:
+    """The graph in two where its decoder starts, or None where that cut would not be exact."""
+    try:
+        with open(model_path, "rb") as fh:
+            model = read_model(fh.read())
+    except (OSError, ValueError):  # WireError, or names that are not UTF-8
+        return None  # the whole graph goes to onnxruntime, which says what is wrong with it
+    graph = model.graph
+    weight = graph.initializers.get(DECODER_WEIGHT)
+    cut = find_cut(graph)
+    if cut is None or weight is None or len(weight.dims) != 3:
+        return None
+    reads = {i for n in cut.encoder for i in n.inputs}
+    # Older files list their weights among the inputs too: keep only the encoder's own
+    inputs = [raw for name, raw in graph.inputs if name not in graph.initializers or name in reads]
     rest = [raw for _, raw in graph.outputs[1:]]
+    kind = weight.data_type or FLOAT
     return Split(
-        encoder=write_model(model, "encoder", encoder, inputs, [value_info(12, latent), *rest]),
-        decoder=write_model(
-            model, "decoder", decoder, [value_info(11, latent)], [graph.outputs[0][1]]
+        encoder=write_model(
+            model, "encoder", cut.encoder, inputs, [value_info(12, cut.latent, kind), *rest]
         ),
-        latent=latent,
-        channels=weight[1],
-        reach=shape[0],
-        hop=shape[1],
+        decoder=write_model(
+            model, "decoder", cut.decoder, [value_info(11, cut.latent, kind)], [graph.outputs[0][1]]
+        ),
+        latent=cut.latent,
+        channels=weight.dims[1],
+        reach=cut.reach,
+        hop=cut.hop,
     )
 
 
@@ -156,17 +184,24 @@ def _reach(nodes: list[Node], latent: str, output: str) -> tuple[int, int] | Non
             return None
         far = max(reach[i] for i in timed)
         if node.op_type in ("Conv", "ConvTranspose"):
+            if node.attributes & {"auto_pad", "output_shape"}:
+                return None  # padding worked out by onnxruntime: not read here
             kernel = node.ints.get("kernel_shape", [])
             pads = node.ints.get("pads", [0, 0])
             stride = node.ints.get("strides", [1])
-            if len(kernel) != 1 or len(pads) != 2 or len(stride) != 1:
+            dilation = node.ints.get("dilations", [1])
+            if len(kernel) != 1 or len(pads) != 2 or len(stride) != 1 or len(dilation) != 1:
+                return None
+            if stride[0] < 1 or dilation[0] < 1:
                 return None
             if node.op_type == "Conv":
                 if stride != [1]:
                     return None
-                span = (kernel[0] - 1) * node.ints.get("dilations", [1])[0]
+                span = (kernel[0] - 1) * dilation[0]
                 far += max(pads[0], span - pads[0]) / at
             else:
+                if dilation != [1]:
+                    return None
                 far += (math.ceil((kernel[0] + max(pads)) / stride[0]) + 1) / at
                 at *= stride[0]
         for o in node.outputs:
@@ -196,17 +231,16 @@ class WindowedSession:
     def agrees(self) -> bool:
         """Windows give the whole decoder's samples: checked once per worker, on noise.
 
-        Six windows of 8 frames, each read with the reach either side: every
-        window's edge lands where only the reach can make it agree.
+        Windows of 8 frames, each read with the reach either side, over enough
+        frames that there are several: every window's edge lands where only
+        the reach can make it agree.
         """
-        frames = 6 * 8
+        size = 8
+        frames = 4 * size + 2 * self.reach + 1  # more than one window's worth: never run whole
         noise = np.random.default_rng(0).standard_normal((1, self.channels, frames))
         latent = noise.astype(np.float32)
         whole = self._decode(latent)
-        try:
-            parts = decode(self._decode, latent, self.hop, self.reach, size=8)
-        except ValueError:
-            return False
+        parts = decode(self._decode, latent, self.hop, self.reach, size=size)
         return bool(whole.shape == parts.shape and np.allclose(whole, parts, rtol=0, atol=1e-5))
 
     def _decode(self, latent: np.ndarray) -> np.ndarray:
