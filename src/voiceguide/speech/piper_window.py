@@ -22,8 +22,13 @@ the graph whole, as before. The cut reads the file's protobuf itself
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,15 +45,22 @@ _LOCAL = frozenset({
 
 
 @dataclass(frozen=True)
+class Shape:
+    """What running the decoder in windows needs to know about it."""
+
+    latent: str  # the tensor between the halves, shaped (1, channels, frames)
+    channels: int  # the latent's channels
+    reach: int  # frames the decoder looks at on each side of the one it makes
+    hop: int  # samples per frame
+
+
+@dataclass(frozen=True)
 class Split:
     """A Piper graph cut in two where its decoder starts."""
 
     encoder: bytes  # phonemes to the decoder's input (and the graph's other outputs)
     decoder: bytes  # the decoder's input to samples
-    latent: str  # the tensor between them, shaped (1, channels, frames)
-    channels: int  # the latent's channels
-    reach: int  # frames the decoder looks at on each side of the one it makes
-    hop: int  # samples per frame
+    shape: Shape
 
 
 @dataclass(frozen=True)
@@ -148,10 +160,7 @@ def split(model_path: str) -> Split | None:
         decoder=write_model(
             model, "decoder", cut.decoder, [value_info(11, cut.latent, kind)], [graph.outputs[0][1]]
         ),
-        latent=cut.latent,
-        channels=weight.dims[1],
-        reach=cut.reach,
-        hop=cut.hop,
+        shape=Shape(cut.latent, weight.dims[1], cut.reach, cut.hop),
     )
 
 
@@ -211,22 +220,52 @@ def _reach(nodes: list[Node], latent: str, output: str) -> tuple[int, int] | Non
     return math.ceil(reach[output]) + 1, scale[output]
 
 
+def windowed_session(model: str, session: Callable[[str], Any]) -> WindowedSession | None:
+    """The voice cut before its decoder, on two sessions made by ``session`` from a path,
+    if the cut is exact here; None where the graph should run whole."""
+    cut = split(model)
+    if cut is None:
+        return None
+    shape = cut.shape
+    # From files, not bytes: onnxruntime's Python session keeps the bytes it was given
+    # (63 MB). Unnamed files (memfd) where the system has them: a worker killed while
+    # loading leaves nothing behind.
+    with _loadable(cut.encoder) as encoder, _loadable(cut.decoder) as decoder:
+        del cut
+        windowed = WindowedSession(session(encoder), session(decoder), shape)
+    return windowed if windowed.agrees() else None
+
+
+@contextlib.contextmanager
+def _loadable(data: bytes) -> Iterator[str]:
+    """A path onnxruntime can load ``data`` from, gone afterwards."""
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("voiceguide-piper")
+        try:
+            with open(fd, "wb", closefd=False) as fh:
+                fh.write(data)
+            del data  # the caller lets go of its copy too: loading must not hold both
+            yield f"/proc/self/fd/{fd}"
+        finally:
+            os.close(fd)
+        return
+    with tempfile.TemporaryDirectory(prefix="voiceguide-piper-") as folder:
+        path = Path(folder, "part.onnx")
+        path.write_bytes(data)
+        del data
+        yield str(path)
+
+
 class WindowedSession:
     """Stands where ``PiperVoice`` expects an onnxruntime session: ``run(None, feeds)``."""
 
-    def __init__(self, encoder: Any, decoder: Any, cut: Split) -> None:
-        self.encoder, self.decoder = encoder, decoder
-        # the cut's bytes (63 MB) are not kept: the sessions hold what they need
-        self.latent, self.channels, self.reach, self.hop = (
-            cut.latent,
-            cut.channels,
-            cut.reach,
-            cut.hop,
-        )
+    def __init__(self, encoder: Any, decoder: Any, shape: Shape) -> None:
+        self.encoder, self.decoder, self.shape = encoder, decoder, shape
 
     def run(self, names: Any, feeds: dict[str, Any], run_options: Any = None) -> list[Any]:
         first = self.encoder.run(None, feeds)
-        return [decode(self._decode, first[0], self.hop, self.reach), *first[1:]]
+        samples = decode(self._decode, first[0], self.shape.hop, self.shape.reach)
+        return [samples, *first[1:]]
 
     def agrees(self) -> bool:
         """Windows give the whole decoder's samples: checked once per worker, on noise.
@@ -235,13 +274,13 @@ class WindowedSession:
         frames that there are several: every window's edge lands where only
         the reach can make it agree.
         """
-        size = 8
-        frames = 4 * size + 2 * self.reach + 1  # more than one window's worth: never run whole
-        noise = np.random.default_rng(0).standard_normal((1, self.channels, frames))
+        size, reach = 8, self.shape.reach
+        frames = 4 * size + 2 * reach + 1  # more than one window's worth: never run whole
+        noise = np.random.default_rng(0).standard_normal((1, self.shape.channels, frames))
         latent = noise.astype(np.float32)
         whole = self._decode(latent)
-        parts = decode(self._decode, latent, self.hop, self.reach, size=size)
+        parts = decode(self._decode, latent, self.shape.hop, reach, size=size)
         return bool(whole.shape == parts.shape and np.allclose(whole, parts, rtol=0, atol=1e-5))
 
     def _decode(self, latent: np.ndarray) -> np.ndarray:
-        return np.asarray(self.decoder.run(None, {self.latent: latent})[0])
+        return np.asarray(self.decoder.run(None, {self.shape.latent: latent})[0])
