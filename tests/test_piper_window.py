@@ -239,3 +239,22 @@ def test_windowed_piper_says_the_same_samples_as_the_whole_graph_and_falls_back_
     assert result.returncode == 0, result.stderr[-2000:]
     short, long = (int(n) for n in result.stdout.split())
     assert short < 256 * 256 < 3 * 256 * 256 < long  # one window, and several
+
+
+@pytest.mark.parametrize("memfd", [True, False])
+def test_a_half_is_loaded_from_a_file_that_is_gone_afterwards(
+    memfd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """memfd where the system has it (nothing left if the worker is killed), else a temp file."""
+    import os
+
+    from voiceguide.speech import piper_window
+
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    elif not hasattr(os, "memfd_create"):
+        pytest.skip("this system has no memfd")  # macOS: the temp-file case runs there
+    with piper_window._loadable(b"some bytes") as path:
+        assert Path(path).read_bytes() == b"some bytes"
+        assert path.startswith("/proc/self/fd/") is memfd
+    assert not Path(path).exists() or memfd  # a closed fd's number may be reused at once
