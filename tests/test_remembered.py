@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from voiceguide import check as check_module
-from voiceguide import verdict
+from voiceguide import package_digest, verdict
 from voiceguide.cli import cli
 
 from .conftest import ROOT, ROUTINES
@@ -106,13 +106,13 @@ def test_the_code_digest_changes_with_any_file_of_the_package(tmp_path: Path) ->
     shutil.copytree(
         ROOT / "src" / "voiceguide", package, ignore=shutil.ignore_patterns("__pycache__")
     )
-    before = verdict.folder_digest(str(package))
+    before = package_digest.folder_digest(str(package))
     template = package / "narration" / "templates" / "step.j2"
     template.write_bytes(template.read_bytes() + b" ")
-    assert verdict.folder_digest(str(package)) != before
+    assert package_digest.folder_digest(str(package)) != before
     (package / "narration" / "__pycache__").mkdir()
     (package / "narration" / "__pycache__" / "x.pyc").write_bytes(b"bytecode")
-    assert verdict.folder_digest(str(package)) == verdict.folder_digest(str(package))
+    assert package_digest.folder_digest(str(package)) == package_digest.folder_digest(str(package))
 
 
 def test_a_file_with_a_problem_is_checked_every_time_and_never_stored(

@@ -156,14 +156,6 @@ def measuring_speaker(*, voice: str | None, rate_wpm: int, cache_dir: Path | Non
     return speaker
 
 
-def warnings_in(path: Path) -> list[str]:
-    """What a speech engine would read badly in a valid routine file; empty if it is not valid."""
-    try:
-        return readability_warnings(load_routine(path))
-    except InputError:
-        return []
-
-
 def template_problems(routine: Routine) -> tuple[list[str], Narration | None]:
     """Every text that does not render in the sandbox, in the order ``narrate`` meets them,
     and the routine's narration if there is none (``timing_problems`` then reuses it)."""

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock
 
-from . import __version__
 from .ffmpeg import ffmpeg_exe
 from .output.site import track_files
+from .package_digest import code_digest
 
 if TYPE_CHECKING:
     from .build import BuildOptions
@@ -44,20 +44,6 @@ def output_lock(target: Path) -> Iterator[None]:
     key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
     with FileLock(Path(tempfile.gettempdir()) / f"voiceguide-{key}.lock"):
         yield
-
-
-@functools.cache
-def _code_digest() -> str:
-    """voiceguide's version, code and data (templates, shared parts a routine includes).
-
-    A change in any of them rebuilds, even between releases.
-    """
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).parent  # the whole voiceguide package
-    files = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    for path in sorted(files):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 @functools.cache
@@ -87,7 +73,7 @@ def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> st
     """A digest of every input of a build: same digest, same track."""
     settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
     material = {
-        "voiceguide": _code_digest(),
+        "voiceguide": code_digest(),  # its code, data, version, Python
         "options": settings,
         "voice": speaker.engine_id,
         "ffmpeg": _ffmpeg_id(),

@@ -146,10 +146,7 @@ def encode(
     with _files_beside(target, len(pieces)) as paths:
 
         def stoppable(blocks: Iterable[bytes]) -> Iterator[bytes]:
-            for block in counted(blocks):
-                if stop.is_set():
-                    raise _Stopped
-                yield block
+            return _until(stop.is_set, counted(blocks))
 
         def work() -> None:
             while not stop.is_set():
