@@ -84,18 +84,20 @@ def _rms_db(x: np.ndarray) -> float:
 def test_speech_over_the_limit_in_the_mp3_is_dipped_there_and_keeps_its_level(
     tmp_path: Path, speaker: Speaker
 ) -> None:
-    """Real sentences held at -2.3 dBFS, checked against a -2 dBTP limit: a build's -1.5 and
-    -1, moved down so that this MP3's noise is sure to lift them over (by how much a given
-    encode overshoots is down to its noise; the same input gives the same bytes)."""
+    """Real sentences held at -2.2 dBFS, checked against a -2 dBTP limit (less its 0.25 dB
+    margin): a build's -1.8 and -1, moved down. At -2.3 they relied on the MP3's noise to go
+    over, and espeak's samples vary with what it said before: in the fast lane (other
+    sentences first) this MP3 measured -2.30 and the test failed before testing anything.
+    At -2.2 they are over as they stand, and the MP3's noise only adds to it."""
     gap = np.zeros(RATE_HZ // 4, dtype=np.float32)
     said = np.concatenate([np.concatenate([speaker.clip(t), gap]) for t in TEXTS])
-    said = limit(said.astype(np.float32) * np.float32(db_to_gain(8.0)), 32767 * db_to_gain(-2.3))
+    said = limit(said.astype(np.float32) * np.float32(db_to_gain(8.0)), 32767 * db_to_gain(-2.2))
     speech = Placed(RATE_HZ // 2, said)
     total = speech.end + 3 * RATE_HZ
     placed = [speech, _tone(speech.end + RATE_HZ)]
     plain, _ = _source(placed, total, checked=False, limit_dbtp=-2.0)
     pieces.encode(plain, tmp_path / "plain.mp3")
-    assert _true_peak_db(decode(tmp_path / "plain.mp3")) > -2.0 - MARGIN_DB  # the MP3 lifts it
+    assert _true_peak_db(decode(tmp_path / "plain.mp3")) > -2.0 - MARGIN_DB  # over, unchecked
 
     source, check = _source(placed, total, checked=True, limit_dbtp=-2.0)
     pieces.encode(source, tmp_path / "checked.mp3")
