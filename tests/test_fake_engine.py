@@ -9,7 +9,7 @@ and a plain function makes it fail in any way a test needs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +19,11 @@ import voiceguide
 from voiceguide.build import BuildOptions, build, prepare
 from voiceguide.errors import SpeechError
 from voiceguide.pcm import RATE_HZ
-from voiceguide.routine import load_routine
+from voiceguide.routine import load_routine, parse_routine
 from voiceguide.speech import FakeEngine, Speaker
 from voiceguide.speech.fake import tone_for
 from voiceguide.timeline import TimingRequest
+from voiceguide.timeline.plan import DurationRangeError
 
 from .audio import decoded, energy_onset_ms, onset_ms
 from .tiny import TINY, tiny_routine
@@ -115,8 +116,8 @@ def test_a_track_left_over_the_true_peak_limit_says_so_in_a_warning(
 class _SideBySide(FakeEngine):
     """An engine that speaks only in batches, as Piper's workers do; alone is a failure."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, speak: Callable[[str], np.ndarray] = tone_for) -> None:
+        super().__init__(speak)
         self.batches: list[list[str]] = []
 
     def synthesize_many(self, texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
@@ -129,10 +130,88 @@ class _SideBySide(FakeEngine):
         raise AssertionError(f'"{text}" was spoken alone: a second worker would sit idle')
 
 
+def _slow(text: str) -> np.ndarray:
+    """Speech at half the asked pace: the guess of its length is half the truth."""
+    return np.tile(tone_for(text), 2)
+
+
 def test_each_round_of_fitting_speaks_its_new_sentences_side_by_side() -> None:
-    """The words say the fitted lengths, so a later round brings a few new sentences."""
+    """The words say the fitted lengths; where the guess of the speech was wrong (here it is
+    twice as slow as asked), a later round brings new sentences, spoken side by side too."""
+    routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
+    engine = _SideBySide(_slow)
+    with Speaker(engine, cache_dir=None) as speaker:
+        prepare(routine, BuildOptions(timing=TimingRequest(total_ms=90 * 60_000)), speaker)
+    assert len([batch for batch in engine.batches if batch]) >= 2
+
+
+def test_speech_at_the_asked_pace_is_spoken_in_one_round() -> None:
+    """The first words spoken are those of a plan fitted to the guessed speech, not the
+    routine's own lengths: at 60 minutes every length said changes from the routine's, and
+    a cold build would speak those sentences twice."""
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
     engine = _SideBySide()
     with Speaker(engine, cache_dir=None) as speaker:
-        prepare(routine, BuildOptions(timing=TimingRequest(total_ms=60 * 60_000)), speaker)
-    assert len([batch for batch in engine.batches if batch]) >= 2
+        script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms=60 * 60_000)), speaker)
+        said = {speaker.spoken(e.text) for e in script.speech}
+    batches = [batch for batch in engine.batches if batch]
+    assert len(batches) == 1
+    assert said <= set(batches[0])
+
+
+@pytest.mark.parametrize("name", ["classic", "therapeutic", "partner", "child"])
+def test_a_cold_build_speaks_what_the_track_says_and_only_other_wordings_of_lengths(
+    name: str,
+) -> None:
+    """Reminder lines a step's silences do not need, and a heads-up crowded out, are never
+    spoken; what is spoken and not said is another wording of a length, spoken ahead in case
+    the measured speech crossed a rounding edge (``timeline.fit``)."""
+    routine = load_routine(Path(voiceguide.__file__).parent / "routines" / f"{name}.yaml")
+    for total_ms in (None, 60 * 60_000):
+        engine = FakeEngine()
+        with Speaker(engine, cache_dir=None) as speaker:
+            try:
+                script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms)), speaker)
+            except DurationRangeError:
+                continue  # the child's routine cannot be an hour long
+            said = {speaker.spoken(e.text) for e in script.speech}
+        assert said <= set(engine.said)
+        assert all("minute" in s for s in set(engine.said) - said), set(engine.said) - said
+        assert len(engine.said) == len(set(engine.said))
+
+
+_LONG_INTRO = " ".join(f"Sentence {n} of a long introduction, said slowly." for n in range(40))
+_LINES = ("Keep kneading.", "Check the pressure.", "Slow and steady.", "Breathe with them.")
+_ONE_STEP = f"""title: T
+intro: {_LONG_INTRO}
+steps:
+  - id: long
+    title: Long
+    duration: 10m
+    min: 1m
+    max: 30m
+    say: Knead slowly.
+    reminders:
+""" + "".join(f"      - {line}\n" for line in _LINES)
+
+
+def _fast(text: str) -> np.ndarray:
+    """Speech at twice the asked pace: the intro takes half the guess, the step is longer."""
+    tone = tone_for(text)
+    return tone[: tone.size // 2]
+
+
+def test_reminder_lines_a_longer_silence_needs_are_spoken_side_by_side_before_placing() -> None:
+    """Spoken ahead were the lines the guessed plan's silences needed; measured, the intro is
+    shorter and the step longer, and its silences need one line more. That line is spoken
+    (side by side, as every batch) before the words are placed, never alone while placing."""
+    routine = parse_routine(_ONE_STEP, path="t.yaml", routine_id="t")
+    late_lines = []
+    for total_s in range(600, 1110, 30):
+        engine = _SideBySide(_fast)
+        with Speaker(engine, cache_dir=None) as speaker:
+            timing = TimingRequest(total_ms=total_s * 1000, rest_ms=0)
+            script = prepare(routine, BuildOptions(timing=timing), speaker)
+        assert {e.text for e in script.speech} <= {s for batch in engine.batches for s in batch}
+        late_lines += [s for batch in engine.batches[1:] for s in batch if s in _LINES]
+    assert late_lines  # the guess was off enough for placing to ask for more somewhere

@@ -211,6 +211,24 @@ def test_rate_is_words_a_minute_measured_on_trimmed_clips(
     assert abs(words / seconds * 60 / rate - 1) <= 0.10
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("voice", [None, "joe"])
+@pytest.mark.parametrize("rate", [130, 170])
+def test_the_guess_of_a_length_before_speaking_is_near_the_speech(
+    voice: str | None, rate: int, tmp_path: Path
+) -> None:
+    """A cold build's first words are fitted to this guess (``timeline.fit``), with those for
+    speech 5% shorter and longer: over a run of sentences it must land within that."""
+    from voiceguide.speech import Speaker
+    from voiceguide.speech.pace import guess_ms
+
+    with Speaker(voice=voice, rate_wpm=rate, cache_dir=tmp_path) as speaker:
+        speaker.prefetch(CLASSIC_LINES)
+        spoken = sum(speaker.length_ms(t) for t in CLASSIC_LINES)
+    guessed = sum(guess_ms(t, rate) for t in CLASSIC_LINES)
+    assert abs(guessed / spoken - 1) <= 0.05, (guessed, spoken)
+
+
 # ---------------------------------------------------------------- choosing a voice
 
 

@@ -15,8 +15,9 @@ from voiceguide.narration import narrate
 from voiceguide.narration.lengths import english_number, number_words, spoken_length
 from voiceguide.routine import load_routine, parse_routine
 from voiceguide.speech import Speaker
-from voiceguide.timeline import Script, TimingRequest, WordsDoNotSettle, fit
-from voiceguide.timeline.fit import plan_lengths
+from voiceguide.timeline import Plan, Script, TimingRequest, WordsDoNotSettle, fit
+from voiceguide.timeline.fit import guessed_plans, plan_lengths
+from voiceguide.timeline.place import asked
 
 from .conftest import ROUTINES
 
@@ -154,6 +155,73 @@ def test_a_length_on_a_rounding_edge_settles_with_the_longer_words() -> None:
         narration, plan = fit(routine, TimingRequest(total_ms=total), words, speech_ms, SOUNDS)
         assert plan.total_ms == total
         assert words(plan_lengths(plan)) == narration
+
+
+def _words_a_minute(wpm: int):
+    return lambda text: len(text.split()) * 60_000 // wpm
+
+
+def _ahead(routine, request, guess) -> tuple[list[Plan], set[str]]:
+    """What a build speaks before fitting (``build.prepare``): the plans fitted to the guess,
+    and every sentence fitting and placing them asks for."""
+    words = narrate_with(routine)
+    plans = guessed_plans(routine, request, words, guess, SOUNDS)
+    said = {s for p in plans for s in asked(words(plan_lengths(p)), guess, SOUNDS, p)}
+    return plans, said
+
+
+@pytest.mark.parametrize("total_min", [20, 33, 40])
+def test_a_right_guess_of_the_speech_fits_in_one_round_to_the_same_plan(total_min: int) -> None:
+    """Started from the plan fitted to the guess, where the speech takes what the guess said
+    one round is measured (from the routine's own lengths, a requested total changes the
+    lengths said and a second round is), and the plan is the one the measured rounds give."""
+    routine = load_routine(ROUTINES / "classic.yaml")
+    request = TimingRequest(total_ms=total_min * 60_000, rest_ms=0)
+    speech_ms = _words_a_minute(150)
+    plans, _ = _ahead(routine, request, speech_ms)
+    fits = {}
+    for start in (None, plan_lengths(plans[0])):
+        heard: list[list[str]] = []
+        fits[start is None] = fit(
+            routine, request, narrate_with(routine), speech_ms, SOUNDS,
+            start=start, hear=heard.append,
+        )  # fmt: skip
+        assert len(heard) == (2 if start is None else 1)
+    assert fits[True] == fits[False]
+
+
+@pytest.mark.parametrize("miss", [0.96, 1.04])
+def test_a_guess_a_few_percent_off_has_every_sentence_spoken_ahead(miss: float) -> None:
+    """With the guessed plan's words go those of plans for speech 5% shorter and longer:
+    where the guess was off and a length the words say crossed a rounding edge ("five
+    minutes", "five and a half"), the wording the measured speech needs was spoken ahead,
+    so a cold build never waits for a round. Over totals 20 seconds apart, 30 to 43 minutes."""
+    routine = load_routine(ROUTINES / "classic.yaml")
+    speech_ms = _words_a_minute(150)
+    rounds = []
+    for total_s in range(30 * 60, 43 * 60, 20):
+        request = TimingRequest(total_ms=total_s * 1000, rest_ms=0)
+        plans, ahead = _ahead(routine, request, lambda text: round(speech_ms(text) * miss))
+        heard: list[list[str]] = []
+        narration, plan = fit(
+            routine, request, narrate_with(routine), speech_ms, SOUNDS,
+            start=plan_lengths(plans[0]), hear=heard.append,
+        )  # fmt: skip
+        assert {s for round_ in heard for s in round_} <= ahead
+        assert set(asked(narration, speech_ms, SOUNDS, plan)) <= ahead
+        rounds.append(len(heard))
+    assert max(rounds) >= 2  # the guess was off enough to need a measured round somewhere
+
+
+def test_a_guess_no_plan_can_meet_gives_no_plans_to_start_from() -> None:
+    """A guess far too long (every sentence ten minutes) cannot be fitted to the total: the
+    fit starts from the routine's own lengths, as without a guess, and the speech fits."""
+    routine = load_routine(ROUTINES / "classic.yaml")
+    request = TimingRequest(total_ms=30 * 60_000, rest_ms=0)
+    plans, ahead = _ahead(routine, request, lambda text: 600_000)
+    assert plans == [] and ahead == set()
+    _, plan = fit(routine, request, narrate_with(routine), _words_a_minute(150), SOUNDS)
+    assert plan.total_ms == 30 * 60_000
 
 
 def test_words_that_never_settle_are_a_clear_error() -> None:

@@ -33,7 +33,10 @@ from .output.plan_json import plan_json
 from .pcm import sample_index
 from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
-from .timeline import Script, TimingRequest, fit, place, to_document
+from .speech.pace import guess_ms
+from .timeline import Plan, Script, TimingRequest, fit, place, to_document
+from .timeline.fit import guessed_plans, plan_lengths
+from .timeline.place import Lengths, asked
 from .timeline.plan import DurationRangeError
 
 if TYPE_CHECKING:
@@ -82,15 +85,18 @@ def prepare(
     """Narrate, measure, fit and place: the timed script, with every clip now cached.
 
     The words say the fitted lengths, so narrating and fitting alternate
-    until they agree (``timeline.fit``); each round's missing sentences are
-    spoken side by side where the engine can (Piper: a worker per core),
-    with progress shown for the first; later rounds add the few that changed.
+    until they agree (``timeline.fit``). Speech is the slow part of a cold
+    build, so it is spoken ahead, side by side where the engine can (Piper:
+    a worker per core), with progress shown: every sentence that fitting and
+    placing the plans fitted to guessed speech would ask for
+    (``timeline.guessed_plans``, ``timeline.asked``). Nearly always that is
+    all: a round or a placement that asks for more has it spoken side by
+    side too, and nothing is spoken that the track does not need.
     """
     first = True
 
     def words(lengths: Mapping[str, int]) -> Narration:
-        nonlocal first
-        narration = narrate(
+        return narrate(
             routine,
             intro=options.timing.intro,
             checklist=options.checklist,
@@ -101,23 +107,48 @@ def prepare(
             pause_ms=options.pause_ms,
             reminders=options.max_silence_ms is not None,
         )
-        # Every round's new sentences side by side: one at a time, Piper's second worker idles
-        shown = progress if first else None
-        speaker.prefetch(
-            narration.sentences(), None if shown is None else lambda f: shown("speaking", f)
-        )
-        first = False
-        return narration
+
+    def speak(sentences: list[str]) -> None:
+        # side by side: one at a time, Piper's second worker idles
+        nonlocal first
+        shown = progress if first and sentences else None
+        speaker.prefetch(sentences, None if shown is None else lambda f: shown("speaking", f))
+        first = first and not sentences
+
+    def guess(text: str) -> int:  # the same for every cache, so a build's bytes do not vary
+        return guess_ms(text, options.rate_wpm)
+
+    def known_or_guessed(text: str) -> int:
+        known = speaker.known_ms(text)
+        return guess(text) if known is None else known
+
+    def placing(narration: Narration, plan: Plan, lengths: Lengths) -> list[str]:
+        return asked(narration, lengths, sound_ms, plan, max_silence_ms=options.max_silence_ms)
 
     with speaker.pronouncing(routine.pronounce):
         chosen = routine_sounds(routine) if own_sounds is None else own_sounds
         sound_ms = sounds.sound_lengths_ms(chosen)
+        guessed = guessed_plans(routine, options.timing, words, guess, sound_ms)
+        speak([s for g in guessed for s in placing(words(plan_lengths(g)), g, guess)])
         try:
-            narration, plan = fit(routine, options.timing, words, speaker.length_ms, sound_ms)
+            narration, plan = fit(
+                routine,
+                options.timing,
+                words,
+                speaker.length_ms,
+                sound_ms,
+                start=plan_lengths(guessed[0]) if guessed else None,
+                hear=speak,
+            )
         except DurationRangeError as exc:  # say what each change the user can make would give
             from .advice import advise
 
             raise advise(exc, routine, options, speaker, sound_ms) from None
+        # a placement that asks for sentences not spoken yet (a silence the guess made shorter)
+        while missing := [
+            s for s in placing(narration, plan, known_or_guessed) if speaker.known_ms(s) is None
+        ]:
+            speak(missing)
         script = place(
             narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
         )

@@ -58,3 +58,29 @@ def _lookup(table: tuple[tuple[float, float], ...], wpm: float, *, inverse: bool
     i = max(1, bisect.bisect_left(paces, wpm))
     x0, x1, y0, y1 = paces[i - 1], paces[i], settings[i - 1], settings[i]
     return float(y0 + (y1 - y0) * (wpm - x0) / (x1 - x0)) if x1 != x0 else float(y0)
+
+
+# A sentence's length at 150 words a minute, per letter or digit and per stop (, ; : . ! ?)
+# less a constant: least squares over the four routines' 258 sentences, both engines (espeak-ng:
+# 70 ms, 557 ms, -117 ms; the bundled Piper voice: 73, 608, -263). Over 20 sentences in a row
+# it misses by 1% (median) to 6% (worst); words alone missed by 4% to 14%.
+_GUESS_LETTER_MS = 72.0
+_GUESS_STOP_MS = 580.0
+_GUESS_LESS_MS = 190.0
+_GUESS_WPM = 150.0
+_STOPS = frozenset(",;:.!?")
+
+
+def guess_ms(text: str, wpm: float) -> int:
+    """How long ``text`` takes at ``wpm``, guessed from its letters and stops without speaking.
+
+    Letters track speech better than words (long words take longer) and each
+    stop is a pause. Good enough for a plan fitted to it to say the lengths
+    the measured speech then gives, nearly always (see ``timeline.fit``).
+    """
+    if wpm <= 0:
+        raise ValueError(f"a rate must be positive, not {wpm}")
+    letters = sum(c.isalnum() for c in text)
+    stops = sum(c in _STOPS for c in text)
+    at_150 = _GUESS_LETTER_MS * letters + _GUESS_STOP_MS * stops - _GUESS_LESS_MS
+    return max(0, round(at_150 * _GUESS_WPM / wpm))

@@ -160,13 +160,20 @@ class Speaker:
 
     def length_ms(self, text: str) -> int:
         """How long ``text`` takes to say; a cached clip is timed from its header alone."""
+        known = self.known_ms(text)
+        return length_ms(self.clip(text)) if known is None else known
+
+    def known_ms(self, text: str) -> int | None:
+        """How long ``text`` takes, if it was spoken already (here or in the cache), else None."""
         said = self.spoken(text)
-        if said not in self._memory and self.cache_dir is not None:
+        if said in self._memory:
+            return length_ms(self._memory[said])
+        if self.cache_dir is not None:
             # the cache is keyed by the words as spoken (respelled), as ``clip`` keys it
             frames = cached_frames(self._cache_path(said))
             if frames:
                 return round(frames * 1000 / RATE_HZ)
-        return length_ms(self.clip(text))
+        return None
 
     def cache_file(self, text: str) -> Path | None:
         """Where ``text``'s clip is cached (there or not yet); None without a cache."""

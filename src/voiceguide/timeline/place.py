@@ -140,10 +140,12 @@ def place(
         )
         for anchored, _, reminder in timed:
             at = _follow_on(reminder, anchored, busy_until)
+            if at < busy_until:  # crowded out: its length is not asked (nor spoken)
+                warnings.append(_left_out(part, reminder, crowded=part.start_ms <= anchored))
+                continue
             end = at + _reminder_ms(reminder, lengths, sound_ms)
-            if at < busy_until or end > part.end_ms - TAIL_SILENCE_MS:
-                crowded = part.start_ms <= anchored and at < busy_until
-                warnings.append(_left_out(part, reminder, crowded=crowded))
+            if end > part.end_ms - TAIL_SILENCE_MS:
+                warnings.append(_left_out(part, reminder, crowded=False))
                 continue
             if reminder.sound:
                 events.append(
@@ -155,6 +157,31 @@ def place(
             warnings += fill_silences(part, text, events, lengths, max_silence_ms)
     events.sort(key=lambda e: (e.start_ms, e.kind != "sound"))
     return Script(plan=plan, events=tuple(events), warnings=tuple(warnings))
+
+
+def asked(
+    narration: Narration,
+    lengths: Lengths,
+    sound_ms: Mapping[str, int],
+    plan: Plan | None = None,
+    *,
+    max_silence_ms: int | None = None,
+) -> list[str]:
+    """The sentences whose lengths ``needs`` (and ``place``, given the plan) ask for, each
+    once: what must be spoken before fitting and placing these words, and no more (a step's
+    reminder lines are said only where its silences need them). ``lengths`` may guess
+    sentences not spoken yet; where the guess is wrong, a placement asks for others.
+    """
+    seen: dict[str, None] = {}
+
+    def record(text: str) -> int:
+        seen.setdefault(text)
+        return lengths(text)
+
+    needs(narration, record, sound_ms)
+    if plan is not None:
+        place(narration, plan, record, sound_ms, max_silence_ms=max_silence_ms)
+    return list(seen)
 
 
 def fill_silences(
