@@ -20,7 +20,10 @@ child processes so that no run pollutes another's memory figures:
 Each is repeated and the median printed, as seconds and as a ratio to the
 floor; peak memory is the build process's own peak resident set
 (``RUSAGE_SELF`` read inside the child when it ends). The machine is shared
-and noisy: read the ratios, not the seconds.
+and noisy: read the ratios, not the seconds. A cold Piper build is also
+read in CPU time (user and system, of every process it started): on cores
+another process shares, wall time moves by a tenth from run to run, and
+what the build costs over the synthesis it needs moves much less.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class Run:
     seconds: float
     self_mb: float = 0.0  # the process's own peak resident set
     children_mb: float = 0.0  # the largest of its children (ffmpeg, the speech worker)
+    cpu_s: float = 0.0  # user + system time of the process and every process it started
 
 
 # The synthesis floor: the build's sentences spoken by Piper alone, one worker per core.
@@ -120,15 +124,19 @@ with Speaker(voice=voice, cache_dir=cache) as speaker:
     assert not speaker.engine.running, "the cold build left clips unspoken"
     with speaker.pronouncing(routine.pronounce):
         said = list(dict.fromkeys(speaker.spoken(e.text) for e in script.speech))
-start = time.perf_counter()
+def cpu():
+    return sum(getattr(resource.getrusage(who), f) for who in
+               (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+start, cpu_start = time.perf_counter(), cpu()
 engine = PiperEngine(voice, 150, workers=os.cpu_count())
 count = sum(1 for _ in engine.synthesize_many(said))
-engine.close()
+engine.close()  # the workers are waited for: their time is in RUSAGE_CHILDREN
 assert count == len(said)
 with open(report, "w") as fh:
     json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-               "seconds": time.perf_counter() - start, "sentences": len(said)}, fh)
+               "seconds": time.perf_counter() - start, "cpu_s": cpu() - cpu_start,
+               "sentences": len(said)}, fh)
 """
 
 
@@ -150,6 +158,11 @@ class Case:
     def median(self, kind: str) -> float:
         return statistics.median(r.seconds for r in self.runs[kind])
 
+    def cpu_ratio_to(self, kind: str, base: str) -> float:
+        """Like ``ratio_to`` in CPU time: what the work costs, whatever else the cores ran."""
+        pairs = zip(self.runs[kind], self.runs[base], strict=False)
+        return statistics.median(r.cpu_s / b.cpu_s for r, b in pairs)
+
     def ratio(self, kind: str) -> float:
         """Median of each run over the floor timed just before it: drift in load cancels."""
         floors = self.runs["floor"]
@@ -167,18 +180,24 @@ def seconds_of(duration: str) -> float:
     return parse_duration(duration) / 1000
 
 
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str], report: Path | None = None) -> Run:
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), children_cpu_s()
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"bench: failed ({result.returncode}): {' '.join(command)}\n{result.stderr}")
-    run = Run(elapsed)
+    run = Run(elapsed, cpu_s=children_cpu_s() - cpu_before)  # with the grandchildren it reaped
     if report is not None:
         figures = json.loads(report.read_text())
         run.self_mb = figures["self_kb"] / 1024
         run.children_mb = figures["children_kb"] / 1024
         run.seconds = figures.get("seconds", run.seconds)  # a child that times its own part
+        run.cpu_s = figures.get("cpu_s", run.cpu_s)
     return run
 
 
@@ -241,21 +260,23 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
             case.runs[kind].append(run)
             memory = f", peak {run.self_mb:.0f} MB" if run.self_mb else ""
             memory += f", largest child {run.children_mb:.0f} MB" if run.children_mb else ""
-            print(f"  {kind:<9}{run.seconds:7.2f}s{memory}", file=sys.stderr, flush=True)
+            line = f"  {kind:<9}{run.seconds:7.2f}s (CPU {run.cpu_s:.2f}s){memory}"
+            print(line, file=sys.stderr, flush=True)
         shutil.rmtree(cache)
 
 
 def piper_table(cases: list[Case], espeak: Case | None) -> str:
     """Piper rows: cold against the synthesis floor, warm against espeak's warm build."""
     head = f"{'case (voice)':<26}{'floor':>8}{'synthesis':>11}{'cold':>9}{'/synth':>8}"
-    head += f"{'warm':>8}{'/espeak warm':>14}{'RSS build':>11}{'RSS worker':>12}"
+    head += f"{'CPU /synth':>12}{'warm':>8}{'/espeak warm':>14}{'RSS build':>11}{'RSS worker':>12}"
     lines = [head]
     for case in cases:
         warm = case.median("warm")
         versus = f"{warm / espeak.median('warm'):>13.2f}x" if espeak else f"{'-':>14}"
         row = f"{case.name + f' ({case.voice})':<26}{case.median('floor'):>7.2f}s"
         row += f"{case.median('synthesis'):>10.2f}s{case.median('cold'):>8.2f}s"
-        row += f"{case.ratio_to('cold', 'synthesis'):>7.2f}x{warm:>7.2f}s{versus}"
+        row += f"{case.ratio_to('cold', 'synthesis'):>7.2f}x"
+        row += f"{case.cpu_ratio_to('cold', 'synthesis'):>11.2f}x{warm:>7.2f}s{versus}"
         build_mb = max(case.peak_mb("cold"), case.peak_mb("warm"))
         row += f"{build_mb:>8.0f} MB{case.child_mb('cold'):>9.0f} MB"
         lines.append(row)
