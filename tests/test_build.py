@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from voiceguide.audio import loudness, mixer
+from voiceguide.audio import loudness, mixer, true_peak
 from voiceguide.build import BuildOptions, audio_events, prepare, routine_sounds
 from voiceguide.cli import cli
 from voiceguide.cli.progress import Bars, interactive
-from voiceguide.mp3.encode import encode_mp3
+from voiceguide.mp3 import pieces
 from voiceguide.pcm import sample_index
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker
@@ -84,7 +84,8 @@ def test_a_changed_input_or_damaged_output_builds_again(
 
 
 def reference_mix(routine: Path, clip_cache: Path, target: Path) -> None:
-    """The whole track as one buffer, encoded in one piece: what streaming must equal."""
+    """The whole track as one buffer, cut into the same pieces and checked for true peak as a
+    build does: what streaming must equal (the MP3 is lossy: the pieces must be the same)."""
     loaded = load_routine(routine)
     options = BuildOptions()
     with Speaker(cache_dir=clip_cache) as speaker:
@@ -94,7 +95,15 @@ def reference_mix(routine: Path, clip_cache: Path, target: Path) -> None:
         audio_events(script), clips, routine_sounds(loaded), target=options.loudness_lufs
     )
     placed = mixer.placements(audio_events(script), leveled.clips, leveled.sounds)
-    encode_mp3([mixer.mix(placed, sample_index(script.plan.total_ms))], target)
+    total = sample_index(script.plan.total_ms)
+    whole = mixer.mix(placed, total)
+
+    def render(begin: int, end: int) -> list[bytes]:
+        return [whole[2 * begin : 2 * end]]
+
+    sounding = [(p.start, p.end) for p in placed]
+    pieces.encode(pieces.Source(render, total, sounding, true_peak.PeakCheck(render)), target)
+    assert len(pieces.layout(total, sounding)) > 1  # the joins are part of what is compared
 
 
 @pytest.mark.slow

@@ -135,7 +135,8 @@ def test_failing_ffmpeg_is_exit_1_with_its_last_line(
 def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
     monkeypatch: pytest.MonkeyPatch, previous: Path, tiny: Path, clip_cache: Path
 ) -> None:
-    """The real ffmpeg, killed with SIGKILL after it has been fed a few blocks."""
+    """The real ffmpeg, killed with SIGKILL after it has been fed a block: every encoder then
+    running (pieces run side by side; the one fed is waiting for its next block)."""
     import voiceguide.build
 
     started: list[subprocess.Popen[bytes]] = []
@@ -148,9 +149,10 @@ def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
 
     def killing_stream(*args: Any, **kwargs: Any) -> Iterator[bytes]:
         for index, block in enumerate(real_stream(*args, **kwargs)):
-            if index == 2:
-                started[-1].kill()
-                started[-1].wait()
+            if index == 1:
+                for process in [p for p in started if p.poll() is None]:
+                    process.kill()
+                    process.wait()
             yield block
 
     monkeypatch.setattr("voiceguide.ffmpeg.subprocess.Popen", recording_popen)
