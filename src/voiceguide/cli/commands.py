@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
-from ..errors import InputError, Terminated
-from .group import Group, handle_errors, shown
+from ..errors import InputError
+from .group import Group, handle_errors, shown, warn
 from .options import (
     JOBS,
     SafePath,
@@ -29,6 +29,7 @@ from .options import (
     timing_options,
     voice_options,
 )
+from .serve_command import serve
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,11 +46,6 @@ def checked_name(routine: str) -> str:
     if "\0" in routine:
         raise InputError(f'"{shown(routine)}": a routine id or path cannot contain a NUL byte')
     return routine
-
-
-def warn(messages: tuple[str, ...] | list[str]) -> None:
-    for message in messages:
-        click.echo(f"Warning: {message}", err=True)
 
 
 @click.group("voiceguide", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -382,65 +378,11 @@ def check(files: tuple[Path, ...], routines_dir: Path | None, force: bool, **kw:
         sys.exit(2)
 
 
-@cli.command()
-@click.argument(
-    "directory",
-    type=SafePath(exists=True, file_okay=False),
-    default="output",
-)
-@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8765,
-    show_default=True,
-    help="Port to listen on (0: any free one).",
-)
-@click.option(
-    "--token/--no-token",
-    "use_token",
-    default=True,
-    show_default=True,
-    help="Serve only under a random /<token>/ path (--no-token: to anyone who asks).",
-)
-@handle_errors
-def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
-    """Serve DIRECTORY (default output/) read-only, for a phone on the same network.
-
-    Prints the address to open on the phone and its QR code. Each track has
-    its player page; feed.xml is the podcast feed for this address.
-
-    \b
-    Example:
-        voiceguide serve output --port 8765
-    """
-    import signal
-
-    from ..output.site import find_tracks
-    from ..web import lan, server  # starlette and uvicorn load only here
-
-    token = lan.new_token() if use_token else None
-    sock = server.bind(host, port)
-    url = lan.share_url(host, sock.getsockname()[1], token)
-    tracks = len(find_tracks(directory))
-    click.echo(f"Serving {tracks} track{'' if tracks == 1 else 's'} from {shown(str(directory))}")
-    click.echo(lan.terminal_qr(url, ansi=sys.stdout.isatty()), nl=False)
-    click.echo(f"Open on your phone: {url}")
-    click.echo(f"Podcast feed:       {url}feed.xml")
-    click.echo("Anyone with this address can play these tracks while this runs. Ctrl-C stops it.")
-    if not use_token:
-        warn(["--no-token: anyone on this network can list and play the tracks"])
-    try:
-        server.serve(directory, sock, token)
-    except (KeyboardInterrupt, Terminated) as stop:
-        click.echo("Stopped serving.", err=True)
-        sys.exit(128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT))
-    finally:
-        sock.close()
-
-
 def _measuring(kw: dict[str, Any], cache_dir: Path | None) -> Any:
     """A speaker for check's timing; its engine starts only if a clip is missing from the cache."""
     from ..check import measuring_speaker
 
     return measuring_speaker(voice=kw["voice"], rate_wpm=kw["rate"], cache_dir=cache_dir)
+
+
+cli.add_command(serve)  # in its own module: `serve` is the one command that is a server

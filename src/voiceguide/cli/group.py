@@ -37,6 +37,11 @@ def _debug() -> bool:
     return bool(ctx and ctx.find_root().params.get("debug"))
 
 
+def warn(messages: tuple[str, ...] | list[str]) -> None:
+    for message in messages:
+        click.echo(f"Warning: {message}", err=True)
+
+
 def fail(message: str, code: int) -> None:
     if _debug():
         import traceback

@@ -14,29 +14,23 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from ..errors import InputError, RoutineError
 from .durations import format_duration
 from .model import (
     AUDIENCES,
     PERSON,
-    Anchor,
     Origin,
-    ReminderSpec,
     Rest,
     Routine,
     RoutineProblems,
     SharedPart,
     Step,
 )
-from .schema import INVALID, MAX_TOTAL_MS, Doc, Entry, Skip
+from .schema import ID_PATTERN, INVALID, MAX_TOTAL_MS, Doc, Entry, Skip
+from .steps import read_steps
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TOP_KEYS = ("title", "steps")
 TOP_OPTIONAL = (
     "audience", "description", "include", "intro", "contraindications", "cautions", "rest",
@@ -205,7 +199,9 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         if "include" in top
         else no_parts
     )
-    steps = doc.attempt(_steps, doc, top["steps"], default=no_steps) if "steps" in top else no_steps
+    steps = (
+        doc.attempt(read_steps, doc, top["steps"], default=no_steps) if "steps" in top else no_steps
+    )
     rest = doc.attempt(_rest, doc, top["rest"], default=None) if "rest" in top else None
 
     origins: dict[str, Origin] = {}
@@ -327,118 +323,3 @@ def _rest(doc: Doc, entry: Entry) -> Rest | None:
     duration = doc.attempt(doc.duration, found["duration"], "rest.duration", default=None) if "duration" in found else None  # fmt: skip
     say = doc.attempt(doc.text, found["say"], "rest.say", default=None) if "say" in found else None  # fmt: skip
     return None if duration is None or say is None else Rest(duration_ms=duration, say=say)
-
-
-def _steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
-    value, node = entry
-    if value is INVALID:
-        raise Skip
-    if not isinstance(value, list) or not value:
-        raise doc.fail(node, "steps", "must be a list with at least one step (id, title, duration, say)")  # fmt: skip
-    steps: list[Step] = []
-    seen: dict[str, int] = {}
-    for index, (_, step_node) in enumerate(value):
-        step = doc.attempt(_step, doc, step_node, f"steps[{index}]", default=None)
-        if step is None:
-            continue
-        if step.id in seen:
-            doc.report(
-                step_node.value[0][0] if isinstance(step_node, yaml.MappingNode) else step_node,
-                f"steps[{index}].id",
-                f'"{step.id}" is already used by steps[{seen[step.id]}]; give each step its own id',
-            )
-            continue
-        seen[step.id] = index
-        steps.append(step)
-    return tuple(steps)
-
-
-def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
-    found = doc.mapping(
-        node,
-        where,
-        required=("id", "title", "duration", "say"),
-        optional=("min", "max", "cues", "reminders"),
-    )
-
-    def get(key: str, check: Callable[[Entry, str], Any]) -> Any:
-        """One field's checked value, or None if it is absent or has a recorded problem."""
-        if key not in found:
-            return None
-        return doc.attempt(check, found[key], f"{where}.{key}", default=None)
-
-    step_id = get("id", doc.text)
-    if step_id is not None and not ID_PATTERN.match(step_id):
-        doc.report(
-            found["id"][1],
-            f"{where}.id",
-            f'"{step_id}" is not a usable id; use lowercase letters, digits, - and _',
-        )
-        step_id = None
-    title, say = get("title", doc.text), get("say", doc.text)
-    duration = get("duration", doc.duration)
-    low = get("min", doc.duration) if "min" in found else duration
-    high = get("max", doc.duration) if "max" in found else duration
-    bounds_ok = None not in (duration, low, high)
-    if bounds_ok and low > high:
-        doc.report(
-            found["min"][1],
-            f"{where}.min",
-            f"{format_duration(low)} is longer than max {format_duration(high)}; "
-            "min must be at most max",
-        )
-        bounds_ok = False
-    elif bounds_ok and not low <= duration <= high:
-        doc.report(
-            found["duration"][1],
-            f"{where}.duration",
-            f"{format_duration(duration)} is not between min {format_duration(low)} "
-            f"and max {format_duration(high)}",
-        )
-        bounds_ok = False
-    cues: list[ReminderSpec] = []
-    if "cues" in found:
-        cue_value, cue_node = found["cues"]
-        if cue_value is not INVALID and not isinstance(cue_value, list):
-            doc.report(cue_node, f"{where}.cues", "must be a list of cues, each with at: and say:")
-        elif isinstance(cue_value, list):
-            for i, (_, item) in enumerate(cue_value):
-                cue = doc.attempt(_cue, doc, item, f"{where}.cues[{i}]", high, default=None)
-                if cue is not None:
-                    cues.append(cue)
-    lines: tuple[str, ...] = ()
-    if "reminders" in found:
-        lines = doc.attempt(doc.texts, found["reminders"], f"{where}.reminders", default=())
-    if None in (step_id, title, say) or not bounds_ok:
-        raise Skip
-    return Step(step_id, title, say, duration, low, high, tuple(cues), lines)
-
-
-def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> ReminderSpec:
-    found = doc.mapping(node, where, required=("at", "say"), optional=())
-    say = doc.attempt(doc.text, found["say"], f"{where}.say", default=None) if "say" in found else None  # fmt: skip
-    if "at" not in found or found["at"][0] is INVALID:
-        raise Skip
-    at_node = found["at"][1]
-    at = str(at_node.value).strip() if isinstance(at_node, yaml.ScalarNode) else ""
-    accepted = "half, a time after the start (2m) or a time before the end (-1m)"
-    anchor: Anchor
-    if at == "half":
-        anchor, offset = "half", 0
-    else:
-        anchor = "end" if at.startswith("-") else "start"
-        try:
-            offset = doc.duration((at.lstrip("-+"), at_node), f"{where}.at")
-        except RoutineError:
-            raise doc.fail(at_node, f"{where}.at", f'"{at}" is not {accepted}') from None
-        if step_max_ms is not None and offset >= step_max_ms:
-            side = "end" if anchor == "end" else "start"
-            raise doc.fail(
-                at_node,
-                f"{where}.at",
-                f'"{at}" falls outside its step, which is at most {format_duration(step_max_ms)} '
-                f"long; give a time under {format_duration(step_max_ms)} from its {side}, or half",
-            )
-    if say is None:
-        raise Skip
-    return ReminderSpec(anchor=anchor, offset_ms=offset, say=say, at=at)

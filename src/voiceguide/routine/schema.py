@@ -11,6 +11,7 @@ the field, and says what would be accepted.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ T = TypeVar("T")
 
 MAX_TEXT_CHARS = 4000  # about four and a half minutes of speech at 150 words a minute
 MAX_TOTAL_MS = 6 * 3_600_000
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # routine, step and part ids: slugs
 
 _PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")

@@ -1,0 +1,75 @@
+"""``voiceguide serve``: a built folder, read-only, for a phone on the same network.
+
+The web stack (starlette, uvicorn) is imported only when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import Terminated
+from .group import Command, handle_errors, shown, warn
+from .options import SafePath
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@click.command(cls=Command)
+@click.argument(
+    "directory",
+    type=SafePath(exists=True, file_okay=False),
+    default="output",
+)
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free one).",
+)
+@click.option(
+    "--token/--no-token",
+    "use_token",
+    default=True,
+    show_default=True,
+    help="Serve only under a random /<token>/ path (--no-token: to anyone who asks).",
+)
+@handle_errors
+def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
+    """Serve DIRECTORY (default output/) read-only, for a phone on the same network.
+
+    Prints the address to open on the phone and its QR code. Each track has
+    its player page; feed.xml is the podcast feed for this address.
+
+    \b
+    Example:
+        voiceguide serve output --port 8765
+    """
+    import signal
+
+    from ..output.site import find_tracks
+    from ..web import lan, server  # starlette and uvicorn load only here
+
+    token = lan.new_token() if use_token else None
+    sock = server.bind(host, port)
+    url = lan.share_url(host, sock.getsockname()[1], token)
+    tracks = len(find_tracks(directory))
+    click.echo(f"Serving {tracks} track{'' if tracks == 1 else 's'} from {shown(str(directory))}")
+    click.echo(lan.terminal_qr(url, ansi=sys.stdout.isatty()), nl=False)
+    click.echo(f"Open on your phone: {url}")
+    click.echo(f"Podcast feed:       {url}feed.xml")
+    click.echo("Anyone with this address can play these tracks while this runs. Ctrl-C stops it.")
+    if not use_token:
+        warn(["--no-token: anyone on this network can list and play the tracks"])
+    try:
+        server.serve(directory, sock, token)
+    except (KeyboardInterrupt, Terminated) as stop:
+        click.echo("Stopped serving.", err=True)
+        sys.exit(128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT))
+    finally:
+        sock.close()
