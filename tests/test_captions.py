@@ -18,6 +18,7 @@ from voiceguide.cli import cli
 from voiceguide.narration import HEADS_UP_MS, LEAD_IN_MS, PARAGRAPH_PAUSE_MS, narrate
 from voiceguide.routine import load_routine, parse_routine
 from voiceguide.timeline import CHIME_TO_SPEECH_MS, REMINDER_TO_SPEECH_MS, needs, place
+from voiceguide.timeline.place import asked
 from voiceguide.timeline.plan import TimingRequest, make_plan
 
 from .audio import decoded, energy_onset_ms, peak
@@ -142,6 +143,29 @@ def test_a_routine_cue_just_before_the_heads_up_wins_and_the_heads_up_gives_way(
     ), script.warnings
     warm = [c.text for c in script.speech if c.part_id == "warm"]
     assert "Thirty seconds left." in warm  # untouched where nothing collides
+
+
+def test_a_heads_up_that_gives_way_is_never_asked_for_so_never_spoken() -> None:
+    """A build speaks what placing asks for (``timeline.asked``): the heads-up crowded out
+    of step 2 is not asked for, while the cue that won is."""
+    extra = "      - at: -33s\n        say: Slow down now, and let the strokes grow long and light."
+    text = SHORT.replace("say: Now the other side.", f"say: Now the other side.\n{extra}")
+    routine = parse_routine(text, path="short.yaml", routine_id="short")
+    narration = narrate(routine)
+    sound_ms = sound_lengths_ms()
+    plan = make_plan(routine, TimingRequest(), needs(narration, estimate, sound_ms))
+    heads_up = next(r for r in narration.parts["press"].reminders if r.heads_up)
+    elsewhere = {
+        s.text
+        for part_id, part in narration.parts.items()
+        if part_id != "press"
+        for s in (*part.opening, *(x for r in part.reminders for x in r.sentences))
+    }
+    own = {s.text for s in heads_up.sentences} - elsewhere
+    assert own  # the heads-up says something only it says ("Next: ...")
+    said = asked(narration, estimate, sound_ms, plan)
+    assert "Slow down now, and let the strokes grow long and light." in said
+    assert not own & set(said)
 
 
 def test_a_routine_cue_colliding_just_after_the_heads_up_gives_way_instead() -> None:

@@ -11,17 +11,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import voiceguide
+import voiceguide.build as build_module
 from voiceguide.build import BuildOptions, build, prepare
 from voiceguide.errors import SpeechError
 from voiceguide.pcm import RATE_HZ
 from voiceguide.routine import load_routine, parse_routine
-from voiceguide.speech import FakeEngine, Speaker
+from voiceguide.speech import DEFAULT_RATE_WPM, FakeEngine, Speaker
 from voiceguide.speech.fake import tone_for
+from voiceguide.speech.pace import guess_ms
 from voiceguide.timeline import TimingRequest
 from voiceguide.timeline.plan import DurationRangeError
 
@@ -145,18 +148,47 @@ def test_each_round_of_fitting_speaks_its_new_sentences_side_by_side() -> None:
     assert len([batch for batch in engine.batches if batch]) >= 2
 
 
-def test_speech_at_the_asked_pace_is_spoken_in_one_round() -> None:
+def _as_guessed(text: str) -> np.ndarray:
+    """Speech exactly as long as the guess at the default pace says (``pace.guess_ms``)."""
+    return np.resize(tone_for(text), max(1, RATE_HZ * guess_ms(text, DEFAULT_RATE_WPM) // 1000))
+
+
+def test_speech_as_long_as_guessed_is_spoken_in_one_round() -> None:
     """The first words spoken are those of a plan fitted to the guessed speech, not the
     routine's own lengths: at 60 minutes every length said changes from the routine's, and
     a cold build would speak those sentences twice."""
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
-    engine = _SideBySide()
+    engine = _SideBySide(_as_guessed)
     with Speaker(engine, cache_dir=None) as speaker:
         script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms=60 * 60_000)), speaker)
         said = {speaker.spoken(e.text) for e in script.speech}
     batches = [batch for batch in engine.batches if batch]
     assert len(batches) == 1
     assert said <= set(batches[0])
+
+
+def test_a_guess_too_long_for_the_total_starts_from_the_routine_own_lengths() -> None:
+    """Speech twice as fast as guessed, and a total a few seconds over the shortest the
+    measured speech allows: no plan can be fitted to the guessed speech, the fit starts
+    from the routine's own lengths, and the measured speech fits the total exactly."""
+    routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
+    short = BuildOptions(timing=TimingRequest(total_ms=30 * 60_000))
+    with Speaker(_SideBySide(_fast)) as speaker, pytest.raises(DurationRangeError) as too_short:
+        prepare(routine, short, speaker)
+    total = too_short.value.low + 5_000
+    leading: list[bool] = []
+    real = build_module.guessed_plans
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        plans = real(*args, **kwargs)
+        leading.append(bool(plans))
+        return plans
+
+    with pytest.MonkeyPatch.context() as patch, Speaker(_SideBySide(_fast)) as speaker:
+        patch.setattr(build_module, "guessed_plans", recording)
+        script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms=total)), speaker)
+    assert leading == [False]
+    assert script.plan.total_ms == total
 
 
 @pytest.mark.parametrize("name", ["classic", "therapeutic", "partner", "child"])
@@ -167,13 +199,10 @@ def test_a_cold_build_speaks_what_the_track_says_and_only_other_wordings_of_leng
     spoken; what is spoken and not said is another wording of a length, spoken ahead in case
     the measured speech crossed a rounding edge (``timeline.fit``)."""
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / f"{name}.yaml")
-    for total_ms in (None, 60 * 60_000):
+    for total_ms in (None, 60 * 60_000 if name != "child" else 30 * 60_000):
         engine = FakeEngine()
-        with Speaker(engine, cache_dir=None) as speaker:
-            try:
-                script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms)), speaker)
-            except DurationRangeError:
-                continue  # the child's routine cannot be an hour long
+        with Speaker(engine, cache_dir=None) as speaker, speaker.pronouncing(routine.pronounce):
+            script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms)), speaker)
             said = {speaker.spoken(e.text) for e in script.speech}
         assert said <= set(engine.said)
         assert all("minute" in s for s in set(engine.said) - said), set(engine.said) - said
@@ -206,7 +235,7 @@ def test_reminder_lines_a_longer_silence_needs_are_spoken_side_by_side_before_pl
     shorter and the step longer, and its silences need one line more. That line is spoken
     (side by side, as every batch) before the words are placed, never alone while placing."""
     routine = parse_routine(_ONE_STEP, path="t.yaml", routine_id="t")
-    late_lines = []
+    late_lines: list[str] = []
     for total_s in range(600, 1110, 30):
         engine = _SideBySide(_fast)
         with Speaker(engine, cache_dir=None) as speaker:
@@ -215,3 +244,38 @@ def test_reminder_lines_a_longer_silence_needs_are_spoken_side_by_side_before_pl
         assert {e.text for e in script.speech} <= {s for batch in engine.batches for s in batch}
         late_lines += [s for batch in engine.batches[1:] for s in batch if s in _LINES]
     assert late_lines  # the guess was off enough for placing to ask for more somewhere
+
+
+def test_the_script_is_the_same_from_an_empty_cache_and_one_filled_at_another_length(
+    tmp_path: Path,
+) -> None:
+    """What is spoken ahead depends on the cache (only what is missing is spoken); the fitted
+    plan and the placed words must not: the same inputs give the same track."""
+    routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
+    hour = BuildOptions(timing=TimingRequest(total_ms=60 * 60_000))
+    with Speaker(FakeEngine(_fast), cache_dir=tmp_path / "filled") as speaker:
+        prepare(routine, BuildOptions(timing=TimingRequest(total_ms=75 * 60_000)), speaker)
+    scripts, spoken = [], []
+    for cache in ("filled", "empty"):
+        engine = FakeEngine(_fast)
+        with Speaker(engine, cache_dir=tmp_path / cache) as speaker:
+            scripts.append(prepare(routine, hour, speaker))
+        spoken.append(len(engine.said))
+    assert spoken[0] < spoken[1]  # the filled cache spared sentences: the two took other paths
+    assert scripts[0] == scripts[1]
+
+
+class _Mislabelled(FakeEngine):
+    """Answers a batch under other words (a broken engine): one by one it is right."""
+
+    def synthesize_many(self, texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
+        for text in texts:
+            yield f"{text} (sic)", self.speak(text)
+
+
+def test_an_engine_that_answers_for_other_words_is_an_error_not_a_loop() -> None:
+    routine = parse_routine(_ONE_STEP, path="t.yaml", routine_id="t")
+    timing = TimingRequest(total_ms=900_000, rest_ms=0)
+    with Speaker(_Mislabelled(), cache_dir=None) as speaker, pytest.raises(SpeechError) as err:
+        prepare(routine, BuildOptions(timing=timing), speaker)
+    assert "the speech engine did not say" in str(err.value)

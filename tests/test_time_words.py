@@ -8,12 +8,14 @@ words; the pure cases use a stand-in for speech lengths.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.narration import narrate
 from voiceguide.narration.lengths import english_number, number_words, spoken_length
-from voiceguide.routine import load_routine, parse_routine
+from voiceguide.routine import Routine, load_routine, parse_routine
 from voiceguide.speech import Speaker
 from voiceguide.timeline import Plan, Script, TimingRequest, WordsDoNotSettle, fit
 from voiceguide.timeline.fit import guessed_plans, plan_lengths
@@ -157,11 +159,13 @@ def test_a_length_on_a_rounding_edge_settles_with_the_longer_words() -> None:
         assert words(plan_lengths(plan)) == narration
 
 
-def _words_a_minute(wpm: int):
+def _words_a_minute(wpm: int) -> Callable[[str], int]:
     return lambda text: len(text.split()) * 60_000 // wpm
 
 
-def _ahead(routine, request, guess) -> tuple[list[Plan], set[str]]:
+def _ahead(
+    routine: Routine, request: TimingRequest, guess: Callable[[str], int]
+) -> tuple[list[Plan], set[str]]:
     """What a build speaks before fitting (``build.prepare``): the plans fitted to the guess,
     and every sentence fitting and placing them asks for."""
     words = narrate_with(routine)
@@ -198,7 +202,7 @@ def test_a_guess_a_few_percent_off_has_every_sentence_spoken_ahead(miss: float) 
     so a cold build never waits for a round. Over totals 20 seconds apart, 30 to 43 minutes."""
     routine = load_routine(ROUTINES / "classic.yaml")
     speech_ms = _words_a_minute(150)
-    rounds = []
+    rounds: list[int] = []
     for total_s in range(30 * 60, 43 * 60, 20):
         request = TimingRequest(total_ms=total_s * 1000, rest_ms=0)
         plans, ahead = _ahead(routine, request, lambda text: round(speech_ms(text) * miss))

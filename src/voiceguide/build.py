@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .audio import ambient, loudness, mixer, sounds, true_peak
 from .audio.events import AudioEvent
-from .errors import RoutineError
+from .errors import RoutineError, SpeechError, shortened
 from .fresh import fingerprint, output_lock, up_to_date
 from .mp3 import pieces
 from .mp3.encode import encode_mp3
@@ -35,7 +35,7 @@ from .routine import Routine
 from .speech import DEFAULT_RATE_WPM, Speaker
 from .speech.pace import guess_ms
 from .timeline import Plan, Script, TimingRequest, fit, place, to_document
-from .timeline.fit import guessed_plans, plan_lengths
+from .timeline.fit import GUESS_MISS, guessed_plans, plan_lengths
 from .timeline.place import Lengths, asked
 from .timeline.plan import DurationRangeError
 
@@ -91,7 +91,10 @@ def prepare(
     placing the plans fitted to guessed speech would ask for
     (``timeline.guessed_plans``, ``timeline.asked``). Nearly always that is
     all: a round or a placement that asks for more has it spoken side by
-    side too, and nothing is spoken that the track does not need.
+    side too. What is spoken and not said is what the guess could not rule
+    out: the other wording of a length near a rounding edge, a cue the
+    measured words crowd out. Reminder lines a silence does not need are not
+    spoken.
     """
     first = True
 
@@ -118,9 +121,10 @@ def prepare(
     def guess(text: str) -> int:  # the same for every cache, so a build's bytes do not vary
         return guess_ms(text, options.rate_wpm)
 
-    def known_or_guessed(text: str) -> int:
+    def known_or_short(text: str) -> int:
+        # guessed short: a silence then needs as many reminder lines as it can, asked at once
         known = speaker.known_ms(text)
-        return guess(text) if known is None else known
+        return round(guess(text) * (1 - GUESS_MISS)) if known is None else known
 
     def placing(narration: Narration, plan: Plan, lengths: Lengths) -> list[str]:
         return asked(narration, lengths, sound_ms, plan, max_silence_ms=options.max_silence_ms)
@@ -145,9 +149,13 @@ def prepare(
 
             raise advise(exc, routine, options, speaker, sound_ms) from None
         # a placement that asks for sentences not spoken yet (a silence the guess made shorter)
+        spoken: set[str] = set()
         while missing := [
-            s for s in placing(narration, plan, known_or_guessed) if speaker.known_ms(s) is None
+            s for s in placing(narration, plan, known_or_short) if speaker.known_ms(s) is None
         ]:
+            if spoken.intersection(missing):  # an engine that answered for other words
+                raise SpeechError(f'the speech engine did not say "{shortened(missing[0])}"')
+            spoken.update(missing)
             speak(missing)
         script = place(
             narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms

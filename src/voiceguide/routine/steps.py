@@ -19,6 +19,8 @@ from .schema import ID_PATTERN, INVALID, Doc, Entry, Skip
 
 
 def read_steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
+    """The ``steps:`` list: every step that has no problem, each id once (a repeated id is
+    reported where it repeats, so the first keeps its place in the messages)."""
     value, node = entry
     if value is INVALID:
         raise Skip

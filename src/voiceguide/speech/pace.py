@@ -63,7 +63,9 @@ def _lookup(table: tuple[tuple[float, float], ...], wpm: float, *, inverse: bool
 # A sentence's length at 150 words a minute, per letter or digit and per stop (, ; : . ! ?)
 # less a constant: least squares over the four routines' 258 sentences, both engines (espeak-ng:
 # 70 ms, 557 ms, -117 ms; the bundled Piper voice: 73, 608, -263). Over 20 sentences in a row
-# it misses by 1% (median) to 6% (worst); words alone missed by 4% to 14%.
+# it misses by 1% (median) to 6% (worst); words alone missed by 4% to 14%. A cold build's first
+# plan is fitted to this guess (``timeline.fit``): changing these numbers can move a part on a
+# rounding edge by a second, so it changes tracks (the same from any cache).
 _GUESS_LETTER_MS = 72.0
 _GUESS_STOP_MS = 580.0
 _GUESS_LESS_MS = 190.0

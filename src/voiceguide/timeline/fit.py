@@ -21,14 +21,17 @@ total nearly always changes, but from a plan fitted to a guess of the
 speech (``guessed_plans``: from the letters and the pace), and it speaks
 ahead the words of plans fitted to speech a little shorter and longer
 (``GUESS_MISS``), so that a length near a rounding edge ("five minutes" or
-"five and a half") has both wordings ready. The guess only chooses what is
-spoken first: the plan is fitted to the measured speech, as before.
+"five and a half") has both wordings ready. The guess chooses what is
+spoken first and where the fit starts; the plan is then fitted to the
+measured speech. Since each part keeps the most any wording it passed
+through needed, the start can move a part on a rounding edge by a second:
+the guess (its constants in ``speech.pace``) is part of what makes a track,
+the same from any cache.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from ..errors import TimingError
 from ..narration import Narration
@@ -42,7 +45,7 @@ MAX_ROUNDS = 5
 GUESS_MISS = 0.05
 
 Narrate = Callable[[Mapping[str, int]], Narration]
-Hear = Callable[[list[str]], Any]  # the sentences a round will measure, before it does
+Hear = Callable[[list[str]], object]  # the sentences a round will measure, before it does
 
 
 class WordsDoNotSettle(TimingError):
@@ -68,18 +71,20 @@ def guessed_plans(
     sound_ms: Mapping[str, int],
 ) -> list[Plan]:
     """The plan fitted to guessed speech, then those fitted to speech ``GUESS_MISS`` shorter
-    and longer; none where the guess itself cannot be fitted (it overshoots what the total
-    allows): the measured rounds then say what is wrong, if anything is."""
-    guessed = needs(narrate(first_guess(routine, request)), guess_ms, sound_ms)
+    and longer (the speech only: pauses and chimes keep their lengths). Where the guess
+    itself cannot be fitted, the first of the others that can leads; where none can, there
+    are none, and the measured rounds say what is wrong, if anything is."""
+    words = narrate(first_guess(routine, request))
     plans: list[Plan] = []
     for factor in (1.0, 1 - GUESS_MISS, 1 + GUESS_MISS):
+
+        def scaled(text: str, factor: float = factor) -> int:
+            return round(guess_ms(text) * factor)
+
         try:
-            plans.append(
-                make_plan(routine, request, {k: round(v * factor) for k, v in guessed.items()})
-            )
+            plans.append(make_plan(routine, request, needs(words, scaled, sound_ms)))
         except TimingError:
-            if not plans:
-                return []
+            continue
     return plans
 
 
