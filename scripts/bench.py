@@ -15,7 +15,8 @@ child processes so that no run pollutes another's memory figures:
   nothing else (``synthesis``: from starting the workers to the last
   sentence; the sentences are the ones the cold build just said, which
   depend on the clips' lengths). A cold Piper build is synthesis-bound, so
-  it is read against that floor; a warm one against the espeak warm build.
+  it is read against that floor; a warm one against the espeak warm build
+  timed just after it (``espeak cold`` fills its cache first).
 
 Each is repeated and the median printed, as seconds and as a ratio to the
 floor; peak memory is the build process's own peak resident set
@@ -39,7 +40,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,12 +213,14 @@ def floor(seconds: float, out: Path) -> Run:
     return timed(command)
 
 
-def build(case: Case, cache: Path, out: Path, work: Path) -> Run:
+def build(case: Case, cache: Path, out: Path, work: Path, *, voice: str | None = None) -> Run:
+    """``voiceguide build`` of the case, with its voice unless another is given ("": espeak)."""
     report = work / "report.json"
     command = [PYTHON, "-c", _CLI_CHILD, str(report), "build", str(case.routine)]
     command += ["--duration", case.duration, "--cache-dir", str(cache), "-o", str(out), "--force"]
-    if case.voice:
-        command += ["--voice", case.voice]
+    voice = case.voice if voice is None else voice
+    if voice:
+        command += ["--voice", voice]
     return timed(command, report)
 
 
@@ -240,11 +242,12 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
     out = work / "out"
     out.mkdir(exist_ok=True)
     kinds = ["floor", "cold", "warm"] + (["baseline"] if with_baseline else [])
-    if case.voice:
-        kinds = ["floor", "cold", "synthesis", "warm"]  # synthesis reads what cold said
+    if case.voice:  # synthesis reads what cold said; espeak's warm build is timed beside warm
+        kinds = ["floor", "cold", "synthesis", "warm", "espeak cold", "espeak warm"]
     case.runs = {k: [] for k in kinds}
     for n in range(repeat):
         cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
+        espeak = Path(tempfile.mkdtemp(prefix="cache-espeak-", dir=work))
         # interleaved, so that a noisy minute spreads over all kinds alike
         runs = {
             "floor": lambda: floor(seconds_of(case.duration), out / "floor.mp3"),
@@ -252,6 +255,8 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
             "warm": lambda: build(case, cache, out, work),  # noqa: B023
             "baseline": lambda: baseline(case, cache, out, work),  # noqa: B023
             "synthesis": lambda: synthesis(case, cache, work),  # noqa: B023
+            "espeak cold": lambda: build(case, espeak, out, work, voice=""),  # noqa: B023
+            "espeak warm": lambda: build(case, espeak, out, work, voice=""),  # noqa: B023
         }
         for kind in kinds:
             if kind == "baseline" and n > 0:
@@ -263,16 +268,18 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
             line = f"  {kind:<9}{run.seconds:7.2f}s (CPU {run.cpu_s:.2f}s){memory}"
             print(line, file=sys.stderr, flush=True)
         shutil.rmtree(cache)
+        shutil.rmtree(espeak)
 
 
-def piper_table(cases: list[Case], espeak: Case | None) -> str:
-    """Piper rows: cold against the synthesis floor, warm against espeak's warm build."""
+def piper_table(cases: list[Case]) -> str:
+    """Piper rows: cold against the synthesis floor, warm against espeak's warm build timed
+    just after it (a warm build is a few seconds: a minute's drift in load would swamp it)."""
     head = f"{'case (voice)':<26}{'floor':>8}{'synthesis':>11}{'cold':>9}{'/synth':>8}"
     head += f"{'CPU /synth':>12}{'warm':>8}{'/espeak warm':>14}{'RSS build':>11}{'RSS worker':>12}"
     lines = [head]
     for case in cases:
         warm = case.median("warm")
-        versus = f"{warm / espeak.median('warm'):>13.2f}x" if espeak else f"{'-':>14}"
+        versus = f"{case.ratio_to('warm', 'espeak warm'):>13.2f}x"
         row = f"{case.name + f' ({case.voice})':<26}{case.median('floor'):>7.2f}s"
         row += f"{case.median('synthesis'):>10.2f}s{case.median('cold'):>8.2f}s"
         row += f"{case.ratio_to('cold', 'synthesis'):>7.2f}x"
@@ -327,77 +334,6 @@ def long_routine(folder: Path) -> Path:
     return path
 
 
-STARTUP_LIMIT_S = 0.15  # issue 15: --help, list and check FILE answer within this
-
-
-def startup(repeat: int, work: Path) -> str:
-    """Start-up rows: wall time of the quick commands as a user runs them (the installed
-    ``voiceguide`` script in a fresh process), median of ``repeat``, beside the floor of
-    the interpreter itself, of importing click (which every command needs) and of
-    importing numpy (which the quick commands no longer load).
-
-    ``check`` and ``list`` are timed twice, honestly apart: a repeat (the answer
-    remembered from the last run, as after any first check or listing) and a first
-    one (``check``: the file was just edited, so its words are rendered and timed,
-    from a warm clip cache as after a first build; ``list``: an empty cache, so
-    every routine file is read)."""
-    exe = str(Path(PYTHON).parent / "voiceguide")
-    routine = work / "classic.yaml"  # a copy: the "just edited" rows change its bytes
-    shutil.copy(ROOT / "src" / "voiceguide" / "routines" / "classic.yaml", routine)
-    cache = work / "startup-cache"
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    # As a user runs it: Python keeps compiled bytecode (__pycache__). With
-    # PYTHONDONTWRITEBYTECODE set (as on the build machines) every start would
-    # compile voiceguide's own sources again: 30 modules, most of check's time.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    edits = iter(range(10**6))
-
-    def edit() -> dict[str, str]:
-        with routine.open("a", encoding="utf-8") as fh:
-            fh.write(f"# edit {next(edits)}\n")  # new bytes, the same words
-        return env
-
-    def empty_cache() -> dict[str, str]:
-        return {**env, "XDG_CACHE_HOME": str(work / f"empty-cache-{next(edits)}")}
-
-    check = [exe, "check", str(routine)]
-    rows: list[tuple[str, list[str], Callable[[], dict[str, str]]]] = [
-        ("python -c pass (floor)", [PYTHON, "-c", "pass"], lambda: env),
-        ("python -c 'import click'", [PYTHON, "-c", "import click"], lambda: env),
-        ("python -c 'import numpy'", [PYTHON, "-c", "import numpy"], lambda: env),
-        ("voiceguide --help", [exe, "--help"], lambda: env),
-        ("voiceguide list (repeat)", [exe, "list"], lambda: env),
-        ("voiceguide list (empty cache)", [exe, "list"], empty_cache),
-        ("voiceguide check classic (repeat)", check, lambda: env),
-        ("voiceguide check classic (edited)", check, edit),
-    ]
-    for _, command, _ in rows[3:]:  # fill the clip cache and write the bytecode
-        subprocess.run(command, env=env, capture_output=True, check=True)
-    lines = [
-        f"start-up, median of {repeat} (limit {STARTUP_LIMIT_S:.2f} s for the voiceguide rows);",
-        "cpu: the child's user+sys time, which a busy machine inflates far less than wall time;",
-        "repeat: the answer remembered from the last run; edited: the file's bytes changed",
-        "(words rendered and timed from a warm clip cache); empty cache: every file read",
-        f"| {'command':<34} | wall   | cpu    | wall over floor |",
-        f"|{'-' * 36}|--------|--------|-----------------|",
-    ]
-    floor_s = 0.0
-    for name, command, prepare in rows:
-        walls, cpus = [], []
-        for _ in range(repeat):
-            run_env = prepare()
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            subprocess.run(command, env=run_env, capture_output=True, check=True)
-            walls.append(time.perf_counter() - start)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        wall, cpu = statistics.median(walls), statistics.median(cpus)
-        floor_s = floor_s or wall
-        lines.append(f"| {name:<34} | {wall:.3f}s | {cpu:.3f}s | {wall - floor_s:+.3f}s         |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routine", type=Path, help="routine to build at --duration")
@@ -422,6 +358,8 @@ def main() -> None:
         sys.argv = [sys.argv[0]]
         bench_speech.main()
         return
+
+    from bench_startup import startup  # beside this file
 
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
     try:
@@ -454,7 +392,7 @@ def main() -> None:
         print(table(cases))
         if piper:
             print()
-            print(piper_table(piper, cases[0]))
+            print(piper_table(piper))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
