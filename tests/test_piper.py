@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +97,53 @@ def test_piper_builds_are_the_same_bytes_warm_and_from_no_cache(piper_build) -> 
     mp3 = piper_build["mp3"]
     assert any(piper_build["cache"].rglob("*.wav"))
     assert mp3["cold"].read_bytes() == mp3["warm"].read_bytes() == mp3["uncached"].read_bytes()
+
+
+_STRETCHED = """\
+title: Stretched
+steps:
+  - id: warm
+    title: Warming
+    duration: 2m
+    min: 1m
+    max: 10m
+    say: Rub your palms together. Then rest them flat on the back.
+  - id: press
+    title: Pressing
+    duration: 2m
+    min: 1m
+    max: 10m
+    say: Press gently along the spine.
+"""
+
+
+@pytest.mark.slow
+def test_a_cold_piper_build_speaks_its_sentences_in_one_batch(tmp_path: Path) -> None:
+    """At a total that changes every length said, Piper's workers get the sentences the
+    track says in one batch (``build.prepare`` speaks ahead for the guessed plans), not the
+    routine's own lengths first and the fitted ones after."""
+    from voiceguide.build import BuildOptions, prepare
+    from voiceguide.routine import parse_routine
+    from voiceguide.speech import Speaker
+    from voiceguide.timeline import TimingRequest
+
+    routine = parse_routine(_STRETCHED, path=str(tmp_path / "s.yaml"), routine_id="s")
+    options = BuildOptions(timing=TimingRequest(total_ms=13 * 60_000), voice="joe")
+    batches: list[list[str]] = []
+    with Speaker(voice="joe", cache_dir=tmp_path / "cache") as speaker:
+        many = speaker.engine.synthesize_many
+
+        def recording(texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
+            batches.append(list(texts))
+            return many(batches[-1])
+
+        speaker.engine.synthesize_many = recording
+        script = prepare(routine, options, speaker)
+        said = {speaker.spoken(e.text) for e in script.speech}
+    spoken = [batch for batch in batches if batch]
+    assert len(spoken) == 1, [len(b) for b in batches]
+    assert said <= set(spoken[0])
+    assert all("minute" in s for s in set(spoken[0]) - said)  # other wordings of a length
 
 
 # ---------------------------------------------------------------- both espeak-ngs, one process
