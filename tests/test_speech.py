@@ -88,3 +88,47 @@ def test_the_engine_reads_pyttsx3s_version_as_importlib_metadata_does() -> None:
     from voiceguide.speech.pyttsx3_engine import _installed
 
     assert _installed("pyttsx3") == version("pyttsx3")
+
+
+def test_a_clip_cut_short_is_said_again_by_a_fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Now and then pyttsx3's espeak driver writes a clip before its last samples: one much
+    shorter than its words take is said again, and the whole one kept."""
+    from voiceguide.speech import pyttsx3_engine
+
+    real = pyttsx3_engine.read_wav
+    reads: list[int] = []
+
+    def first_cut_short(path: Path, rate_hz: int) -> np.ndarray:
+        samples = real(path, rate_hz)
+        reads.append(samples.size)
+        return samples[: samples.size * 6 // 10] if len(reads) == 1 else samples
+
+    engine = pyttsx3_engine.Pyttsx3Engine()
+    try:
+        whole = engine.synthesize("Rest now, and breathe slowly.")
+        monkeypatch.setattr(pyttsx3_engine, "read_wav", first_cut_short)
+        again = engine.synthesize("Rest now, and breathe slowly.")
+    finally:
+        engine.close()
+    assert len(reads) == 2  # said twice
+    assert abs(again.size - whole.size) < whole.size * 0.02
+
+
+def test_a_sentence_short_every_time_is_kept_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quicker than its guess twice over: it is how the sentence is said, and it stands."""
+    from voiceguide.speech import pyttsx3_engine
+
+    real = pyttsx3_engine.read_wav
+
+    def cut_short(path: Path, rate_hz: int) -> np.ndarray:
+        samples = real(path, rate_hz)
+        return samples[: samples.size * 6 // 10]
+
+    engine = pyttsx3_engine.Pyttsx3Engine()
+    try:
+        whole = engine.synthesize("Rest now, and breathe slowly.")
+        monkeypatch.setattr(pyttsx3_engine, "read_wav", cut_short)
+        short = engine.synthesize("Rest now, and breathe slowly.")
+    finally:
+        engine.close()
+    assert 0 < short.size < whole.size * 0.7

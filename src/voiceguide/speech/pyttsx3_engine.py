@@ -27,13 +27,18 @@ from ..pcm import RATE_HZ
 from .cache import read_wav
 from .engine import DEFAULT_RATE_WPM, VoiceInfo, start_worker
 from .espeak import ESPEAK_HINT
-from .pace import pyttsx3_rate
+from .pace import guess_ms, pyttsx3_rate
 from .voices import resolve
 
 DEFAULT_VOICE = "gmw/en-us"
 SPEAK_TIMEOUT_S = 30.0  # read when an engine is made: tests lower it
 START_TIMEOUT_S = 60.0
 _SILENT = 200  # a file with no sample above this is a missed write
+# A clip whose speech is under this share of its guessed length (pace.guess_ms) was cut
+# short: now and then, under load, pyttsx3's espeak driver writes the file before the last
+# chunk of samples ("Rest now." came back as 0.57 s of its 0.94 s in a test run). None of
+# the four routines' 258 sentences measures under 0.75 of its guess.
+_CUT_SHORT = 0.7
 
 
 class Pyttsx3Engine:
@@ -58,12 +63,14 @@ class Pyttsx3Engine:
 
     @property
     def id(self) -> str:
-        """Voice, rate, pyttsx3 and espeak-ng versions: part of every cache key."""
+        """Voice, rate, pyttsx3 and espeak-ng versions: part of every cache key. And since
+        clips cut short are now said again (``_CUT_SHORT``), "whole": a cache from before
+        might hold one, so its clips are not taken."""
         if self._id is None:
             from .espeak import locate_espeak
 
             versions = f"pyttsx3 {_installed('pyttsx3')}; espeak-ng {locate_espeak().version}"
-            self._id = "\0".join((self.voice, f"rate {self.setting}", versions))
+            self._id = "\0".join((self.voice, f"rate {self.setting}", versions, "whole"))
         return self._id
 
     def voices(self) -> list[VoiceInfo]:
@@ -79,6 +86,10 @@ class Pyttsx3Engine:
             self._restart()  # the worker was started with the name as typed
 
     def synthesize(self, text: str) -> np.ndarray:
+        """The clip, said again by a fresh engine if none was written or it was cut short (the
+        longer of the two kept: a sentence that is simply quick comes back the same)."""
+        short: np.ndarray | None = None
+        least = _CUT_SHORT * guess_ms(text, self.rate_wpm) * self.rate_hz / 1000
         for attempt in range(3):
             worker = self._ensure_worker()
             assert self._scratch is not None  # made with the worker
@@ -95,8 +106,12 @@ class Pyttsx3Engine:
 
                 try:
                     samples = read_wav(target, self.rate_hz)
-                    if np.any(np.abs(samples.astype(np.int32)) > _SILENT):
-                        return samples  # an empty or silent file is a missed write too
+                    if np.any(np.abs(samples.astype(np.int32)) > _SILENT):  # else a missed write
+                        if short is not None:
+                            return max(short, samples, key=_spoken)
+                        if _spoken(samples) >= least:
+                            return samples
+                        short = samples
                 except (OSError, ValueError, EOFError, wave.Error):
                     pass
                 finally:
@@ -104,6 +119,8 @@ class Pyttsx3Engine:
             # pyttsx3 sometimes returns before writing; a late write could land
             # under the next name, so start from a fresh engine before retrying.
             self._restart()
+        if short is not None:
+            return short
         raise SpeechError(f'the speech engine wrote no audio for "{_short(text)}" in 3 attempts')
 
     @property
@@ -130,6 +147,17 @@ class Pyttsx3Engine:
         if self._worker:
             self._worker.stop()
         self._worker = None
+
+
+def _spoken(samples: np.ndarray) -> int:
+    """Samples from the first loud one to the last and its 30 ms release: the clip's length
+    once the speaker trims it (``speaker.trim``), which the share above was measured on."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _SILENT)
+    if not loud.size:
+        return 0
+    return int(min(samples.size, loud[-1] + 1 + RATE_HZ * 3 // 100) - loud[0])
 
 
 def _installed(dist: str) -> str:
