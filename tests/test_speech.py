@@ -1,5 +1,6 @@
 """The real pyttsx3 + espeak-ng, through the worker and the cache."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -90,45 +91,46 @@ def test_the_engine_reads_pyttsx3s_version_as_importlib_metadata_does() -> None:
     assert _installed("pyttsx3") == version("pyttsx3")
 
 
-def test_a_clip_cut_short_is_said_again_by_a_fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Now and then pyttsx3's espeak driver writes a clip before its last samples: one much
-    shorter than its words take is said again, and the whole one kept."""
+_SENTENCE = "Rest now, and breathe slowly."
+
+
+def _whole_then(
+    monkeypatch: pytest.MonkeyPatch, read: Callable[[Path, int], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence said by the real engine, then said again with ``read`` reading the files
+    the engine writes (where a fault is put in)."""
     from voiceguide.speech import pyttsx3_engine
-
-    real = pyttsx3_engine.read_wav
-    reads: list[int] = []
-
-    def first_cut_short(path: Path, rate_hz: int) -> np.ndarray:
-        samples = real(path, rate_hz)
-        reads.append(samples.size)
-        return samples[: samples.size * 6 // 10] if len(reads) == 1 else samples
 
     engine = pyttsx3_engine.Pyttsx3Engine()
     try:
-        whole = engine.synthesize("Rest now, and breathe slowly.")
-        monkeypatch.setattr(pyttsx3_engine, "read_wav", first_cut_short)
-        again = engine.synthesize("Rest now, and breathe slowly.")
+        whole = engine.synthesize(_SENTENCE)
+        monkeypatch.setattr(pyttsx3_engine, "read_wav", read)
+        return whole, engine.synthesize(_SENTENCE)
     finally:
         engine.close()
+
+
+def test_a_clip_cut_short_is_said_again_by_a_fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Now and then pyttsx3's espeak driver writes a clip before its last samples: one much
+    shorter than its words take is said again, and the whole one kept."""
+    reads: list[int] = []
+
+    def first_cut_short(path: Path, rate_hz: int) -> np.ndarray:
+        samples = read_wav(path, rate_hz)
+        reads.append(samples.size)
+        return samples[: samples.size * 6 // 10] if len(reads) == 1 else samples
+
+    whole, again = _whole_then(monkeypatch, first_cut_short)
     assert len(reads) == 2  # said twice
     assert abs(again.size - whole.size) < whole.size * 0.02
 
 
 def test_a_sentence_short_every_time_is_kept_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Quicker than its guess twice over: it is how the sentence is said, and it stands."""
-    from voiceguide.speech import pyttsx3_engine
-
-    real = pyttsx3_engine.read_wav
 
     def cut_short(path: Path, rate_hz: int) -> np.ndarray:
-        samples = real(path, rate_hz)
+        samples = read_wav(path, rate_hz)
         return samples[: samples.size * 6 // 10]
 
-    engine = pyttsx3_engine.Pyttsx3Engine()
-    try:
-        whole = engine.synthesize("Rest now, and breathe slowly.")
-        monkeypatch.setattr(pyttsx3_engine, "read_wav", cut_short)
-        short = engine.synthesize("Rest now, and breathe slowly.")
-    finally:
-        engine.close()
+    whole, short = _whole_then(monkeypatch, cut_short)
     assert 0 < short.size < whole.size * 0.7
