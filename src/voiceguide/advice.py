@@ -21,7 +21,7 @@ from .narration import narrate
 from .routine import Routine
 from .routine.durations import format_human
 from .timeline import TimingRequest, feasible_range, needs
-from .timeline.place import asked
+from .timeline.place import measured_by_needs
 from .timeline.plan import DurationRangeError, span
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def advise(
             pause_ms=options.pause_ms,
             reminders=options.max_silence_ms is not None,
         )
-        speaker.prefetch(asked(narration, lambda _: 0, sound_ms))  # side by side, not one by one
+        speaker.prefetch(measured_by_needs(narration, sound_ms))  # side by side, not one by one
         try:
             return feasible_range(routine, changed, needs(narration, speaker.length_ms, sound_ms))
         except InputError:

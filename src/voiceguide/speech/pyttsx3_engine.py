@@ -150,14 +150,10 @@ class Pyttsx3Engine:
 
 
 def _spoken(samples: np.ndarray) -> int:
-    """Samples from the first loud one to the last and its 30 ms release: the clip's length
-    once the speaker trims it (``speaker.trim``), which the share above was measured on."""
-    import numpy as np
+    """The clip's length once the speaker trims it, which the share above was measured on."""
+    from .speaker import trim
 
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _SILENT)
-    if not loud.size:
-        return 0
-    return int(min(samples.size, loud[-1] + 1 + RATE_HZ * 3 // 100) - loud[0])
+    return int(trim(samples).size)
 
 
 def _installed(dist: str) -> str:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from ..errors import TimingError
 from ..narration import Narration
 from ..routine.model import REST_ID, Routine
-from .place import Lengths, asked, needs
+from .place import Lengths, measured_by_needs, needs
 from .plan import Plan, TimingRequest, make_plan
 
 MAX_ROUNDS = 5
@@ -88,10 +88,6 @@ def guessed_plans(
     return plans
 
 
-def _unmeasured(text: str) -> int:
-    return 0
-
-
 def plan_lengths(plan: Plan) -> dict[str, int]:
     return {p.id: p.length_ms for p in plan.parts}
 
@@ -119,7 +115,7 @@ def fit(
     floor: dict[str, int] = {}
     for round_number in range(max_rounds):
         if hear is not None:
-            hear(asked(narration, _unmeasured, sound_ms))  # needs asks for all it sums
+            hear(measured_by_needs(narration, sound_ms))
         measured = needs(narration, speech_ms, sound_ms)
         if round_number == 0:  # words for guessed lengths: they set no floor
             plan = make_plan(routine, request, measured)
