@@ -134,3 +134,43 @@ def test_a_sentence_short_every_time_is_kept_not_refused(monkeypatch: pytest.Mon
 
     whole, short = _whole_then(monkeypatch, cut_short)
     assert 0 < short.size < whole.size * 0.7
+
+
+# Run in a child: pyttsx3 loads espeak-ng globally, which this process never does.
+_BUSY = """
+import json, os, sys
+from voiceguide.speech.cache import read_wav
+from voiceguide.speech.pyttsx3_engine import _open
+
+scratch = sys.argv[1]
+_, say = _open("gmw/en-us", 175, scratch)
+from pyttsx3.drivers import _espeak  # loaded by _open
+
+said = []
+for i in range(4):
+    if i:  # espeak-ng still busy with something else when the clip is asked for
+        _espeak.Synth("Something else, said at length, keeps it busy.", flags=_espeak.CHARS_UTF8)
+    target = os.path.join(scratch, f"clip-{i}.wav")
+    whole = say("Rest now, and breathe slowly.", target)
+    said.append([whole, read_wav(target, 22050).size if os.path.exists(target) else -1])
+print(json.dumps(said))
+"""
+
+
+def test_a_clip_asked_while_espeak_is_still_busy_comes_out_whole(tmp_path: Path) -> None:
+    """pyttsx3's runAndWait cancels whatever espeak-ng is still doing, and with it the clip
+    asked for next (empty or cut files, a few calls in 1,000 on a loaded machine): the
+    worker waits for espeak-ng to be idle, and says whether the clip came out whole."""
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _BUSY, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    said = json.loads(run.stdout.strip().splitlines()[-1])
+    quiet = said[0][1]
+    assert said[0][0] and quiet > RATE_HZ  # the first, asked for with espeak-ng idle
+    for whole, size in said[1:]:
+        assert whole and abs(size - quiet) < quiet * 0.02

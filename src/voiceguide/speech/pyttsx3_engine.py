@@ -1,9 +1,10 @@
 """pyttsx3 (espeak-ng) as a speech engine, in a worker process of its own.
 
-pyttsx3's driver prints to stdout, can return before a file is written, and
-can hang. In a child process its prints go to /dev/null, a missed file is
-retried under a fresh name after a restart, and a call that does not answer
-in time is killed and reported with the text it was saying. The child loads
+pyttsx3's driver prints to stdout, can cancel a clip or return before its
+file is written (see ``_steady``), and can hang. In a child process its
+prints go to /dev/null, a missed or cancelled clip is retried under a fresh
+name after a restart, and a call that does not answer in time is killed and
+reported with the text it was saying. The child loads
 espeak-ng globally, as pyttsx3 needs; the parent never does, so another
 engine's espeak-ng (Piper's) can share the parent without a clash.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from multiprocessing.connection import Connection
 
     import numpy as np
@@ -34,10 +36,10 @@ DEFAULT_VOICE = "gmw/en-us"
 SPEAK_TIMEOUT_S = 30.0  # read when an engine is made: tests lower it
 START_TIMEOUT_S = 60.0
 _SILENT = 200  # a file with no sample above this is a missed write
-# A clip whose speech is under this share of its guessed length (pace.guess_ms) was cut
-# short: now and then, under load, pyttsx3's espeak driver writes the file before the last
-# chunk of samples ("Rest now." came back as 0.57 s of its 0.94 s in a test run). None of
-# the four routines' 258 sentences measures under 0.75 of its guess.
+# A clip whose speech is under this share of its guessed length (pace.guess_ms) is said
+# again by a fresh worker: a net under the worker's own check (``_steady``), since a clip cut
+# short ("Rest now." once came back as 0.57 s of its 0.94 s) would be cached and heard. None
+# of the four routines' 258 sentences measures under 0.75 of its guess.
 _CUT_SHORT = 0.7
 
 
@@ -252,34 +254,7 @@ def _serve(conn: Connection, voice: str, rate: int, scratch: str) -> None:
     log = os.open(os.path.join(scratch, "engine.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(log, 2)
     try:
-        from .espeak import load_espeak
-
-        load_espeak()
-        import pyttsx3
-
-        engine = pyttsx3.init("espeak")
-        voices = [
-            (v.id, v.name, tuple(getattr(v, "languages", ()) or ()))
-            for v in engine.getProperty("voices")
-        ]
-        if voice in {v[0] for v in voices}:
-            engine.setProperty("voice", voice)
-        engine.setProperty("rate", rate)
-        # The first save_to_file after init returns before writing, and a late
-        # write can land in the next file: throwaway calls until two in a row
-        # come out whole and alike leave the driver in its reliable state (a
-        # fixed two of them let a short clip through now and then, under load).
-        # They go in the speaker's scratch folder, removed whatever happens.
-        sizes: list[int] = []
-        for i in range(8):
-            warm = os.path.join(scratch, f"warm-{os.getpid()}-{i}.wav")
-            engine.save_to_file("Ready.", warm)
-            engine.runAndWait()
-            sizes.append(os.path.getsize(warm) if os.path.exists(warm) else -1)
-            if os.path.exists(warm):
-                os.unlink(warm)
-            if len(sizes) >= 2 and sizes[-1] > 1000 and sizes[-1] == sizes[-2]:
-                break
+        voices, say = _open(voice, rate, scratch)
     except Exception as exc:  # reported to the parent as one line
         conn.send(("error", f"the speech engine could not start: {exc}"))
         return
@@ -291,8 +266,76 @@ def _serve(conn: Connection, voice: str, rate: int, scratch: str) -> None:
             return
         try:
             _, text, target = request
-            engine.save_to_file(text, target)
-            engine.runAndWait()
-            conn.send(("ok", os.path.exists(target)))
+            conn.send(("ok", say(text, target)))
         except Exception as exc:
             conn.send(("error", str(exc)))
+
+
+def _open(
+    voice: str, rate: int, scratch: str
+) -> tuple[list[tuple[str, str, tuple[str, ...]]], Callable[[str, str], bool]]:
+    """Load espeak-ng globally (this process only), start pyttsx3 on it, and return its
+    voices and a ``say(text, target)`` that writes whole clips (``_steady``)."""
+    from .espeak import load_espeak
+
+    load_espeak()
+    import pyttsx3
+
+    engine = pyttsx3.init("espeak")
+    voices = [
+        (v.id, v.name, tuple(getattr(v, "languages", ()) or ()))
+        for v in engine.getProperty("voices")
+    ]
+    if voice in {v[0] for v in voices}:
+        engine.setProperty("voice", voice)
+    engine.setProperty("rate", rate)
+    say = _steady(engine)
+    # One throwaway call proves the engine writes whole clips before the parent is told it is
+    # ready; it goes in the speaker's scratch folder, removed whatever happens.
+    for i in range(4):
+        warm = os.path.join(scratch, f"warm-{os.getpid()}-{i}.wav")
+        try:
+            if say("Ready.", warm) and os.path.getsize(warm) > 1000:
+                break
+        finally:
+            if os.path.exists(warm):
+                os.unlink(warm)
+    return voices, say
+
+
+def _steady(engine: Any) -> Callable[[str, str], bool]:
+    """``say(text, target)``: pyttsx3's save_to_file and runAndWait made to write each clip
+    whole, or report that they did not.
+
+    pyttsx3's espeak driver (2.99) synthesizes in espeak-ng's own thread and has two races,
+    which lost a clip, or left one cut short, a few calls in 1,000 on a loaded machine:
+    - runAndWait first stops whatever espeak-ng is still doing, and if espeak-ng's thread
+      has not yet gone idle after the last clip (it answers "playing" for a moment after the
+      clip is written), that stop also cancels the clip asked for next;
+    - on a new engine the driver is marked busy, so the first call queues the loop's end
+      before the clip and returns at once; the clip is written later, under whatever name
+      the next call gives.
+    So the driver is marked idle once, each call waits until espeak-ng is idle before it
+    starts, and a clip counts only if pyttsx3 reports that utterance finished, not cut off.
+    """
+    import time
+
+    from pyttsx3.drivers import _espeak
+
+    engine.proxy.setBusy(False)
+    finished: list[bool] = []
+    engine.connect("finished-utterance", lambda name, completed: finished.append(completed))
+
+    def idle() -> None:
+        deadline = time.monotonic() + 5.0
+        while _espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    def say(text: str, target: str) -> bool:
+        idle()
+        finished.clear()
+        engine.save_to_file(text, target)
+        engine.runAndWait()
+        return finished == [True] and os.path.exists(target)
+
+    return say
