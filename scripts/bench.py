@@ -4,7 +4,8 @@ Run through ``scripts/bench`` (which sets up .venv). For each case it times, in
 child processes so that no run pollutes another's memory figures:
 
 - floor: ffmpeg encoding silence of the track's length, mono 22,050 Hz s16le
-  to libmp3lame 64k in a seekable file (what any build must at least pay);
+  to libmp3lame 64k at the builds' LAME quality in a seekable file (what any
+  build must at least pay);
 - cold: ``voiceguide build`` with an empty clip cache;
 - warm: the same build again with the cache filled (``--force``);
 - baseline: the common pydub recipe on the same warm clips: a silent segment
@@ -203,12 +204,13 @@ def timed(command: list[str], report: Path | None = None) -> Run:
 
 def floor(seconds: float, out: Path) -> Run:
     from voiceguide.ffmpeg import ffmpeg_exe
+    from voiceguide.mp3.encode import LAME_QUALITY
 
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-f", "s16le", "-ar", "22050", "-ac", "1", "-t", f"{seconds:.3f}", "-i", "/dev/zero",
-        "-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version", "0", "-write_xing", "1",
-        "-f", "mp3", str(out),
+        "-c:a", "libmp3lame", "-b:a", "64k", "-compression_level", str(LAME_QUALITY),
+        "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", str(out),
     ]  # fmt: skip
     return timed(command)
 
