@@ -384,10 +384,13 @@ def test_signal_mid_encode_unwinds_cleanly(
         command, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
     ) as process:
         try:
-            while not any(p.stat().st_size > 0 for p in out.glob(".classic.mp3.*.part")):
+            while True:  # until a piece is being written and an encoder is running
                 assert process.poll() is None, process.communicate()
+                if any(p.stat().st_size > 0 for p in out.glob(".classic.mp3.*.part")):
+                    kids = {pid: command_line(pid) for pid in children(process.pid)}
+                    if any("ffmpeg" in c for c in kids.values()):
+                        break
                 time.sleep(0.01)
-            kids = {pid: command_line(pid) for pid in children(process.pid)}
             if signum == signal.SIGINT:
                 os.killpg(process.pid, signum)  # as Ctrl-C does: the whole foreground group
             else:
@@ -398,7 +401,6 @@ def test_signal_mid_encode_unwinds_cleanly(
                 process.kill()
     assert process.returncode == status
     assert one_error_line(stderr.decode()) == message and stdout == b""
-    assert any("ffmpeg" in c for c in kids.values()), kids
     assert any("spawn_main" in c for c in kids.values()), kids  # the speech worker
     assert survivors(kids) == {}
     assert snapshot(out) == before

@@ -51,12 +51,13 @@ def _tone(start: int) -> Placed:
 
 
 def _noise_track() -> tuple[list[Placed], int]:
-    """A noisy burst held at -1.5 dBFS: the encoder's noise is as loud as the sound."""
+    """A noisy burst held at -0.8 dBFS: the encoder's noise is as loud as the sound, and
+    lifts its true peak over -1 dBTP (to -0.3 here)."""
     rng = np.random.default_rng(7)
     n = 2 * RATE_HZ
     t = np.arange(n) / RATE_HZ
     burst = (np.sin(2 * np.pi * 220 * t) + 0.8 * rng.standard_normal(n)) * 20000
-    burst = limit(burst.astype(np.float32), 32767 * db_to_gain(-1.5))
+    burst = limit(burst.astype(np.float32), 32767 * db_to_gain(-0.8))
     return [Placed(RATE_HZ // 2, burst)], 4 * RATE_HZ
 
 
@@ -84,14 +85,14 @@ def _rms_db(x: np.ndarray) -> float:
 def test_speech_over_the_limit_in_the_mp3_is_dipped_there_and_keeps_its_level(
     tmp_path: Path, speaker: Speaker
 ) -> None:
-    """Real sentences held at -2.2 dBFS, checked against a -2 dBTP limit (less its 0.25 dB
-    margin): a build's -1.8 and -1, moved down. At -2.3 they relied on the MP3's noise to go
-    over, and espeak's samples vary with what it said before: in the fast lane (other
-    sentences first) this MP3 measured -2.30 and the test failed before testing anything.
-    At -2.2 they are over as they stand, and the MP3's noise only adds to it."""
+    """Real sentences held at -1.6 dBFS, checked against a -2 dBTP limit (less its 0.25 dB
+    margin). At LAME's quality 7 (mp3.encode) the MP3 takes about 0.35 dB off speech's true
+    peak rather than adding to it, so a build's own speech (-1.4 under a -1 limit) is never
+    over, and espeak's samples vary with what it said before: sentences held 0.65 dB over
+    the check's level stay over in the MP3, as the check must be shown to work."""
     gap = np.zeros(RATE_HZ // 4, dtype=np.float32)
     said = np.concatenate([np.concatenate([speaker.clip(t), gap]) for t in TEXTS])
-    said = limit(said.astype(np.float32) * np.float32(db_to_gain(8.0)), 32767 * db_to_gain(-2.2))
+    said = limit(said.astype(np.float32) * np.float32(db_to_gain(8.0)), 32767 * db_to_gain(-1.6))
     speech = Placed(RATE_HZ // 2, said)
     total = speech.end + 3 * RATE_HZ
     placed = [speech, _tone(speech.end + RATE_HZ)]
@@ -120,7 +121,7 @@ def test_overs_that_move_with_every_encode_bring_the_piece_down_until_it_is_unde
     plain, _ = _source(placed, total, checked=False)
     pieces.encode(plain, tmp_path / "plain.mp3")
     over = measure_file(tmp_path / "plain.mp3")
-    assert over.true_peak_dbtp > LIMIT_DBTP, over  # the MP3 goes over a -1.5 dBFS ceiling
+    assert over.true_peak_dbtp > LIMIT_DBTP, over  # the MP3 goes over a -0.8 dBFS ceiling
 
     source, check = _source(placed, total, checked=True)
     pieces.encode(source, tmp_path / "checked.mp3")
