@@ -304,3 +304,66 @@ def test_every_clip_is_brought_to_one_loudness_before_the_tracks_gain(
     assert leveled.clip_db[min(skewed)] == pytest.approx(
         float(np.median(before)) - integrated_lufs(skewed[min(skewed)]), abs=2.0
     )
+
+
+def test_clip_tops_are_each_clips_highest_block_peak() -> None:
+    from voiceguide.audio.clip_level import clip_tops
+
+    peaks = np.array([1, 5, 2, 7, 3, 9, 9, 1], dtype=np.float32)
+    assert clip_tops(peaks, [3, 2, 3]).tolist() == [5, 7, 9]
+    assert clip_tops(peaks, [3, 0, 5]).tolist() == [5, 0, 9]  # an empty clip has no peak
+    assert clip_tops(peaks, [8, 0]).tolist() == [9, 0]
+
+
+def test_the_clips_whose_peaks_stand_highest_are_eased_by_at_most_a_decibel() -> None:
+    from voiceguide.audio.clip_level import EASE_DB, eased_db
+
+    ceiling = 20000.0
+    tops = ceiling * np.array([0.05, 0.5, 1.0, db_to_gain(1.5), db_to_gain(2.0)])
+    eased = eased_db(tops, [ceiling] * 5)
+    assert EASE_DB == 1.0
+    assert eased == pytest.approx([0.0, 0.0, 0.0, 0.5, 1.0])
+    # each against its own ceiling (lower where a bell plays over the words)
+    assert eased_db(tops[:2], [ceiling, ceiling * 0.25]) == pytest.approx([0.0, 1.0])
+
+
+def _crest_db(x: np.ndarray) -> float:
+    """Peak over the RMS of the louder half of its 20 ms frames (the bench's figure)."""
+    frames = np.asarray(x, dtype=np.float64)[: x.size // 441 * 441].reshape(-1, 441)
+    rms = np.sqrt(np.mean(frames**2, axis=1))
+    loud = rms[rms >= np.median(rms)]
+    return float(20 * np.log10(np.abs(frames).max() / np.sqrt(np.mean(loud**2))))
+
+
+@pytest.mark.slow
+def test_easing_the_highest_peaks_takes_less_off_the_most_cut_sentence(
+    speaker: Speaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classic routine's real sentences at -16 LUFS: the limiter cuts hardest a sentence
+    whose peaks stand highest ("You need a towel ...": one loud syllable). Eased by up to a
+    decibel under the others, such sentences keep more of their crest; the rest are as they
+    were, and the clips' own gains differ from equal loudness by at most that decibel."""
+    from voiceguide.audio import clip_level, loudness
+    from voiceguide.build import audio_events, prepare, routine_sounds
+
+    from .conftest import ROUTINES
+
+    routine = load_routine(ROUTINES / "classic.yaml")
+    script = prepare(routine, BuildOptions(), speaker)
+    clips = speaker.clips(c.text for c in script.speech)
+    cuts, gains = {}, {}
+    for ease in (0.0, 1.0):
+        monkeypatch.setattr(loudness, "_CACHE", {})
+        monkeypatch.setattr(clip_level, "EASE_DB", ease)
+        leveled = loudness.level(audio_events(script), clips, routine_sounds(routine))
+        cuts[ease] = {t: _crest_db(c) - _crest_db(leveled.clips[t]) for t, c in clips.items()}
+        gains[ease] = leveled.clip_db
+    eased = {t: gains[0.0][t] - gains[1.0][t] for t in clips}
+    assert min(eased.values()) >= 0.0 and max(eased.values()) == pytest.approx(1.0, abs=1e-6)
+    worst = max(clips, key=lambda t: cuts[0.0][t])
+    assert cuts[0.0][worst] > 5  # the limiter did cut it
+    assert eased[worst] > 0.5 and cuts[1.0][worst] < cuts[0.0][worst] - 0.3
+    assert max(cuts[1.0].values()) < max(cuts[0.0].values()) - 0.3
+    untouched = [t for t in clips if eased[t] == 0.0]
+    assert len(untouched) > 0.8 * len(clips)
+    assert all(abs(cuts[1.0][t] - cuts[0.0][t]) < 0.15 for t in untouched)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..pcm import RATE_HZ
-from .clip_level import clip_gains_db, clip_loudness, scale_blocks
+from .clip_level import clip_gains_db, clip_loudness, clip_tops, eased_db, scale_blocks
 from .events import AudioEvent
 from .gain_search import TrackMeter
 from .limiter import BLOCK, Limiter, block_peaks, limit
@@ -64,7 +64,7 @@ CEILING_DBFS = -1.4  # speech's true peaks after the limiter. The MP3 at LAME's 
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
 SOUND_UNDER_LU = {"step": 5.0, "reminder": 7.0, "end": 4.0}  # bells a few LU under the voice
 
-_VERSION = b"level 4"  # part of the cache key: gains found by another limiter do not carry over
+_VERSION = b"level 5"  # part of the cache key: gains found by another limiter do not carry over
 
 # ------------------------------------------------------------------ levelling
 
@@ -172,10 +172,12 @@ def _find_gain(
     assert weighted is not None
     blocks = [-(-clips[t].size // BLOCK) for t in texts]
     clip_db = clip_gains_db(texts, {t: clip_loudness(weighted[t], clips[t].size) for t in texts})
+    ceilings = [room.get(t, ceiling) for t in texts]
+    clip_db = clip_db - eased_db(clip_tops(scale_blocks(peaks, blocks, clip_db), blocks), ceilings)
     for text, db in zip(texts, clip_db, strict=True):
         weighted[text] *= np.float32(db_to_gain(float(db)))
     peaks = scale_blocks(peaks, blocks, clip_db)
-    limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts])
+    limiter = _limiter(peaks, blocks, ceilings)
     meter = TrackMeter(events, weighted, _k_sounds(sounds), limiter, texts)
     del weighted  # the meter keeps its sums, not the signals
     gain_db, measured = meter.search(target + MP3_LOSS_LU)
