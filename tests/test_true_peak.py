@@ -51,8 +51,8 @@ def _tone(start: int) -> Placed:
 
 
 def _noise_track() -> tuple[list[Placed], int]:
-    """A noisy burst held at -0.8 dBFS: the encoder's noise is as loud as the sound, and
-    lifts its true peak over -1 dBTP (to -0.3 here)."""
+    """A noisy burst held at -0.8 dBFS, over the -1 dBTP limit as it stands; the encoder's
+    noise is as loud as the sound, so its overs move with every encode."""
     rng = np.random.default_rng(7)
     n = 2 * RATE_HZ
     t = np.arange(n) / RATE_HZ
@@ -89,7 +89,8 @@ def test_speech_over_the_limit_in_the_mp3_is_dipped_there_and_keeps_its_level(
     margin). At LAME's quality 7 (mp3.encode) the MP3 takes about 0.35 dB off speech's true
     peak rather than adding to it, so a build's own speech (-1.4 under a -1 limit) is never
     over, and espeak's samples vary with what it said before: sentences held 0.65 dB over
-    the check's level stay over in the MP3, as the check must be shown to work."""
+    the check's level stay over in the MP3 (the PCM is over already), for the check to
+    work on."""
     gap = np.zeros(RATE_HZ // 4, dtype=np.float32)
     said = np.concatenate([np.concatenate([speaker.clip(t), gap]) for t in TEXTS])
     said = limit(said.astype(np.float32) * np.float32(db_to_gain(8.0)), 32767 * db_to_gain(-1.6))
@@ -121,7 +122,7 @@ def test_overs_that_move_with_every_encode_bring_the_piece_down_until_it_is_unde
     plain, _ = _source(placed, total, checked=False)
     pieces.encode(plain, tmp_path / "plain.mp3")
     over = measure_file(tmp_path / "plain.mp3")
-    assert over.true_peak_dbtp > LIMIT_DBTP, over  # the MP3 goes over a -0.8 dBFS ceiling
+    assert over.true_peak_dbtp > LIMIT_DBTP, over  # unchecked, the MP3 is over the limit
 
     source, check = _source(placed, total, checked=True)
     pieces.encode(source, tmp_path / "checked.mp3")

@@ -32,7 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from ..pcm import RATE_HZ
-from .clip_level import clip_gains_db, clip_loudness, clip_tops, eased_db, scale_blocks
+from .clip_level import (
+    EASE_DB,
+    clip_gains_db,
+    clip_loudness,
+    clip_tops,
+    eased_db,
+    scale_blocks,
+)
 from .events import AudioEvent
 from .gain_search import TrackMeter
 from .limiter import BLOCK, Limiter, block_peaks, limit
@@ -60,7 +67,7 @@ CEILING_DBFS = -1.4  # speech's true peaks after the limiter. The MP3 at LAME's 
 # (mp3.encode) does not lift them: over the four routines' pieces, both voices, at most
 # 0.04 dB over their PCM, and 0.35 dB under in the median (LAME's default quality lifted
 # them by up to 2.1 dB, and this was -1.8). What goes over is still taken off piece by piece
-# (see true_peak). Against -1.8, -1.4 takes 0.4 to 0.5 dB less off the sentences' peaks.
+# (see true_peak). Against -1.8, -1.4 takes 0.4 to 0.6 dB less off the sentences' peaks.
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
 SOUND_UNDER_LU = {"step": 5.0, "reminder": 7.0, "end": 4.0}  # bells a few LU under the voice
 
@@ -171,9 +178,14 @@ def _find_gain(
     peaks, weighted = _clip_analysis(texts, clips, k_weight=True)
     assert weighted is not None
     blocks = [-(-clips[t].size // BLOCK) for t in texts]
-    clip_db = clip_gains_db(texts, {t: clip_loudness(weighted[t], clips[t].size) for t in texts})
+    loud = {t: clip_loudness(weighted[t], clips[t].size) for t in texts}
+    clip_db = clip_gains_db(texts, loud)
     ceilings = [room.get(t, ceiling) for t in texts]
-    clip_db = clip_db - eased_db(clip_tops(scale_blocks(peaks, blocks, clip_db), blocks), ceilings)
+    known = [v for v in loud.values() if math.isfinite(v)]
+    if known:  # the speech's gain is about what takes the median clip to the target
+        about_db = target + MP3_LOSS_LU - float(np.median(known))
+        tops = clip_tops(scale_blocks(peaks, blocks, clip_db + about_db), blocks)
+        clip_db = clip_db - eased_db(tops, ceilings)
     for text, db in zip(texts, clip_db, strict=True):
         weighted[text] *= np.float32(db_to_gain(float(db)))
     peaks = scale_blocks(peaks, blocks, clip_db)
@@ -322,7 +334,7 @@ def _key(
     sounds: Mapping[str, np.ndarray],
     target: float,
 ) -> str:
-    digest = hashlib.sha256(_VERSION + f"{target:.3f} {CEILING_DBFS:.3f}".encode())
+    digest = hashlib.sha256(_VERSION + f"{target:.3f} {CEILING_DBFS:.3f} {EASE_DB:.3f}".encode())
     for event in events:
         digest.update(f"{event.start}\0{event.kind}\0{event.key}\0".encode())
     for text in sorted(clips):

@@ -40,13 +40,15 @@ from .join import assemble
 FRAME = 576  # samples in one MPEG-2 layer III frame (22,050 Hz)
 TAIL = 2 * FRAME  # the samples of encoder delay and padding after a piece of whole frames
 MARGIN = 8 * FRAME  # silence kept inside a piece on either side of its sounds
-# Shorter silences are encoded: LAME takes about 2.3 ms of CPU a second of silence, an ffmpeg
-# 26 ms to start, so a silence of 11 s costs what a piece more does.
+# Shorter silences are encoded: LAME takes about 2.3 ms of CPU a second of silence (2.0 at
+# the quality 7 of mp3.encode), an ffmpeg 26 ms to start, so a silence of 11 to 13 s costs
+# what a piece more does.
 MERGE_GAP = 10 * RATE_HZ
 # A piece this long is cut at its next silence: cores share the work, and a piece the true
 # peak check sends back (audio.true_peak) is encoded again in less time. From 2 minutes to 20 s
 # warm builds of therapeutic at 60 minutes took 0.4 to 1.6 s less CPU with Piper's voice (6
 # pieces encoded again) and 0.6 s less with espeak-ng's (1), 3 runs each; 10 s cost more.
+# (Measured at LAME's default quality; at quality 7 neither voice has a piece encoded again.)
 LONGEST = 20 * RATE_HZ
 SPLIT_GAP = 2 * MARGIN + TAIL + 2 * FRAME  # the least silence two pieces can meet in
 

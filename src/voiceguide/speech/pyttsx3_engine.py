@@ -118,6 +118,7 @@ class Pyttsx3Engine:
                     pass
                 finally:
                     target.unlink(missing_ok=True)
+            target.unlink(missing_ok=True)  # a clip the worker did not count as whole
             # pyttsx3 sometimes returns before writing; a late write could land
             # under the next name, so start from a fresh engine before retrying.
             self._restart()
@@ -290,17 +291,17 @@ def _open(
         engine.setProperty("voice", voice)
     engine.setProperty("rate", rate)
     say = _steady(engine)
-    # One throwaway call proves the engine writes whole clips before the parent is told it is
-    # ready; it goes in the speaker's scratch folder, removed whatever happens.
+    # A throwaway clip, whole, before the parent is told the engine is ready (a few tries); it
+    # goes in the speaker's scratch folder, removed whatever happens.
     for i in range(4):
         warm = os.path.join(scratch, f"warm-{os.getpid()}-{i}.wav")
         try:
             if say("Ready.", warm) and os.path.getsize(warm) > 1000:
-                break
+                return voices, say
         finally:
             if os.path.exists(warm):
                 os.unlink(warm)
-    return voices, say
+    raise RuntimeError("espeak-ng wrote no whole clip in 4 tries")
 
 
 def _steady(engine: Any) -> Callable[[str, str], bool]:
@@ -326,8 +327,8 @@ def _steady(engine: Any) -> Callable[[str, str], bool]:
     finished: list[bool] = []
     engine.connect("finished-utterance", lambda name, completed: finished.append(completed))
 
-    def idle() -> None:
-        deadline = time.monotonic() + 5.0
+    def idle() -> None:  # a second or two at most: the parent's timeout is longer
+        deadline = time.monotonic() + 2.0
         while _espeak.IsPlaying() and time.monotonic() < deadline:
             time.sleep(0.002)
 
