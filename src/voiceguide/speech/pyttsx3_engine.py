@@ -103,24 +103,16 @@ class Pyttsx3Engine:
                 raise SpeechError(
                     f'the speech engine did not finish "{_short(text)}" within {self.timeout_s:g}s'
                 ) from None
-            if written:
-                import numpy as np
-
-                try:
-                    samples = read_wav(target, self.rate_hz)
-                    if np.any(np.abs(samples.astype(np.int32)) > _SILENT):  # else a missed write
-                        if short is not None:
-                            return max(short, samples, key=_spoken)
-                        if _spoken(samples) >= least:
-                            return samples
-                        short = samples
-                except (OSError, ValueError, EOFError, wave.Error):
-                    pass
-                finally:
-                    target.unlink(missing_ok=True)
-            target.unlink(missing_ok=True)  # a clip the worker did not count as whole
-            # pyttsx3 sometimes returns before writing; a late write could land
-            # under the next name, so start from a fresh engine before retrying.
+            samples = _read_said(target, self.rate_hz) if written else None
+            target.unlink(missing_ok=True)
+            if samples is not None:
+                if short is not None:
+                    return max(short, samples, key=_spoken)
+                if _spoken(samples) >= least:
+                    return samples
+                short = samples
+            # a clip missed, not whole, or cut short: a fresh engine says it again (a late
+            # write could land under the next name, so never the same engine)
             self._restart()
         if short is not None:
             return short
@@ -150,6 +142,17 @@ class Pyttsx3Engine:
         if self._worker:
             self._worker.stop()
         self._worker = None
+
+
+def _read_said(target: Path, rate_hz: int) -> np.ndarray | None:
+    """The clip the worker wrote, or None where it is unreadable or silent (a missed write)."""
+    import numpy as np
+
+    try:
+        samples = read_wav(target, rate_hz)
+    except (OSError, ValueError, EOFError, wave.Error):
+        return None
+    return samples if np.any(np.abs(samples.astype(np.int32)) > _SILENT) else None
 
 
 def _spoken(samples: np.ndarray) -> int:
