@@ -8,7 +8,8 @@ Run through ``scripts/bench --speech`` (or directly with .venv's python):
 - levelling, per routine built with each engine: the spread of the
   sentences' loudness (LUFS, each clip on its own, clips over 400 ms) in the
   raw clips, after each clip's own gain, and after the track's gain and the
-  limiter; the track's loudness and
+  limiter; how many sentences the limiter's guard lowered as a whole, and by
+  how much at most; the track's loudness and
   true peak from the MP3, and the most the limiter took off a sentence's
   peak-to-loud-half-RMS figure against its raw clip (the PCM after the
   limiter, and the decoded MP3);
@@ -185,6 +186,8 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         "sentences": len(clips),
         "raw": spread(finite),
         "clip_gain": spread([v for v in gained if math.isfinite(v)]),
+        "guard_lowered": sum(v > 0.005 for v in leveled.lowered_db.values()),
+        "guard_lowered_max_db": round(max(leveled.lowered_db.values(), default=0.0), 1),
         "after_limiter": spread([v for v in after if math.isfinite(v)]),
         "track_lufs": round(whole.integrated_lufs, 2),
         "true_peak_dbtp": round(whole.true_peak_dbtp, 2),

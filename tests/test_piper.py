@@ -93,6 +93,28 @@ def test_a_piper_track_meets_the_loudness_target(piper_build) -> None:
 
 
 @pytest.mark.slow
+def test_no_piper_sentence_loses_more_than_6_db_of_its_crest(piper_build) -> None:
+    """Each sentence in the decoded MP3 against its raw clip (peak over its loud half's RMS,
+    see ``test_crest_guard``): the limiter's guard holds Piper's peakier sentences too."""
+    from voiceguide.pcm import sample_index
+    from voiceguide.speech import Speaker
+
+    from .test_crest_guard import HELD_TO_DB, crest_db
+
+    said = [e for e in piper_build["plan"]["events"] if e["kind"] == "speech"]
+    with Speaker(voice="joe", cache_dir=piper_build["cache"]) as speaker:
+        clips = speaker.clips(e["text"] for e in said)
+    track = decoded(piper_build["mp3"]["cold"]) * 32768
+    cuts = []
+    for event in said:
+        raw = clips[event["text"]]
+        start = sample_index(event["start_ms"])
+        cuts.append(crest_db(raw) - crest_db(track[start : start + raw.size]))
+    assert max(cuts) <= HELD_TO_DB
+    assert float(np.median(cuts)) > 2  # the limiter is at work
+
+
+@pytest.mark.slow
 def test_piper_builds_are_the_same_bytes_warm_and_from_no_cache(piper_build) -> None:
     mp3 = piper_build["mp3"]
     assert any(piper_build["cache"].rglob("*.wav"))

@@ -26,6 +26,7 @@ from .meter import (
 MAX_STEP_DB = 6.0  # the gain search moves at most this far a try
 MIN_SLOPE = 0.02  # LU per dB: where the limiter leaves less, the aim is out of reach
 TOLERANCE_LU = 0.1  # the gain search stops this close to the aim (see TrackMeter.search)
+_TYPES = {name: np.int32 for name in ("src", "sub", "cross_src", "cross_sub", "bell_sub")}
 
 
 class TrackMeter:
@@ -83,8 +84,9 @@ class TrackMeter:
         self.size = end // SUB + 4
         parts = self._parts
         del self._parts
-        cat = {
-            name: np.concatenate(found) if found else np.zeros(0) for name, found in parts.items()
+        cat: dict[str, np.ndarray] = {  # no bells, no pieces of them: empty, of the right type
+            name: np.concatenate(found) if found else np.zeros(0, _TYPES.get(name, np.float64))
+            for name, found in parts.items()
         }
         parts.clear()  # the lists of pieces: as much memory again as what is kept
         self.src, self.sub, self.kk = cat["src"], cat["sub"], cat["kk"]

@@ -8,6 +8,7 @@ ramps between block centres, so no peak (found between samples too, see
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 
@@ -82,18 +83,57 @@ class Limiter:
     """
 
     def __init__(self, peaks: Sequence[np.ndarray], ceilings: Sequence[float]) -> None:
-        sizes = [p.size for p in peaks]
+        self._lay_out(
+            [
+                np.float32(c) / np.maximum(p, np.float32(1e-9))
+                for p, c in zip(peaks, ceilings, strict=True)
+            ]
+        )
+
+    def _lay_out(self, rooms: Sequence[np.ndarray]) -> None:
+        sizes = [r.size for r in rooms]
         ends = np.cumsum([0] + [s + _SEPARATOR for s in sizes])
         self.offsets = _SEPARATOR + ends[:-1]
         self.sizes = sizes
         room = np.full(sum(sizes) + _SEPARATOR * (len(sizes) + 1), np.inf, dtype=np.float32)
-        for offset, p, ceiling in zip(self.offsets, peaks, ceilings, strict=True):
-            room[offset : offset + p.size] = np.float32(ceiling) / np.maximum(p, np.float32(1e-9))
+        owner = np.full(room.size, len(sizes), dtype=np.int32)  # a separator: past the clips
+        for index, (offset, r) in enumerate(zip(self.offsets, rooms, strict=True)):
+            room[offset : offset + r.size] = r
+            owner[offset : offset + r.size] = index
         self.room = room  # the gain at which each block would touch its ceiling
+        self.owner = owner  # each block's clip
+        # per clip, the most gain it takes before the guard lowers it as a whole (inf: none)
+        self.guard = np.full(len(sizes), np.inf, dtype=np.float64)
+
+    def subset(self, indices: Sequence[int]) -> Limiter:
+        """A limiter over some of the clips only (in ``indices`` order), with their guards:
+        no clip's gain reaches another's, so each is limited as it is here."""
+        other = copy.copy(self)
+        other._lay_out([self.clip_gains(self.room, i) for i in indices])
+        other.guard = self.guard[np.asarray(indices, dtype=np.intp)]
+        return other
+
+    def guarded(self, guard: np.ndarray) -> Limiter:
+        """The same clips with another guard: per clip, the gain over which the clip is
+        lowered as a whole rather than have its peaks cut more (see ``crest_guard``)."""
+        other = copy.copy(self)
+        other.guard = np.asarray(guard, dtype=np.float64)
+        return other
+
+    def clip_scales(self, gain: float) -> np.ndarray:
+        """Per clip, what the guard lowers it by at ``gain``: 1 below its guard, then what
+        keeps the clip at its guard however high the gain goes."""
+        return np.minimum(1.0, self.guard / gain).astype(np.float32)
 
     def gains(self, gain: float) -> np.ndarray:
-        """Per laid-out block, the limiter's gain (1 where nothing is near the ceiling)."""
-        need = np.minimum(np.float32(1), self.room / np.float32(gain))
+        """Per laid-out block, the limiter's gain (1 where nothing is near the ceiling): the
+        guard's per clip (``clip_scales``) times the peak limiter's per block."""
+        scale = np.append(self.clip_scales(gain), np.float32(1))[self.owner]
+        return self.peak_gains(np.float32(gain) * scale) * scale
+
+    def peak_gains(self, gain: np.ndarray | float) -> np.ndarray:
+        """The peak limiter alone, at a gain per laid-out block (or one for all)."""
+        need = np.minimum(np.float32(1), self.room / gain)
         held = _running_min(need, 2 * _HOLD + 1)
         sums = np.concatenate(([0.0], np.cumsum(held, dtype=np.float64)))
         width = 2 * _SMOOTH + 1
