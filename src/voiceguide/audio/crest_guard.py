@@ -130,21 +130,22 @@ def guards(clips: Sequence[ClipBlocks], limiter: Limiter, most_db: float) -> np.
     guard = np.full(count, np.inf)
     # the crest never loses more than the peak does: at most_db over, it is within the limit;
     # first, once over all clips, which lose more even at the top of the span
-    ever = np.isfinite(least) & (
-        _cuts(Blocks.of(clips, limiter), limiter, least, most_db + _SPAN_DB) > most_db
-    )
-    some = np.flatnonzero(ever)
+    top = _cuts(Blocks.of(clips, limiter), limiter, least, most_db + _SPAN_DB)
+    some = np.flatnonzero(np.isfinite(least) & (top > most_db))
     if some.size == 0:
         return guard
     sub = limiter.subset(some.tolist())
     seen = Blocks.of([clips[i] for i in some.tolist()], sub)
-    lo = np.full(some.size, most_db)
-    hi = lo + _SPAN_DB
+
+    def excess(over_db: np.ndarray) -> np.ndarray:
+        return _cuts(seen, sub, least[some], over_db) - most_db
+
+    # bisection: the excess is not smooth enough for regula falsi to be faster (measured)
+    lo, hi = np.full(some.size, most_db), np.full(some.size, most_db + _SPAN_DB)
     for _ in range(_STEPS):
         mid = (lo + hi) / 2
-        over = _cuts(seen, sub, least[some], mid) > most_db
-        hi = np.where(over, mid, hi)
-        lo = np.where(over, lo, mid)
+        over = excess(mid) > 0
+        lo, hi = np.where(over, lo, mid), np.where(over, mid, hi)
     guard[some] = least[some] * 10 ** (lo / 20)
     return guard
 

@@ -6,7 +6,8 @@ Instead of normalizing the whole mix afterwards, every clip is first brought
 to one loudness (``clip_level``: the engines' sentences differ), then gets one gain and
 a look-ahead true-peak limiter (espeak peaks near full scale, so gain alone
 would clip), and the gain is searched for until the track, as placed, meets
-the target. Sounds are scaled to sit a few LU under the voice.
+the target. The limiter's guard (``crest_guard``) lowers whole the sentences
+it would otherwise crush. Sounds are scaled to sit a few LU under the voice.
 
 The search costs milliseconds per try, not an ffmpeg process and a pass
 over every sample: one round of FFTs over the clips gives each clip's true
