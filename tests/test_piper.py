@@ -96,20 +96,14 @@ def test_a_piper_track_meets_the_loudness_target(piper_build) -> None:
 def test_no_piper_sentence_loses_more_than_6_db_of_its_crest(piper_build) -> None:
     """Each sentence in the decoded MP3 against its raw clip (peak over its loud half's RMS,
     see ``test_crest_guard``): the limiter's guard holds Piper's peakier sentences too."""
-    from voiceguide.pcm import sample_index
     from voiceguide.speech import Speaker
 
-    from .test_crest_guard import HELD_TO_DB, crest_db
+    from .test_crest_guard import HELD_TO_DB, heard_cuts_db
 
     said = [e for e in piper_build["plan"]["events"] if e["kind"] == "speech"]
     with Speaker(voice="joe", cache_dir=piper_build["cache"]) as speaker:
         clips = speaker.clips(e["text"] for e in said)
-    track = decoded(piper_build["mp3"]["cold"]) * 32768
-    cuts = []
-    for event in said:
-        raw = clips[event["text"]]
-        start = sample_index(event["start_ms"])
-        cuts.append(crest_db(raw) - crest_db(track[start : start + raw.size]))
+    cuts = heard_cuts_db(piper_build["mp3"]["cold"], said, clips)
     assert max(cuts) <= HELD_TO_DB
     assert float(np.median(cuts)) > 2  # the limiter is at work
 
