@@ -8,8 +8,10 @@ Run through ``scripts/bench --speech`` (or directly with .venv's python):
 - levelling, per routine built with each engine: the spread of the
   sentences' loudness (LUFS, each clip on its own, clips over 400 ms) in the
   raw clips, after each clip's own gain, and after the track's gain and the
-  limiter; how many sentences the limiter's guard lowered as a whole, and by
-  how much at most; the track's loudness and
+  limiter; how many sentences the limiter's guard lowered as a whole, by how
+  much at most, and how much quieter that left them at most than the limiter
+  alone leaves them (LU, in a track built without the guard); the track's
+  loudness and
   true peak from the MP3, and the most the limiter took off a sentence's
   peak-to-loud-half-RMS figure against its raw clip (the PCM after the
   limiter, and the decoded MP3);
@@ -163,6 +165,13 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         leveled = loudness.level(
             audio_events(script), clips, routine_sounds(routine), cache_dir=None
         )
+        guarding, loudness.MAX_CREST_CUTS_DB = loudness.MAX_CREST_CUTS_DB, ()
+        try:  # the limiter alone, to see what the guard costs the sentences it lowers
+            alone = loudness.level(
+                audio_events(script), clips, routine_sounds(routine), cache_dir=None
+            )
+        finally:
+            loudness.MAX_CREST_CUTS_DB = guarding
         build(routine, work, options, speaker)
     track = decode(work / f"{name}.mp3")
     raw = [loudness.integrated_lufs(c) for c in clips.values()]
@@ -188,6 +197,18 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         "clip_gain": spread([v for v in gained if math.isfinite(v)]),
         "guard_lowered": sum(v > 0.005 for v in leveled.lowered_db.values()),
         "guard_lowered_max_db": round(max(leveled.lowered_db.values(), default=0.0), 1),
+        "guard_quieter_max_lu": round(
+            max(
+                (
+                    loudness.integrated_lufs(alone.clips[t])
+                    - loudness.integrated_lufs(leveled.clips[t])
+                    for t, db in leveled.lowered_db.items()
+                    if db > 0.005
+                ),
+                default=0.0,
+            ),
+            1,
+        ),
         "after_limiter": spread([v for v in after if math.isfinite(v)]),
         "track_lufs": round(whole.integrated_lufs, 2),
         "true_peak_dbtp": round(whole.true_peak_dbtp, 2),

@@ -37,6 +37,7 @@ from .limiter import BLOCK, Limiter
 FRAME_BLOCKS = 28  # a frame of the loud-half RMS: 448 samples, 20.3 ms at 22,050 Hz
 _SPAN_DB = 30.0  # the guard is looked for up to this much peak cut over the limit
 _STEPS = 12  # bisection steps: 30 dB / 2**12, under 0.01 dB
+SETTINGS = f"crest guard 1: {FRAME_BLOCKS} {_SPAN_DB} {_STEPS}"  # in the level cache's key
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _crest_db(b: Blocks, gains: np.ndarray) -> np.ndarray:
 
 def guards(clips: Sequence[ClipBlocks], limiter: Limiter, most_db: float) -> np.ndarray:
     """Per clip, the most gain it may reach the limiter at before the limiter would take
-    more than ``most_db`` off its crest (inf: it never would, within 30 dB of cutting)."""
+    more than ``most_db`` off its crest (inf: it never would, with its highest peak up to 30 dB over that)."""
     count = len(limiter.sizes)
     least = np.array(
         [float(limiter.clip_gains(limiter.room, i).min(initial=np.inf)) for i in range(count)]

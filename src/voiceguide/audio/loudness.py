@@ -67,11 +67,16 @@ CEILING_DBFS = -1.4  # speech's true peaks after the limiter. The MP3 at LAME's 
 # crest_guard); a sentence that would lose more is lowered as a whole instead. 5.9 holds the
 # sentences to 6 dB: the guard works on blocks, within 0.03 dB of the samples' figure on the
 # four routines. Where the track cannot reach its target that way (a loud --loudness), the
-# next is tried; None is the limiter alone.
-MAX_CREST_CUTS_DB: tuple[float | None, ...] = (5.9, 9.0, 12.0, None)
-# ... unless that would leave the sentence more than this much quieter than the limiter alone
-# would: then its crest is one transient, a click, and the limiter takes it instead. On the
-# four routines the guard left no sentence more than 2.7 dB quieter (Piper's therapeutic).
+# next is tried, then the limiter alone.
+MAX_CREST_CUTS_DB = (5.9, 9.0, 12.0)
+# ... unless the track would need this much more gain than with the limiter alone: the
+# sentences not held would pay for it, cut that much harder at their peaks (short words keep
+# their crest under heavy limiting, so the crest does not show it). At -16 LUFS the guard
+# raised the gain by 0.0 to 0.1 dB with espeak-ng, 0.5 to 1.5 dB with Piper.
+MAX_GAIN_OVER_DB = 2.0
+# ... and unless that would leave a sentence more than this much quieter (by its energy) than
+# the limiter alone would: there its crest is one transient, a click, and the limiter takes
+# it. At -16 LUFS the guard left no sentence of the four routines more than 2.7 LU quieter.
 MAX_QUIETER_DB = 3.5
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
 SOUND_UNDER_LU = {"step": 5.0, "reminder": 7.0, "end": 4.0}  # bells a few LU under the voice
@@ -163,7 +168,7 @@ def level(
         total = np.float32(db_to_gain(gain_db + float(clip_db[index])))
         out[text] = samples * (curve * total)  # int16 * float32: float32
     if cache_dir is not None:
-        _store_level(cache_dir, key)
+        _store_level(cache_dir, key, replace=known is None)  # found afresh: over a damaged one
     return Leveled(
         out,
         leveled_sounds,
@@ -201,21 +206,43 @@ def _find_gain(
     limiter = _limiter(peaks, blocks, ceilings)
     meter = TrackMeter(events, weighted, _k_sounds(sounds), limiter, texts)
     del weighted  # the meter keeps its sums, not the signals
-    seen = [crest_guard.ClipBlocks.of(clips[t]) for t in texts]
-    for most in MAX_CREST_CUTS_DB:
-        guard = (
-            np.full(len(texts), np.inf) if most is None else crest_guard.guards(seen, limiter, most)
-        )
-        meter.limiter = limiter.guarded(guard)
-        gain_db, measured = meter.search(target + MP3_LOSS_LU)
-        if most is not None:  # a sentence the guard would leave far quieter: a click on it
-            guard = crest_guard.capped(seen, meter.limiter, db_to_gain(gain_db), MAX_QUIETER_DB)
-            if not np.array_equal(guard, meter.limiter.guard):
-                meter.limiter = limiter.guarded(guard)
-                gain_db, measured = meter.search(target + MP3_LOSS_LU)
-        if not measured < target + MP3_LOSS_LU - TOLERANCE_LU:
-            break  # met (or nothing to meet): the least the crest can lose
+    gain_db, measured, guard = _guarded_search(meter, limiter, clips, texts, target)
     return peaks, gain_db, measured, clip_db, guard
+
+
+def _guarded_search(
+    meter: TrackMeter,
+    limiter: Limiter,
+    clips: Mapping[str, np.ndarray],
+    texts: Sequence[str],
+    target: float,
+) -> tuple[float, float, np.ndarray]:
+    """The speech gain, what it measures, and each clip's guard: the least of
+    ``MAX_CREST_CUTS_DB`` with which the track meets ``target`` at a gain at most
+    ``MAX_GAIN_OVER_DB`` over what the limiter alone needs; else the limiter alone."""
+    aim = target + MP3_LOSS_LU
+    meter.limiter = limiter
+    alone_db, alone_lufs = meter.search(aim)
+    seen = [crest_guard.ClipBlocks.of(clips[t]) for t in texts]
+    tried = np.full(len(texts), np.inf)
+    for most in MAX_CREST_CUTS_DB:
+        guard = crest_guard.guards(seen, limiter, most)
+        if not np.isfinite(guard).any():
+            break  # nothing to hold: the limiter alone
+        if np.array_equal(guard, tried):
+            continue
+        tried = guard
+        meter.limiter = limiter.guarded(guard)
+        gain_db, measured = meter.search(aim)
+        # a sentence the guard would leave far quieter than the limiter alone: a click on it
+        capped = crest_guard.capped(seen, meter.limiter, db_to_gain(gain_db), MAX_QUIETER_DB)
+        if not np.array_equal(capped, guard):
+            guard = capped
+            meter.limiter = limiter.guarded(guard)
+            gain_db, measured = meter.search(aim)
+        if not measured < aim - TOLERANCE_LU and gain_db <= alone_db + MAX_GAIN_OVER_DB:
+            return gain_db, measured, guard
+    return alone_db, alone_lufs, np.full(len(texts), np.inf)
 
 
 def _limiter(peaks: np.ndarray, blocks: Sequence[int], ceilings: Sequence[float]) -> Limiter:
@@ -295,9 +322,12 @@ def _load_level(cache_dir: Path, key: str) -> None:
         gain_db = float(doc["gain_db"])
         sound_db = {k: float(v) for k, v in doc["sound_db"].items()}
         clip_db = np.array([float(v) for v in doc["clip_db"]], dtype=np.float64)
-        guard = np.array([np.inf if v is None else db_to_gain(float(v)) for v in doc["guard_db"]])
+        guard = np.array([np.inf if v is None else float(v) for v in doc["guard"]])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return  # absent or damaged: measure again
+    numbers = [gain_db, *sound_db.values(), *clip_db]
+    if not all(map(math.isfinite, numbers)) or np.isnan(guard).any() or (guard <= 0).any():
+        return  # damaged (a guard is a gain over 0, or inf for none): measure again
     try:
         peaks = np.load(path.with_suffix(".npy"), allow_pickle=False)
         peaks = peaks if peaks.dtype == np.float32 and peaks.ndim == 1 else None
@@ -306,8 +336,9 @@ def _load_level(cache_dir: Path, key: str) -> None:
     _CACHE[key] = _Level(gain_db, sound_db, peaks, clip_db, guard)
 
 
-def _store_level(cache_dir: Path, key: str) -> None:
-    """Write what is missing on disk (the gains' JSON, the peaks beside it), atomically."""
+def _store_level(cache_dir: Path, key: str, *, replace: bool) -> None:
+    """Write what is missing on disk (the gains' JSON, the peaks beside it), atomically; with
+    ``replace``, also what is there."""
     found = _CACHE[key]
     path = _level_path(cache_dir, key)
     doc = json.dumps(
@@ -315,7 +346,7 @@ def _store_level(cache_dir: Path, key: str) -> None:
             "gain_db": found.gain_db,
             "sound_db": found.sound_db,
             "clip_db": found.clip_db.tolist(),
-            "guard_db": [20 * math.log10(g) if math.isfinite(g) else None for g in found.guard],
+            "guard": [float(g) if math.isfinite(g) else None for g in found.guard],
         }
     ).encode()
     wanted = [(path, lambda fh: fh.write(doc))]
@@ -323,7 +354,7 @@ def _store_level(cache_dir: Path, key: str) -> None:
         peaks = found.peaks
         wanted.append((path.with_suffix(".npy"), lambda fh: np.save(fh, peaks)))
     for target, write in wanted:
-        if target.exists():
+        if target.exists() and not replace:
             continue
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -362,7 +393,10 @@ def _key(
     sounds: Mapping[str, np.ndarray],
     target: float,
 ) -> str:
-    settings = f"{target:.3f} {CEILING_DBFS:.3f} {MAX_CREST_CUTS_DB}"
+    settings = (
+        f"{target:.3f} {CEILING_DBFS:.3f} {MAX_CREST_CUTS_DB} {MAX_GAIN_OVER_DB} "
+        f"{MAX_QUIETER_DB} {crest_guard.SETTINGS}"
+    )
     digest = hashlib.sha256(_VERSION + settings.encode())
     for event in events:
         digest.update(f"{event.start}\0{event.kind}\0{event.key}\0".encode())
