@@ -154,12 +154,13 @@ class TrackMeter:
         energy += np.bincount(self.cross_sub, (2 * gain) * self.kb * c, minlength=self.size)
         return gated(energy + self.bells, RATE_HZ)
 
-    def search(self, aim: float) -> tuple[float, float]:
+    def search(self, aim: float, start_db: float | None = None) -> tuple[float, float]:
         """The speech gain in dB at which the limited track measures ``aim``, and what it measures.
 
         Loudness rises with gain but ever more slowly as the limiter takes
         more back: start from the gain that would do without a limiter (a
-        lower bound), then secant steps kept inside the bracket found so far.
+        lower bound) or from ``start_db`` (a gain found for a limiter much
+        like this one), then secant steps kept inside the bracket found so far.
         Speech with a high crest factor may never reach the aim under the
         ceiling (the curve flattens a few tenths of an LU short): once a dB
         buys less than ``MIN_SLOPE``, the lower of the last two gains is
@@ -170,7 +171,7 @@ class TrackMeter:
             return 0.0, raw  # no words, or none the meter hears: no gain to find
         lo: tuple[float, float] | None = None
         hi: tuple[float, float] | None = None
-        gain_db = aim - raw
+        gain_db = aim - raw if start_db is None else start_db
         tried: list[tuple[float, float]] = []
         for _ in range(40):
             gain = db_to_gain(gain_db)

@@ -233,13 +233,13 @@ def _guarded_search(
             continue
         tried = guard
         meter.limiter = limiter.guarded(guard)
-        gain_db, measured = meter.search(aim)
+        gain_db, measured = meter.search(aim, alone_db)
         # a sentence the guard would leave far quieter than the limiter alone: a click on it
         capped = crest_guard.capped(seen, meter.limiter, db_to_gain(gain_db), MAX_QUIETER_DB)
         if not np.array_equal(capped, guard):
             guard = capped
             meter.limiter = limiter.guarded(guard)
-            gain_db, measured = meter.search(aim)
+            gain_db, measured = meter.search(aim, alone_db)
         if not measured < aim - TOLERANCE_LU and gain_db <= alone_db + MAX_GAIN_OVER_DB:
             return gain_db, measured, guard
     return alone_db, alone_lufs, np.full(len(texts), np.inf)
