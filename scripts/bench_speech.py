@@ -203,7 +203,7 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
                     loudness.integrated_lufs(alone.clips[t])
                     - loudness.integrated_lufs(leveled.clips[t])
                     for t, db in leveled.lowered_db.items()
-                    if db > 0.005
+                    if db > 0.005 and math.isfinite(loudness.integrated_lufs(alone.clips[t]))
                 ),
                 default=0.0,
             ),

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from voiceguide.audio.loudness import measure_file
 from voiceguide.cli import cli
 
-from .audio import at, decoded, onset_ms
+from .audio import at, decoded, energy_onset_ms, onset_ms
 from .short_routine import write_short
 from .test_captions import vtt_ms
 
@@ -81,8 +81,12 @@ def test_a_short_routine_builds_with_piper_and_holds_the_timing_contract(piper_b
     assert len(captions) == sum(e["kind"] == "speech" for e in plan["events"]) > 3
     for caption in captions:
         start = vtt_ms(caption.start)
-        found = level_onset_ms(audio, start)
-        assert found is not None and abs(found - start) <= 50, caption.text
+        # each sees some openings late: the level a soft voiced one ("Rest", "Now"), the
+        # second difference a fricative under a bell still ringing ("Step", lowered whole by
+        # the limiter's guard: 50 ms late by its level, on time by its second difference)
+        found = (level_onset_ms(audio, start), energy_onset_ms(audio, start))
+        seen = [t for t in found if t is not None]
+        assert seen and abs(min(seen) - start) <= 50, caption.text
 
 
 @pytest.mark.slow

@@ -82,7 +82,8 @@ class Limiter:
     gain search can try it many times.
     """
 
-    def __init__(self, peaks: Sequence[np.ndarray], ceilings: Sequence[float]) -> None:
+    def __init__(self, peaks: Sequence[np.ndarray], ceilings: Sequence[float | np.ndarray]) -> None:
+        """``ceilings``: per clip, one, or one per block of it."""
         self._lay_out(
             [
                 np.float32(c) / np.maximum(p, np.float32(1e-9))

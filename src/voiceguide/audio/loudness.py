@@ -81,7 +81,7 @@ MAX_QUIETER_DB = 3.5
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
 SOUND_UNDER_LU = {"step": 5.0, "reminder": 7.0, "end": 4.0}  # bells a few LU under the voice
 
-_VERSION = b"level 6"  # part of the cache key: gains found by another limiter do not carry over
+_VERSION = b"level 7"  # part of the cache key: gains found by another limiter do not carry over
 
 # ------------------------------------------------------------------ levelling
 
@@ -128,7 +128,10 @@ def level(
     if key not in _CACHE and cache_dir is not None:
         _load_level(cache_dir, key)
     known = _CACHE.get(key)
-    if known is not None and not known.clip_db.size == known.guard.size == len(clips):
+    if known is not None and (
+        not known.clip_db.size == known.guard.size == len(clips)
+        or set(known.sound_db) != set(sounds)
+    ):
         known = None  # a damaged entry: measure again
     if known is not None:
         sound_db = known.sound_db
@@ -143,10 +146,11 @@ def level(
         name: limit(s.astype(np.float32) * np.float32(db_to_gain(sound_db[name])), sound_ceiling)
         for name, s in sounds.items()
     }
-    room = _headroom(events, leveled_sounds, ceiling)
+    room = _headroom(events, leveled_sounds, {t: c.size for t, c in clips.items()}, ceiling)
     texts = sorted(clips)
     blocks = [-(-clips[t].size // BLOCK) for t in texts]
     measured = float("nan")
+    fresh = known is None
     if known is None:
         found = _find_gain(events, clips, leveled_sounds, room, target)
         peaks, gain_db, measured, clip_db, guard = found
@@ -155,6 +159,7 @@ def level(
         if known.peaks is None or known.peaks.size != sum(blocks):
             raw, _ = _clip_analysis(texts, clips, k_weight=False)
             peaks = scale_blocks(raw, blocks, clip_db)
+            fresh = True  # the stored peaks were damaged: store these over them
         else:
             peaks = known.peaks
     _CACHE[key] = _Level(gain_db, sound_db, peaks, clip_db, guard)
@@ -168,7 +173,7 @@ def level(
         total = np.float32(db_to_gain(gain_db + float(clip_db[index])))
         out[text] = samples * (curve * total)  # int16 * float32: float32
     if cache_dir is not None:
-        _store_level(cache_dir, key, replace=known is None)  # found afresh: over a damaged one
+        _store_level(cache_dir, key, replace=fresh)  # found afresh: over a damaged one
     return Leveled(
         out,
         leveled_sounds,
@@ -182,7 +187,7 @@ def _find_gain(
     events: Sequence[AudioEvent],
     clips: Mapping[str, np.ndarray],
     sounds: Mapping[str, np.ndarray],
-    room: Mapping[str, float],
+    room: Mapping[str, np.ndarray],
     target: float,
 ) -> tuple[np.ndarray, float, float, np.ndarray, np.ndarray]:
     """The clips' block peaks, the speech gain in dB that meets ``target``, what it measures,
@@ -223,6 +228,7 @@ def _guarded_search(
     aim = target + MP3_LOSS_LU
     meter.limiter = limiter
     alone_db, alone_lufs = meter.search(aim)
+    most_db = min(alone_db + MAX_GAIN_OVER_DB, 60.0)  # the search goes no further either
     seen = [crest_guard.ClipBlocks.of(clips[t]) for t in texts]
     tried = np.full(len(texts), np.inf)
     for most in MAX_CREST_CUTS_DB:
@@ -232,20 +238,39 @@ def _guarded_search(
         if np.array_equal(guard, tried):
             continue
         tried = guard
-        meter.limiter = limiter.guarded(guard)
-        gain_db, measured = meter.search(aim, alone_db)
+        found = _search_up_to(meter, limiter.guarded(guard), aim, alone_db, most_db)
+        if found is None:
+            continue
         # a sentence the guard would leave far quieter than the limiter alone: a click on it
-        capped = crest_guard.capped(seen, meter.limiter, db_to_gain(gain_db), MAX_QUIETER_DB)
+        capped = crest_guard.capped(seen, meter.limiter, db_to_gain(found[0]), MAX_QUIETER_DB)
         if not np.array_equal(capped, guard):
             guard = capped
-            meter.limiter = limiter.guarded(guard)
-            gain_db, measured = meter.search(aim, alone_db)
-        if not measured < aim - TOLERANCE_LU and gain_db <= alone_db + MAX_GAIN_OVER_DB:
-            return gain_db, measured, guard
+            found = _search_up_to(meter, limiter.guarded(guard), aim, alone_db, most_db)
+            if found is None:
+                continue
+        return found[0], found[1], guard
     return alone_db, alone_lufs, np.full(len(texts), np.inf)
 
 
-def _limiter(peaks: np.ndarray, blocks: Sequence[int], ceilings: Sequence[float]) -> Limiter:
+def _search_up_to(
+    meter: TrackMeter, limiter: Limiter, aim: float, low_db: float, high_db: float
+) -> tuple[float, float] | None:
+    """The gain at which the track meets ``aim`` with ``limiter``, if one no higher than
+    ``high_db`` does (tried there first: the search only pins a gain down to what meets the
+    aim within its tolerance, and where loudness hardly grows that is a wide range)."""
+    meter.limiter = limiter
+    top = meter.lufs(db_to_gain(high_db), limiter.gains(db_to_gain(high_db)))
+    if not top >= aim - TOLERANCE_LU:
+        return None
+    gain_db, measured = meter.search(aim, low_db)
+    if gain_db > high_db or measured < aim - TOLERANCE_LU:
+        return high_db, top
+    return gain_db, measured
+
+
+def _limiter(
+    peaks: np.ndarray, blocks: Sequence[int], ceilings: Sequence[float | np.ndarray]
+) -> Limiter:
     """The limiter over clips whose block peaks are laid end to end in ``peaks``."""
     pieces = np.split(peaks, np.cumsum(blocks)[:-1]) if blocks else []
     return Limiter(pieces, ceilings)
@@ -330,7 +355,8 @@ def _load_level(cache_dir: Path, key: str) -> None:
         return  # damaged (a guard is a gain over 0, or inf for none): measure again
     try:
         peaks = np.load(path.with_suffix(".npy"), allow_pickle=False)
-        peaks = peaks if peaks.dtype == np.float32 and peaks.ndim == 1 else None
+        good = peaks.dtype == np.float32 and peaks.ndim == 1 and bool(np.isfinite(peaks).all())
+        peaks = peaks if good else None
     except (OSError, ValueError, EOFError):
         peaks = None  # only the peaks are lost: found again, without measuring
     _CACHE[key] = _Level(gain_db, sound_db, peaks, clip_db, guard)
@@ -370,20 +396,35 @@ def _store_level(cache_dir: Path, key: str, *, replace: bool) -> None:
 
 
 def _headroom(
-    events: Sequence[AudioEvent], sounds: Mapping[str, np.ndarray], ceiling: float
-) -> dict[str, float]:
-    """A lower ceiling for words said while a bell still rings, so the sum stays under."""
-    room: dict[str, float] = {}
+    events: Sequence[AudioEvent],
+    sounds: Mapping[str, np.ndarray],
+    sizes: Mapping[str, int],
+    ceiling: float,
+) -> dict[str, np.ndarray]:
+    """A lower ceiling, block by block, for words said while a bell still rings, so the sum
+    stays under: as low as the bell is loud in each block (and the one before, as the
+    limiter's block peaks reach back a sample), the ceiling itself once it has faded. A
+    ceiling as low as the bell's loudest for the whole sentence cut its later words for
+    nothing, and the limiter's guard would lower the whole sentence for it."""
+    room: dict[str, np.ndarray] = {}
     bells = [e for e in events if e.kind == "sound"]
     for said in events:
         if said.kind != "speech":
             continue
         for bell in bells:
             if bell.start <= said.start < bell.start + sounds[bell.key].size:
-                tail = sounds[bell.key][said.start - bell.start :]
-                if tail.size:
-                    lower = ceiling - float(np.max(np.abs(tail)))
-                    room[said.key] = min(room.get(said.key, ceiling), lower)
+                blocks = -(-sizes[said.key] // BLOCK)
+                tail = np.abs(sounds[bell.key][said.start - bell.start :][: blocks * BLOCK])
+                if not tail.size:
+                    continue
+                loud = np.zeros(blocks * BLOCK, dtype=np.float32)
+                loud[: tail.size] = tail
+                rows = loud.reshape(blocks, BLOCK)
+                top = rows.max(axis=1)
+                top[1:] = np.maximum(top[1:], rows[:-1, -1])
+                lower = (np.float32(ceiling) - top).astype(np.float32)
+                known = room.get(said.key)
+                room[said.key] = lower if known is None else np.minimum(known, lower)
     return room
 
 
