@@ -22,10 +22,7 @@ warm build measures nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from ..pcm import RATE_HZ
-from . import crest_guard
+from . import crest_guard, level_cache
 from .clip_level import clip_gains_db, clip_loudness, scale_blocks
 from .events import AudioEvent
 from .gain_search import TOLERANCE_LU, TrackMeter
+from .level_cache import Level
 from .limiter import BLOCK, Limiter, block_peaks, limit
 from .meter import (
     HALF_TAPS,
@@ -95,16 +93,7 @@ class Leveled:
     lowered_db: dict[str, float]  # what the limiter's guard lowers each clip by (crest_guard)
 
 
-@dataclass(frozen=True)
-class _Level:
-    gain_db: float
-    sound_db: dict[str, float]
-    peaks: np.ndarray | None  # every clip's block peaks after its own gain, in sorted text order
-    clip_db: np.ndarray  # every clip's own gain (dB), in sorted text order
-    guard: np.ndarray  # per clip, the gain over which it is lowered whole (crest_guard)
-
-
-_CACHE: dict[str, _Level] = {}
+_CACHE: dict[str, Level] = {}
 
 
 def level(
@@ -126,7 +115,9 @@ def level(
     ceiling = 32767 * db_to_gain(CEILING_DBFS)
     key = _key(events, clips, sounds, target)
     if key not in _CACHE and cache_dir is not None:
-        _load_level(cache_dir, key)
+        stored = level_cache.load(cache_dir, key)
+        if stored is not None:
+            _CACHE[key] = stored
     known = _CACHE.get(key)
     if known is not None and (
         not known.clip_db.size == known.guard.size == len(clips)
@@ -162,7 +153,7 @@ def level(
             fresh = True  # the stored peaks were damaged: store these over them
         else:
             peaks = known.peaks
-    _CACHE[key] = _Level(gain_db, sound_db, peaks, clip_db, guard)
+    _CACHE[key] = Level(gain_db, sound_db, peaks, clip_db, guard)
     limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts]).guarded(guard)
     gains = limiter.gains(db_to_gain(gain_db))
     lowered = 20 * np.log10(1 / limiter.clip_scales(db_to_gain(gain_db)))
@@ -173,7 +164,7 @@ def level(
         total = np.float32(db_to_gain(gain_db + float(clip_db[index])))
         out[text] = samples * (curve * total)  # int16 * float32: float32
     if cache_dir is not None:
-        _store_level(cache_dir, key, replace=fresh)  # found afresh: over a damaged one
+        level_cache.store(cache_dir, key, _CACHE[key], replace=fresh)  # fresh: over a damaged one
     return Leveled(
         out,
         leveled_sounds,
@@ -333,66 +324,6 @@ def _k_sounds(sounds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         assert k is not None
         out[name] = k
     return out
-
-
-def _level_path(cache_dir: Path, key: str) -> Path:
-    return cache_dir / "levels" / f"{key}.json"
-
-
-def _load_level(cache_dir: Path, key: str) -> None:
-    """A warm build reuses the gains and peaks found before: finding them costs, reading nothing."""
-    path = _level_path(cache_dir, key)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        gain_db = float(doc["gain_db"])
-        sound_db = {k: float(v) for k, v in doc["sound_db"].items()}
-        clip_db = np.array([float(v) for v in doc["clip_db"]], dtype=np.float64)
-        guard = np.array([np.inf if v is None else float(v) for v in doc["guard"]])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return  # absent or damaged: measure again
-    numbers = [gain_db, *sound_db.values(), *clip_db]
-    if not all(map(math.isfinite, numbers)) or np.isnan(guard).any() or (guard <= 0).any():
-        return  # damaged (a guard is a gain over 0, or inf for none): measure again
-    try:
-        peaks = np.load(path.with_suffix(".npy"), allow_pickle=False)
-        good = peaks.dtype == np.float32 and peaks.ndim == 1 and bool(np.isfinite(peaks).all())
-        peaks = peaks if good else None
-    except (OSError, ValueError, EOFError):
-        peaks = None  # only the peaks are lost: found again, without measuring
-    _CACHE[key] = _Level(gain_db, sound_db, peaks, clip_db, guard)
-
-
-def _store_level(cache_dir: Path, key: str, *, replace: bool) -> None:
-    """Write what is missing on disk (the gains' JSON, the peaks beside it), atomically; with
-    ``replace``, also what is there."""
-    found = _CACHE[key]
-    path = _level_path(cache_dir, key)
-    doc = json.dumps(
-        {
-            "gain_db": found.gain_db,
-            "sound_db": found.sound_db,
-            "clip_db": found.clip_db.tolist(),
-            "guard": [float(g) if math.isfinite(g) else None for g in found.guard],
-        }
-    ).encode()
-    wanted = [(path, lambda fh: fh.write(doc))]
-    if found.peaks is not None:
-        peaks = found.peaks
-        wanted.append((path.with_suffix(".npy"), lambda fh: np.save(fh, peaks)))
-    for target, write in wanted:
-        if target.exists() and not replace:
-            continue
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        except OSError:
-            return  # the clip cache already reported an unwritable folder; this is only a shortcut
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                write(fh)
-            os.replace(tmp, target)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def _headroom(
