@@ -155,10 +155,8 @@ def _cuts(
     b: Blocks, limiter: Limiter, least: np.ndarray, over_db: np.ndarray | float
 ) -> np.ndarray:
     """Per clip, its crest's cut with its highest peak ``over_db`` over its ceiling."""
-    gain = np.append(
-        np.where(np.isfinite(least), least, 1.0) * 10 ** (np.asarray(over_db) / 20), 1.0
-    )
-    return crest_cuts_db(b, limiter.peak_gains(gain[limiter.owner].astype(np.float32)))
+    gain = np.where(np.isfinite(least), least, 1.0) * 10 ** (np.asarray(over_db) / 20)
+    return crest_cuts_db(b, limiter.peak_gains(limiter.per_block(gain).astype(np.float32)))
 
 
 def capped(
@@ -166,34 +164,34 @@ def capped(
 ) -> np.ndarray:
     """The limiter's guard raised where it would leave a clip more than ``most_db`` quieter
     than the limiter alone at ``gain``: there the crest is one transient, a click, that the
-    limiter takes alone better than a sentence lowered until it is hard to hear."""
+    limiter takes alone better than a sentence lowered until it is hard to hear. Quieter by
+    the clip's energy: the guard's gain is slow, so it moves loudness as it moves energy."""
     guard = limiter.guard.copy()
     lowered = np.flatnonzero(limiter.clip_scales(gain) < 1)
-    over = lowered[_costs_db(clips, limiter.subset(lowered.tolist()), lowered, gain) > most_db]
-    if over.size == 0:
+    if lowered.size == 0:
         return guard
-    sub = limiter.subset(over.tolist())
-    lo, hi = np.log(guard[over]), np.full(over.size, np.log(gain))
+    sub = limiter.subset(lowered.tolist())
+    energy = Blocks.of([clips[i] for i in lowered.tolist()], sub).energy
+
+    def energies(held: Limiter) -> np.ndarray:
+        return np.add.reduceat(energy * np.square(held.gains(gain)), held.offsets)
+
+    alone = energies(sub.guarded(np.full(lowered.size, np.inf)))
+
+    def costs(held: Limiter) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cost = 10 * np.log10(alone / energies(held))
+        return np.where(np.isfinite(cost), cost, 0.0)
+
+    over = costs(sub) > most_db
+    if not over.any():
+        return guard
+    lo, hi = np.log(sub.guard[over]), np.full(int(over.sum()), np.log(gain))
+    trial = sub.guard.copy()
     for _ in range(_STEPS):
         mid = (lo + hi) / 2
-        too_quiet = _costs_db(clips, sub.guarded(np.exp(mid)), over, gain) > most_db
+        trial[over] = np.exp(mid)
+        too_quiet = costs(sub.guarded(trial))[over] > most_db
         lo, hi = np.where(too_quiet, mid, lo), np.where(too_quiet, hi, mid)
-    guard[over] = np.exp(hi)
+    guard[lowered[over]] = np.exp(hi)
     return guard
-
-
-def _costs_db(
-    clips: Sequence[ClipBlocks], limiter: Limiter, indices: np.ndarray, gain: float
-) -> np.ndarray:
-    """Per clip of ``limiter`` (``indices`` of ``clips``), how much quieter the guard leaves
-    it at ``gain`` than the limiter alone would (dB of its energy: the guard's gain is
-    slow, so it moves loudness as it moves energy)."""
-    if indices.size == 0:
-        return np.zeros(0)
-    b = Blocks.of([clips[i] for i in indices.tolist()], limiter)
-    alone = limiter.guarded(np.full(indices.size, np.inf)).gains(gain)
-    guarded = limiter.gains(gain)
-    energy = [np.add.reduceat(b.energy * np.square(g), b.offsets) for g in (alone, guarded)]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost = 10 * np.log10(energy[0] / energy[1])
-    return np.where(np.isfinite(cost), cost, 0.0)

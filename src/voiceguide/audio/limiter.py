@@ -129,8 +129,12 @@ class Limiter:
     def gains(self, gain: float) -> np.ndarray:
         """Per laid-out block, the limiter's gain (1 where nothing is near the ceiling): the
         guard's per clip (``clip_scales``) times the peak limiter's per block."""
-        scale = np.append(self.clip_scales(gain), np.float32(1))[self.owner]
+        scale = self.per_block(self.clip_scales(gain))
         return self.peak_gains(np.float32(gain) * scale) * scale
+
+    def per_block(self, per_clip: np.ndarray) -> np.ndarray:
+        """A value per clip spread over its laid-out blocks, 1 between clips."""
+        return np.append(per_clip, per_clip.dtype.type(1))[self.owner]
 
     def peak_gains(self, gain: np.ndarray | float) -> np.ndarray:
         """The peak limiter alone, at a gain per laid-out block (or one for all)."""

@@ -350,10 +350,7 @@ def _headroom(
                     continue
                 loud = np.zeros(blocks * BLOCK, dtype=np.float32)
                 loud[: tail.size] = tail
-                rows = loud.reshape(blocks, BLOCK)
-                top = rows.max(axis=1)
-                top[1:] = np.maximum(top[1:], rows[:-1, -1])
-                lower = (np.float32(ceiling) - top).astype(np.float32)
+                lower = (np.float32(ceiling) - block_peaks(loud)).astype(np.float32)
                 known = room.get(said.key)
                 room[said.key] = lower if known is None else np.minimum(known, lower)
     return room
