@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from voiceguide.routine import ReminderSpec, Rest, Routine, Step
+from voiceguide.routine import CueSpec, Rest, Routine, Step
 from voiceguide.timeline.plan import INTRO_ID, OUTRO_ID, REST_ID, TimingRequest
 
 MINUTE = 60_000
@@ -31,7 +31,7 @@ def steps(draw: st.DrawFn, index: int) -> Step:
     for _ in range(draw(st.integers(0, 3))):
         anchor = draw(st.sampled_from(("half", "start", "end")))
         offset = 0 if anchor == "half" else draw(st.integers(0, high - 1))
-        cues.append(ReminderSpec(anchor, offset, draw(texts), at=anchor))
+        cues.append(CueSpec(anchor, offset, draw(texts), at=anchor))
     return Step(f"s{index}", f"Step {index}", draw(texts), duration, low, high, tuple(cues))
 
 

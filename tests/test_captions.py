@@ -154,12 +154,12 @@ def test_a_heads_up_that_gives_way_is_never_asked_for_so_never_spoken() -> None:
     narration = narrate(routine)
     sound_ms = sound_lengths_ms()
     plan = make_plan(routine, TimingRequest(), needs(narration, estimate, sound_ms))
-    heads_up = next(r for r in narration.parts["press"].reminders if r.heads_up)
+    heads_up = next(r for r in narration.parts["press"].cues if r.heads_up)
     elsewhere = {
         s.text
         for part_id, part in narration.parts.items()
         if part_id != "press"
-        for s in (*part.opening, *(x for r in part.reminders for x in r.sentences))
+        for s in (*part.opening, *(x for r in part.cues for x in r.sentences))
     }
     own = {s.text for s in heads_up.sentences} - elsewhere
     assert own  # the heads-up says something only it says ("Next: ...")
@@ -195,7 +195,7 @@ def test_a_step_too_short_for_the_heads_up_drops_it_with_a_warning() -> None:
 def test_last_step_names_the_finish_when_there_is_no_rest() -> None:
     routine = parse_routine(SHORT, path="short.yaml", routine_id="short")
     press = narrate(routine, rest=False).parts["press"]
-    said = [s.text for r in press.reminders for s in r.sentences]
+    said = [s.text for r in press.cues for s in r.sentences]
     assert said[-2:] == ["Thirty seconds left.", "Then we finish."]
 
 

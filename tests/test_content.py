@@ -209,7 +209,7 @@ def spoken(routine: Routine) -> dict[str, str]:
     """Every part's words (opening and reminders), lowercased, by part id."""
     out = {}
     for part_id, part in narrate(routine).parts.items():
-        sentences = [*part.opening, *(s for r in part.reminders for s in r.sentences)]
+        sentences = [*part.opening, *(s for r in part.cues for s in r.sentences)]
         out[part_id] = " ".join(s.text for s in sentences).lower()
     return out
 
@@ -332,7 +332,7 @@ def test_the_intro_ends_with_time_to_get_ready_and_says_the_track_can_be_paused(
     routine_id: str,
 ) -> None:
     intro = narrate(load(routine_id), pause_ms=120_000).parts["intro"]
-    said = [s.text for s in intro.reminders[0].sentences]
+    said = [s.text for s in intro.cues[0].sentences]
     assert said[-3:] == [
         "Now take two minutes to get all this ready.",
         "If you need longer, pause the track.",
@@ -352,7 +352,7 @@ def test_no_intro_keeps_the_checklist_and_cautions_unless_they_are_turned_off(
     if routine_id != "child":
         assert "pregnancy" in kept
     dropped = narrate(routine, intro=False, checklist=False).parts["intro"]
-    assert dropped.reminders == ()
+    assert dropped.cues == ()
 
 
 @pytest.mark.parametrize(

@@ -230,7 +230,7 @@ def _fast(text: str) -> np.ndarray:
     return tone[: tone.size // 2]
 
 
-def test_reminder_lines_a_longer_silence_needs_are_spoken_side_by_side_before_placing() -> None:
+def test_reminders_a_longer_silence_needs_are_spoken_side_by_side_before_placing() -> None:
     """Spoken ahead were the lines the guessed plan's silences needed; measured, the intro is
     shorter and the step longer, and its silences need one line more. That line is spoken
     (side by side, as every batch) before the words are placed, never alone while placing."""

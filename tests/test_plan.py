@@ -345,7 +345,7 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
             continue
         step = next(s for s in routine.steps if s.id == part.id)
         anchors = []
-        for cue in step.reminders:
+        for cue in step.cues:
             if cue.anchor == "half":
                 anchors.append(part.start_ms + part.length_ms // 2)
             elif cue.anchor == "end":
@@ -358,4 +358,4 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
         dropped = [
             w for w in script.warnings if w.startswith(f'step {part.number} "{part.title}": the ')
         ]
-        assert len(tones) + len(dropped) == len(step.reminders) + 1
+        assert len(tones) + len(dropped) == len(step.cues) + 1

@@ -47,8 +47,8 @@ def test_no_silence_inside_a_step_is_longer_than_three_minutes(
     # nothing is invented: every sentence in a step is its own opening, cues, heads-up or
     # one of its reminder lines from the file
     for step in routine.steps:
-        written = {x.text for line in step.reminder_lines for x in split_sentences(line)} | {
-            x.text for c in step.reminders for x in split_sentences(c.say)
+        written = {x.text for line in step.reminders for x in split_sentences(line)} | {
+            x.text for c in step.cues for x in split_sentences(c.say)
         }
         said = [e.text for e in script.speech if e.part_id == step.id]
         body = {x.text for x in split_sentences(step.say)}
@@ -69,7 +69,7 @@ def test_without_reminders_the_long_silences_come_back(
     filled = prepare(routine, BuildOptions(), speaker)
     assert longest_silences(quiet)[step_id] > 5 * 60_000
     assert longest_silences(filled)[step_id] <= MAX_SILENCE_MS
-    lines = {s.text for line in narrate(routine).parts[step_id].reminder_lines for s in line}
+    lines = {s.text for line in narrate(routine).parts[step_id].reminders for s in line}
     quiet_step = [e.text for e in quiet.speech if e.part_id == step_id]
     filled_step = [e.text for e in filled.speech if e.part_id == step_id]
     added = list(filled_step)

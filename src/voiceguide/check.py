@@ -205,16 +205,16 @@ def _set_aside(routine: Routine, field: str | None) -> Routine | None:
         steps = list(routine.steps)
         step = steps[int(match.group(1))]
         if match.group(4) is not None:
-            lines = list(step.reminder_lines)
+            lines = list(step.reminders)
             lines[int(match.group(4))] = _PLACEHOLDER
-            step = dataclasses.replace(step, reminder_lines=tuple(lines))
+            step = dataclasses.replace(step, reminders=tuple(lines))
         elif match.group(3) is None:
             step = dataclasses.replace(step, say=_PLACEHOLDER)
         else:
-            cues = list(step.reminders)
+            cues = list(step.cues)
             cue_index = int(match.group(3))
             cues[cue_index] = dataclasses.replace(cues[cue_index], say=_PLACEHOLDER)
-            step = dataclasses.replace(step, reminders=tuple(cues))
+            step = dataclasses.replace(step, cues=tuple(cues))
         steps[int(match.group(1))] = step
         return dataclasses.replace(routine, steps=tuple(steps))
     return None

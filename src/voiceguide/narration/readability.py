@@ -58,8 +58,8 @@ def spoken_fields(routine: Routine) -> list[tuple[str, str]]:
     for i, step in enumerate(routine.steps):
         where = f"steps[{i}]"
         out += [(f"{where}.title", step.title), (f"{where}.say", step.say)]
-        out += [(f"{where}.cues[{j}].say", c.say) for j, c in enumerate(step.reminders)]
-        out += [(f"{where}.reminders[{j}]", t) for j, t in enumerate(step.reminder_lines)]
+        out += [(f"{where}.cues[{j}].say", c.say) for j, c in enumerate(step.cues)]
+        out += [(f"{where}.reminders[{j}]", t) for j, t in enumerate(step.reminders)]
     if routine.rest is not None:
         out.append(("rest.say", routine.rest.say))
     if routine.outro:

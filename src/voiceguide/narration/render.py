@@ -24,7 +24,7 @@ from ..routine.model import (
     OUTRO_ID,
     REST_ID,
     Anchor,
-    ReminderSpec,
+    CueSpec,
     Routine,
 )
 from ..routine.schema import MAX_TEXT_CHARS, unspeakable
@@ -46,7 +46,7 @@ class Sentence:
 
 
 @dataclass(frozen=True)
-class Reminder:
+class Cue:
     """Words said inside a part at a point anchored to its start, half or end."""
 
     anchor: Anchor
@@ -61,11 +61,11 @@ class PartText:
     part_id: str
     sound: str | None  # played at the part's start
     opening: tuple[Sentence, ...]  # said right after it
-    reminders: tuple[Reminder, ...] = ()
+    cues: tuple[Cue, ...] = ()
     min_ms: int = 0  # the part is never shorter (the intro's lead-in)
     hold_ms: int = 0  # silence kept after the words (the intro's time to get ready)
     # a step's `reminders:` lines, said in turn where it would be silent too long
-    reminder_lines: tuple[tuple[Sentence, ...], ...] = ()
+    reminders: tuple[tuple[Sentence, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,10 @@ class Narration:
         for part in self.parts.values():
             for s in part.opening:
                 seen.setdefault(s.text)
-            for r in part.reminders:
+            for r in part.cues:
                 for s in r.sentences:
                     seen.setdefault(s.text)
-            for line in part.reminder_lines:
+            for line in part.reminders:
                 for s in line:
                     seen.setdefault(s.text)
         return list(seen)
@@ -275,11 +275,11 @@ def narrate(
         "rest": {"length": spoken_length(said[REST_ID]) if has_rest and REST_ID in said else ""},
     }
     parts: dict[str, PartText] = {}
-    body: tuple[Reminder, ...] = ()
+    body: tuple[Cue, ...] = ()
     hold = pause_ms if intro and routine.intro else 0  # time to do what the intro asked
     if intro or checklist:
         words = _intro_words(routine, base, intro=intro, checklist=checklist, pause_ms=hold)
-        body = (Reminder("start", lead_in_ms, split_sentences(words), sound=None),)
+        body = (Cue("start", lead_in_ms, split_sentences(words), sound=None),)
     get_ready = split_sentences(_builtin("get_ready.j2").render(title=routine.title))
     parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms, hold_ms=hold)
 
@@ -299,26 +299,24 @@ def narrate(
         )
         words_of_step = render(step.say, context, routine=routine, field=f"{where}.say")
         timed = tuple(
-            _reminder(
-                cue, render(cue.say, context, routine=routine, field=f"{where}.cues[{i}].say")
-            )
-            for i, cue in enumerate(step.reminders)
+            _cue(cue, render(cue.say, context, routine=routine, field=f"{where}.cues[{i}].say"))
+            for i, cue in enumerate(step.cues)
         )
         if heads_up:
             words = heads_up_template.render(
                 left=HEADS_UP_WORDS, next=following.title if following else "", rest=has_rest
             )
-            timed += (Reminder("end", HEADS_UP_MS, split_sentences(words), heads_up=True),)
+            timed += (Cue("end", HEADS_UP_MS, split_sentences(words), heads_up=True),)
         lines = tuple(
             split_sentences(render(line, context, routine=routine, field=f"{where}.reminders[{i}]"))
-            for i, line in enumerate(step.reminder_lines if reminders else ())
+            for i, line in enumerate(step.reminders if reminders else ())
         )
         parts[step.id] = PartText(
             step.id,
             "step",
             _join(split_sentences(header), split_sentences(words_of_step)),
             timed,
-            reminder_lines=lines,
+            reminders=lines,
         )
     if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
@@ -368,5 +366,5 @@ def _intro_words(
     )
 
 
-def _reminder(cue: ReminderSpec, words: str) -> Reminder:
-    return Reminder(cue.anchor, cue.offset_ms, split_sentences(words))
+def _cue(cue: CueSpec, words: str) -> Cue:
+    return Cue(cue.anchor, cue.offset_ms, split_sentences(words))

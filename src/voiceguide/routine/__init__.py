@@ -16,7 +16,7 @@ if TYPE_CHECKING:
         INTRO_ID,
         OUTRO_ID,
         REST_ID,
-        ReminderSpec,
+        CueSpec,
         Rest,
         Routine,
         RoutineProblems,
@@ -34,14 +34,14 @@ _WHERE = {
     **{
         name: "model"
         for name in (
-            "INTRO_ID", "OUTRO_ID", "REST_ID", "ReminderSpec", "Rest", "Routine",
+            "INTRO_ID", "OUTRO_ID", "REST_ID", "CueSpec", "Rest", "Routine",
             "RoutineProblems", "SharedPart", "Step",
         )
     },
 }  # fmt: skip
 
 __all__ = [
-    "INTRO_ID", "OUTRO_ID", "REST_ID", "ReminderSpec", "Rest", "Routine", "RoutineProblems",
+    "INTRO_ID", "OUTRO_ID", "REST_ID", "CueSpec", "Rest", "Routine", "RoutineProblems",
     "SharedPart", "Step", "format_clock", "format_duration", "load_routine", "parse_duration",
     "parse_routine", "part_names",
 ]  # fmt: skip

@@ -38,7 +38,7 @@ class RoutineProblems(RoutineError):
 
 
 @dataclass(frozen=True)
-class ReminderSpec:
+class CueSpec:
     """A spoken reminder inside a step, anchored to its start, half or end."""
 
     anchor: Anchor
@@ -55,10 +55,10 @@ class Step:
     duration_ms: int
     min_ms: int
     max_ms: int
-    reminders: tuple[ReminderSpec, ...] = ()  # `cues:` in the file
+    cues: tuple[CueSpec, ...] = ()  # `cues:` in the file
     # `reminders:` in the file: short lines said in turn wherever the step would
     # otherwise be silent too long (the timeline decides when, the file what)
-    reminder_lines: tuple[str, ...] = ()
+    reminders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

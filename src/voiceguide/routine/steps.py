@@ -14,7 +14,7 @@ import yaml
 
 from ..errors import RoutineError
 from .durations import format_duration
-from .model import Anchor, ReminderSpec, Step
+from .model import Anchor, CueSpec, Step
 from .schema import ID_PATTERN, INVALID, Doc, Entry, Skip
 
 
@@ -87,7 +87,7 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
             f"and max {format_duration(high)}",
         )
         bounds_ok = False
-    cues: list[ReminderSpec] = []
+    cues: list[CueSpec] = []
     if "cues" in found:
         cue_value, cue_node = found["cues"]
         if cue_value is not INVALID and not isinstance(cue_value, list):
@@ -105,7 +105,7 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
     return Step(step_id, title, say, duration, low, high, tuple(cues), lines)
 
 
-def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> ReminderSpec:
+def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> CueSpec:
     found = doc.mapping(node, where, required=("at", "say"), optional=())
     say = doc.attempt(doc.text, found["say"], f"{where}.say", default=None) if "say" in found else None  # fmt: skip
     if "at" not in found or found["at"][0] is INVALID:
@@ -132,4 +132,4 @@ def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> Remi
             )
     if say is None:
         raise Skip
-    return ReminderSpec(anchor=anchor, offset_ms=offset, say=say, at=at)
+    return CueSpec(anchor=anchor, offset_ms=offset, say=say, at=at)

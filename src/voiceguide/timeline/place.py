@@ -14,9 +14,9 @@ from typing import Literal
 from ..narration.render import (
     HEADS_UP_MS,
     PARAGRAPH_PAUSE_MS,
+    Cue,
     Narration,
     PartText,
-    Reminder,
     Sentence,
 )
 from ..routine.durations import format_duration, format_human
@@ -64,7 +64,7 @@ def opening_offset(part: PartText) -> int:
     return CHIME_TO_SPEECH_MS if part.sound else 0
 
 
-def _reminder_gap(reminder: Reminder) -> int:
+def _reminder_gap(reminder: Cue) -> int:
     return REMINDER_TO_SPEECH_MS if reminder.sound else 0
 
 
@@ -92,7 +92,7 @@ def needs(
             end = max(end, sound_ms[part.sound])
         opening_end = end
         why = "words"
-        for index, r in enumerate(part.reminders):
+        for index, r in enumerate(part.cues):
             if r.anchor == "start":
                 at = _follow_on(r, r.offset_ms, opening_end)
                 reaches = at + _reminder_ms(r, lengths, sound_ms or {})
@@ -133,10 +133,7 @@ def place(
         clock = part.start_ms + opening_offset(text)
         busy_until = max(busy_until, _say(text.opening, clock, lengths, part.id, events))
         timed = sorted(
-            (
-                (_anchor_time(r, part.start_ms, part.end_ms), i, r)
-                for i, r in enumerate(text.reminders)
-            ),
+            ((_anchor_time(r, part.start_ms, part.end_ms), i, r) for i, r in enumerate(text.cues)),
         )
         for anchored, _, reminder in timed:
             at = _follow_on(reminder, anchored, busy_until)
@@ -200,7 +197,7 @@ def fill_silences(
     ``max_silence_ms``, evenly spaced. A silence with no lines to fill it is
     a warning naming the step.
     """
-    lines = text.reminder_lines
+    lines = text.reminders
     warnings: list[str] = []
     turn = 0
     for gap_start, gap_end in silences(part, [e for e in events if e.part_id == part.id]):
@@ -254,14 +251,14 @@ def longest_silences(script: Script) -> dict[str, int]:
     return out
 
 
-def _follow_on(reminder: Reminder, at: int, busy_until: int) -> int:
+def _follow_on(reminder: Cue, at: int, busy_until: int) -> int:
     """Words with no tone of their own (the intro's body) wait for the words before them."""
     if reminder.sound is None and at < busy_until + PARAGRAPH_PAUSE_MS:
         return busy_until + PARAGRAPH_PAUSE_MS
     return at
 
 
-def _reminder_ms(reminder: Reminder, lengths: Lengths, sound_ms: Mapping[str, int]) -> int:
+def _reminder_ms(reminder: Cue, lengths: Lengths, sound_ms: Mapping[str, int]) -> int:
     """From a reminder's tone to the end of its tone or its words, whichever is later."""
     words = _reminder_gap(reminder) + _speaking_ms(reminder.sentences, lengths)
     return max(words, sound_ms.get(reminder.sound, 0) if reminder.sound else 0)
@@ -277,7 +274,7 @@ def _say(
     return clock
 
 
-def _anchor_time(reminder: Reminder, start: int, end: int) -> int:
+def _anchor_time(reminder: Cue, start: int, end: int) -> int:
     if reminder.anchor == "half":
         return start + (end - start) // 2
     if reminder.anchor == "end":
@@ -285,7 +282,7 @@ def _anchor_time(reminder: Reminder, start: int, end: int) -> int:
     return start + reminder.offset_ms
 
 
-def _left_out(part: Part, reminder: Reminder, *, crowded: bool) -> str:
+def _left_out(part: Part, reminder: Cue, *, crowded: bool) -> str:
     """A reminder that gave way, in the user's terms: the step by its title, the heads-up
     by its name, a cue by the ``at:`` the user wrote."""
     where = f'step {part.number} "{part.title}"' if part.number else part.title
@@ -303,12 +300,12 @@ def _left_out(part: Part, reminder: Reminder, *, crowded: bool) -> str:
     return f"{where}: {what} {why}, so it is left out"
 
 
-def _first_words(reminder: Reminder, limit: int = 40) -> str:
+def _first_words(reminder: Cue, limit: int = 40) -> str:
     text = reminder.sentences[0].text if reminder.sentences else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _describe(reminder: Reminder) -> str:
+def _describe(reminder: Cue) -> str:
     if reminder.anchor == "half":
         return "half"
     sign = "-" if reminder.anchor == "end" else ""

@@ -36,8 +36,8 @@ def check_holds(
     cue = None
     if step is not None and why.startswith("cue "):
         number = int(why.split()[1])
-        if number < len(step.reminders):
-            cue = (f"steps[{index}].cues[{number}].at", step.reminders[number])
+        if number < len(step.cues):
+            cue = (f"steps[{index}].cues[{number}].at", step.cues[number])
     what = (
         f'its cue at {cue[1].at} ("{_start(cue[1].say)}") needs {at_least} with its words'
         if cue
