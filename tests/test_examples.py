@@ -85,6 +85,15 @@ def test_the_examples_are_found() -> None:
         assert any(e.where == f"voiceguide {name} --help" for e in ALL), name
 
 
+def test_every_command_has_an_example_in_the_readme() -> None:
+    shown = {
+        shlex.split(e.command)[1]
+        for e in readme_examples()
+        if e.command.startswith("voiceguide ") and len(shlex.split(e.command)) > 1
+    }
+    assert set(cli.commands) <= shown, set(cli.commands) - shown
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder away from the checkout, with the README's example files in it."""
