@@ -42,7 +42,6 @@ def tiny(tmp_path: Path) -> Path:
     return tiny_routine(tmp_path / "routines")
 
 
-@pytest.mark.slow
 def test_an_unchanged_build_is_up_to_date_and_touches_nothing(
     tiny: Path, clip_cache: Path, tmp_path: Path
 ) -> None:
@@ -61,7 +60,6 @@ def test_an_unchanged_build_is_up_to_date_and_touches_nothing(
     "change",
     ["an option", "the routine file", "a truncated track", "a missing plan", "another plan"],
 )
-@pytest.mark.slow
 def test_a_changed_input_or_damaged_output_builds_again(
     change: str, tiny: Path, clip_cache: Path, tmp_path: Path
 ) -> None:
@@ -129,7 +127,6 @@ def test_the_track_is_the_same_streamed_or_whole_cold_or_warm_alone_or_parallel(
         assert np.array_equal(decoded(track), expected), track
 
 
-@pytest.mark.slow
 def test_fifty_routines_build_with_one_failure_reported_and_the_rest_built(
     tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -148,7 +145,6 @@ def test_fifty_routines_build_with_one_failure_reported_and_the_rest_built(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("force", [False, True])
 def test_two_builds_of_one_routine_at_once_leave_one_valid_track(
     force: bool, tiny: Path, clip_cache: Path, tmp_path: Path

@@ -24,7 +24,6 @@ def entries(cache: Path) -> set[Path]:
     return set(cache.rglob("*.wav"))
 
 
-@pytest.mark.slow
 def test_changing_only_durations_synthesizes_only_the_lengths_said(
     clip_cache: Path, tmp_path: Path
 ) -> None:

@@ -199,7 +199,6 @@ def test_last_step_names_the_finish_when_there_is_no_rest() -> None:
     assert said[-2:] == ["Thirty seconds left.", "Then we finish."]
 
 
-@pytest.mark.slow
 def test_no_heads_up_option_leaves_it_out(clip_cache) -> None:
     def script(*extra: str) -> str:
         args = ["script", str(ROUTINES / "classic.yaml"), "--cache-dir", str(clip_cache)]

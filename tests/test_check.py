@@ -394,7 +394,6 @@ def test_a_file_too_big_to_be_a_routine_is_refused_unread(tmp_path: Path) -> Non
     )
 
 
-@pytest.mark.slow
 def test_check_refuses_what_build_would_naming_file_line_and_field(
     tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -421,7 +420,6 @@ def test_check_refuses_what_build_would_naming_file_line_and_field(
         assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.slow
 def test_check_reports_every_step_too_short_in_one_pass(tmp_path: Path, clip_cache: Path) -> None:
     words = "Stroke the back slowly from the waist up to the neck, then out to the sides."
     text = "title: T\nsteps:\n" + "".join(

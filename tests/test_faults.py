@@ -84,7 +84,6 @@ def test_hanging_speech_call_times_out_naming_the_text(worker_fault) -> None:
         assert speaker.clip("Rest now.").size > 0  # and a fresh one speaks
 
 
-@pytest.mark.slow
 def test_hanging_speech_fails_the_build_with_exit_1(
     worker_fault, monkeypatch: pytest.MonkeyPatch, previous: Path, tmp_path: Path
 ) -> None:
@@ -363,7 +362,6 @@ def alive(pid: int) -> bool:
         (signal.SIGTERM, 143, "Error: stopped by SIGTERM; files already in place are untouched"),
     ],
 )
-@pytest.mark.slow
 def test_signal_mid_encode_unwinds_cleanly(
     signum: int, status: int, message: str, classic_build: dict, clip_cache: Path, tmp_path: Path
 ) -> None:

@@ -205,7 +205,6 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("target", [TARGET_LUFS, -23.0])
 def test_the_gain_search_meets_its_aim_on_the_whole_track_as_ffmpeg_measures_it(
     tmp_path: Path, speaker: Speaker, monkeypatch: pytest.MonkeyPatch, target: float

@@ -202,7 +202,6 @@ def test_pieces_are_checked_on_the_samples_a_player_decodes(tmp_path: Path) -> N
     assert int(np.max(np.abs(in_process.astype(np.int32) - by_ffmpeg))) <= 1
 
 
-@pytest.mark.slow
 def test_a_build_prints_nothing_from_the_decoder_on_the_terminal(
     tmp_path: Path, clip_cache: Path
 ) -> None:

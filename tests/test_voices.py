@@ -88,7 +88,6 @@ def test_the_engine_settles_a_plain_name_on_its_voice_and_speaks_with_it() -> No
         german.close()
 
 
-@pytest.mark.slow
 def test_script_takes_a_plain_voice_name(tmp_path: Path, clip_cache: Path) -> None:
     routine = tmp_path / "tiny.yaml"
     routine.write_text(TINY)
