@@ -155,7 +155,7 @@ def digits_free(line: str) -> str:
     return " ".join(re.sub(r"\d+(?:\.\d+)?", "#", line).split())
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("real_engine")  # the examples build and check, speaking with it
 @pytest.mark.parametrize("example", ALL, ids=lambda e: f"{e.where}: {e.command}")
 def test_example_runs_as_shown(example: Example, workdir: Path) -> None:
     serving = example.command.split()[:2] in (
