@@ -94,6 +94,7 @@ def interrupt_after(module: str, *args: str, delay: float = 0.0) -> tuple[int, l
         if line.startswith("import time:") and line.split("|")[-1].strip() == module:
             break
     time.sleep(delay)
+    assert process.poll() is None, "the command ended before the signal was sent"
     process.send_signal(signal.SIGINT)
     _, rest = process.communicate(timeout=60)
     said = [
