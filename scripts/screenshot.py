@@ -40,14 +40,14 @@ def shoot(url: str, out_dir: Path, step: int) -> list[Path]:
             page = context.new_page()
             page.goto(url)
             page.click(f"#parts button:has(span.n:text-is('{step}'))")
-            page.wait_for_function("!document.getElementById('audio').paused")
+            page.wait_for_function("() => !document.getElementById('audio').paused")
             page.evaluate(
                 """() => { const a = document.getElementById('audio');
                 const parts = JSON.parse(document.getElementById('plan').textContent).parts;
                 const p = parts[Number(document.getElementById('player').dataset.partIndex)];
                 a.currentTime = (p.start_ms + (p.end_ms - p.start_ms) * 0.45) / 1000; }"""
             )
-            page.wait_for_function("document.getElementById('line').textContent.length > 0")
+            page.wait_for_function("() => document.getElementById('line').textContent.length > 0")
             page.evaluate("window.scrollTo(0, 0)")
             time.sleep(0.5)
             path = out_dir / f"player-{scheme}.png"

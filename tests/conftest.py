@@ -3,14 +3,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from voiceguide.build import BuildOptions, build
 from voiceguide.routine import load_routine
-from voiceguide.speech import Speaker
+from voiceguide.speech import DEFAULT_RATE_WPM, Engine, Speaker
 from voiceguide.timeline import TimingRequest
 
 # Property and fuzz tests run a bounded, repeatable set of examples so the suite stays fast
@@ -25,24 +27,39 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# The fast lane (`scripts/test -m "not slow"`) leaves out every test that builds a whole
-# track with real speech and ffmpeg: those that use one of these fixtures, and those
-# marked @pytest.mark.slow one by one. CI runs everything.
-SLOW_FIXTURES = {
-    "classic_build",
-    "tiny_good",
-    "noise_build",
-    "shipped_builds",
-    "twenty_minutes",
-    "kneading_pinned",
-    "quiet_build",
-}
+# The fast lane (`scripts/test -m "not slow"`) leaves out every test in which the real speech
+# engine speaks: in process, through CliRunner or in a `voiceguide` subprocess, whole tracks
+# included. Tests get the real engine only through `real_engine` (directly or through
+# `real_speaker`, `speaker`, `clip_cache` and the builds made with them), and pytest's
+# `item.fixturenames` lists every fixture a test uses, through other fixtures too: so the mark
+# follows from what a test uses, not from a list. A test slow for another reason carries
+# @pytest.mark.slow with a comment saying why. CI runs everything.
+REAL_SPEECH = "real_engine"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if REAL_SPEECH in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_speech_in_the_fast_lane(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test left in the fast lane fails if the real engine speaks in this process: it should
+    have asked for `real_engine` (or a fixture using it). Subprocesses are not watched."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
+
+    def refuse(self: object, text: str) -> object:
+        raise AssertionError(
+            f"the real engine was asked to say {text!r} in a fast-lane test: "
+            "use the fake engine, or ask for real_engine (or real_speaker, speaker, clip_cache)"
+        )
+
+    monkeypatch.setattr(Pyttsx3Engine, "synthesize", refuse)
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,16 +81,47 @@ def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def clip_cache(cache_home: Path) -> Path:
-    """One clip cache for the whole run, the default one: each sentence is synthesized once."""
+def real_engine() -> Callable[..., Engine]:
+    """Makes the real speech engine (pyttsx3 + espeak-ng): the one place tests build it.
+
+    A test that uses this, directly or through another fixture, is in the slow lane.
+    """
+
+    def make(voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM, **options: Any) -> Engine:
+        from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
+
+        return Pyttsx3Engine(voice, rate_wpm, **options)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def real_speaker(real_engine: Callable[..., Engine]) -> Callable[..., Speaker]:
+    """Makes a Speaker with the real engine; use it as a context manager, as a build does."""
+
+    def make(
+        *, cache_dir: Path | None = None, voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM
+    ) -> Speaker:
+        return Speaker(real_engine(voice, rate_wpm), cache_dir=cache_dir)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def clip_cache(cache_home: Path, real_engine: Callable[..., Engine]) -> Path:
+    """The run's clip cache, the default one: each sentence is synthesized once.
+
+    Only the real engine fills it, so a test that asks for it lets the real engine speak
+    (through CliRunner or a subprocess, which make their own): it is in the slow lane.
+    """
     clips = cache_home / "voiceguide" / "clips"
     clips.mkdir(parents=True, exist_ok=True)
     return clips
 
 
 @pytest.fixture(scope="session")
-def speaker(clip_cache: Path):
-    with Speaker(cache_dir=clip_cache) as s:
+def speaker(real_speaker: Callable[..., Speaker], clip_cache: Path) -> Iterator[Speaker]:
+    with real_speaker(cache_dir=clip_cache) as s:
         yield s
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from voiceguide.cli import cli
+from voiceguide.speech import Engine
 
 HOOKS = Path(__file__).resolve().parent / "hooks"
 TINY = """\
@@ -69,8 +71,9 @@ def previous(tiny_good: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def worker_fault(monkeypatch: pytest.MonkeyPatch):
-    """Name a fault for the next speech worker to start with (see hooks/sitecustomize.py)."""
+def worker_fault(monkeypatch: pytest.MonkeyPatch, real_engine: Callable[..., Engine]):
+    """Name a fault for the next speech worker to start with (see hooks/sitecustomize.py):
+    the real engine's worker, so a test that uses this is slow."""
 
     def inject(fault: str) -> None:
         monkeypatch.setenv("PYTHONPATH", str(HOOKS))

@@ -34,7 +34,6 @@ def planned_total(output: str) -> int:
     return parse_duration(output.splitlines()[0].rsplit(": ", 1)[1])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("routine", "duration"), ASKED)
 def test_the_refusal_names_what_holds_the_time_and_each_way_out(
     clip_cache: Path, routine: str, duration: str
@@ -71,7 +70,6 @@ def test_the_refusal_names_what_holds_the_time_and_each_way_out(
             assert result.exit_code == 2
 
 
-@pytest.mark.slow
 def test_a_suggested_change_builds_the_asked_length(clip_cache: Path, tmp_path: Path) -> None:
     refused = script(clip_cache, "child", "--duration", "10m")
     option = next(

@@ -11,12 +11,13 @@ set) a missing chromium fails these tests; elsewhere it skips them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from .phone import Served, serve_command
 
@@ -74,10 +75,25 @@ def text(page: Page, selector: str) -> str:
     return (page.text_content(selector) or "").strip()
 
 
+def wait_until(page: Page, predicate: str, arg: object = None) -> None:
+    """Poll ``predicate``, a JS function of ``arg``, until it is true.
+
+    Always a function, never an expression: Playwright evals the string once when it is a
+    function and calls it on each poll, but evals an expression again on every poll, from an
+    animation frame, where the page's Content Security Policy (no 'unsafe-eval') refuses it.
+    """
+    assert re.match(r"\s*(\(\)|\w+)\s*=>", predicate), predicate
+    page.wait_for_function(predicate, arg=arg, timeout=10_000)
+
+
+def wait_state(page: Page, state: str) -> None:
+    """The player's data-state, which the audio element's events set a moment after
+    ``audio.paused`` itself changes."""
+    expect(page.locator("#player")).to_have_attribute("data-state", state, timeout=10_000)
+
+
 def wait_title(page: Page, title: str) -> None:
-    page.wait_for_function(
-        "t => document.getElementById('part-title').textContent === t", arg=title, timeout=10_000
-    )
+    wait_until(page, "t => document.getElementById('part-title').textContent === t", title)
 
 
 def spoken_before(plan: dict[str, Any], part_id: str, ms: float) -> str:
@@ -97,8 +113,8 @@ def test_play_jump_seek_and_media_session(page: Page, phone_build: dict) -> None
 
     assert text(page, "#part-title") == parts[0]["title"]
     page.click("#play")
-    page.wait_for_function("!document.getElementById('audio').paused")
-    assert page.get_attribute("#player", "data-state") == "playing"
+    wait_until(page, "() => !document.getElementById('audio').paused")
+    wait_state(page, "playing")
     assert page.get_attribute("#play", "aria-label") == "Pause"
 
     # Playback goes on after the jump, so take currentTime at the seek itself.
@@ -107,7 +123,7 @@ def test_play_jump_seek_and_media_session(page: Page, phone_build: dict) -> None
             (e) => { window.seekedTo = e.target.currentTime; }, { once: true })"""
     )
     page.click(f"#parts button[data-index='{parts.index(third)}']")
-    page.wait_for_function("window.seekedTo !== undefined")
+    wait_until(page, "() => window.seekedTo !== undefined")
     assert abs(page.evaluate("window.seekedTo") - third["start_ms"] / 1000) < 0.1
     current = page.evaluate("document.getElementById('audio').currentTime")
     assert -0.1 < current - third["start_ms"] / 1000 < 1.0
@@ -120,10 +136,10 @@ def test_play_jump_seek_and_media_session(page: Page, phone_build: dict) -> None
     page.evaluate("t => { document.getElementById('audio').currentTime = t; }", middle_ms / 1000)
     wait_title(page, fourth["title"])
     assert text(page, "#part-label") == "Step 4 of 4"
-    page.wait_for_function(
+    wait_until(
+        page,
         "t => document.getElementById('line').textContent === t",
-        arg=spoken_before(plan, fourth["id"], middle_ms + 1000),
-        timeout=10_000,
+        spoken_before(plan, fourth["id"], middle_ms + 1000),
     )
     left_s = int(text(page, "#time-left").split(":")[1])
     assert 7 <= left_s <= (fourth["end_ms"] - middle_ms) / 1000 + 1
@@ -135,8 +151,8 @@ def test_play_jump_seek_and_media_session(page: Page, phone_build: dict) -> None
     assert page.evaluate("navigator.mediaSession.playbackState") == "playing"
 
     page.click("#play")
-    page.wait_for_function("document.getElementById('audio').paused")
-    assert page.get_attribute("#player", "data-state") == "paused"
+    wait_until(page, "() => document.getElementById('audio').paused")
+    wait_state(page, "paused")
     assert page.get_attribute("#play", "aria-label") == "Play"
     assert text(page, "#part-title") == fourth["title"]
     assert page.evaluate("navigator.mediaSession.playbackState") == "paused"
@@ -153,14 +169,14 @@ def test_play_jump_seek_and_media_session(page: Page, phone_build: dict) -> None
 
 
 def test_finished_after_end(page: Page, phone_build: dict) -> None:
-    page.wait_for_function("Number.isFinite(document.getElementById('audio').duration)")
+    wait_until(page, "() => Number.isFinite(document.getElementById('audio').duration)")
     duration = page.evaluate("document.getElementById('audio').duration")
     assert abs(duration * 1000 - phone_build["plan"]["total_ms"]) < 100
     page.evaluate("t => { document.getElementById('audio').currentTime = t; }", duration - 0.4)
     wait_title(page, phone_build["plan"]["parts"][-1]["title"])
     page.click("#play")
     wait_title(page, "Finished")
-    assert page.get_attribute("#player", "data-state") == "finished"
+    wait_state(page, "finished")
     assert page.get_attribute("#play", "aria-label") == "Play again"
     assert text(page, "#time-left") == "0:00"
 

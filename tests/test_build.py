@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -42,7 +43,6 @@ def tiny(tmp_path: Path) -> Path:
     return tiny_routine(tmp_path / "routines")
 
 
-@pytest.mark.slow
 def test_an_unchanged_build_is_up_to_date_and_touches_nothing(
     tiny: Path, clip_cache: Path, tmp_path: Path
 ) -> None:
@@ -61,7 +61,6 @@ def test_an_unchanged_build_is_up_to_date_and_touches_nothing(
     "change",
     ["an option", "the routine file", "a truncated track", "a missing plan", "another plan"],
 )
-@pytest.mark.slow
 def test_a_changed_input_or_damaged_output_builds_again(
     change: str, tiny: Path, clip_cache: Path, tmp_path: Path
 ) -> None:
@@ -83,12 +82,12 @@ def test_a_changed_input_or_damaged_output_builds_again(
     assert invoke(*args).stdout.startswith("built ")
 
 
-def reference_mix(routine: Path, clip_cache: Path, target: Path) -> None:
+def reference_mix(speaker: Speaker, routine: Path, target: Path) -> None:
     """The whole track as one buffer, cut into the same pieces and checked for true peak as a
     build does: what streaming must equal (the MP3 is lossy: the pieces must be the same)."""
     loaded = load_routine(routine)
     options = BuildOptions()
-    with Speaker(cache_dir=clip_cache) as speaker:
+    with speaker:
         script = prepare(loaded, options, speaker)
         clips = speaker.clips(c.text for c in script.speech)
     leveled = loudness.level(
@@ -106,9 +105,8 @@ def reference_mix(routine: Path, clip_cache: Path, target: Path) -> None:
     assert len(pieces.layout(total, sounding)) > 1  # the joins are part of what is compared
 
 
-@pytest.mark.slow
 def test_the_track_is_the_same_streamed_or_whole_cold_or_warm_alone_or_parallel(
-    tmp_path: Path,
+    tmp_path: Path, real_speaker: Callable[..., Speaker]
 ) -> None:
     routines = tmp_path / "routines"
     tiny = tiny_routine(routines)
@@ -122,14 +120,13 @@ def test_the_track_is_the_same_streamed_or_whole_cold_or_warm_alone_or_parallel(
         f"built {parallel / 'tiny.mp3'}",
         f"built {parallel / 'twin.mp3'}",
     ]
-    reference_mix(tiny, cache, tmp_path / "whole.mp3")
+    reference_mix(real_speaker(cache_dir=cache), tiny, tmp_path / "whole.mp3")
     expected = decoded(tmp_path / "whole.mp3")
     assert expected.size > 20 * 22_050 and np.abs(expected).max() > 0.1
     for track in (cold / "tiny.mp3", warm / "tiny.mp3", parallel / "tiny.mp3", parallel / "twin.mp3"):  # fmt: skip
         assert np.array_equal(decoded(track), expected), track
 
 
-@pytest.mark.slow
 def test_fifty_routines_build_with_one_failure_reported_and_the_rest_built(
     tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -148,7 +145,6 @@ def test_fifty_routines_build_with_one_failure_reported_and_the_rest_built(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("force", [False, True])
 def test_two_builds_of_one_routine_at_once_leave_one_valid_track(
     force: bool, tiny: Path, clip_cache: Path, tmp_path: Path

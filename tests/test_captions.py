@@ -199,7 +199,6 @@ def test_last_step_names_the_finish_when_there_is_no_rest() -> None:
     assert said[-2:] == ["Thirty seconds left.", "Then we finish."]
 
 
-@pytest.mark.slow
 def test_no_heads_up_option_leaves_it_out(clip_cache) -> None:
     def script(*extra: str) -> str:
         args = ["script", str(ROUTINES / "classic.yaml"), "--cache-dir", str(clip_cache)]
@@ -212,9 +211,8 @@ def test_no_heads_up_option_leaves_it_out(clip_cache) -> None:
 
 
 def test_default_pace_is_calm_and_the_rate_option_speeds_it_up(
-    classic_build, tmp_path, speaker
+    classic_build, tmp_path, speaker, real_speaker
 ) -> None:
-    from voiceguide.speech import Speaker
 
     cues = classic_build["plan"]["events"]
     words, minutes = 0, 0.0
@@ -231,7 +229,7 @@ def test_default_pace_is_calm_and_the_rate_option_speeds_it_up(
     # pauses between sentences the opening words run at about 120 to 140
     assert 110 <= words / minutes <= 150
     text = said[1]["text"]
-    with Speaker(rate_wpm=220, cache_dir=tmp_path) as fast:
+    with real_speaker(rate_wpm=220, cache_dir=tmp_path) as fast:
         assert fast.length_ms(text) < speaker.length_ms(text) * 0.8
 
 
@@ -255,6 +253,7 @@ def test_unknown_voice_is_exit_2_suggesting_close_matches(clip_cache) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.usefixtures("real_engine")  # the command lists the real engine's voices
 def test_voices_lists_the_engines_voices() -> None:
     result = CliRunner().invoke(cli, ["voices"], catch_exceptions=False)
     assert result.exit_code == 0

@@ -227,6 +227,7 @@ def test_a_routine_path_that_does_not_exist(tmp_path: Path) -> None:
     assert result.stderr == f"Error: {tmp_path / 'nothere.yaml'}: no such routine file\n"
 
 
+@pytest.mark.usefixtures("real_engine")  # the check times the words with it
 def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
     first = write(
         tmp_path,
@@ -271,6 +272,7 @@ def test_the_engine_speaks_accents_and_cyrillic(speaker: Speaker, text: str) -> 
     assert speaker.length_ms(text) > 1000
 
 
+@pytest.mark.usefixtures("real_engine")  # the check times the words with it
 def test_text_in_other_scripts_is_accepted(tmp_path: Path) -> None:
     path = write(
         tmp_path, edited("Stroke the back.", "Caresse légère, façon crème. Погладьте спину.")
@@ -280,14 +282,17 @@ def test_text_in_other_scripts_is_accepted(tmp_path: Path) -> None:
     assert result.stdout == f"ok {path}\n"
 
 
+@pytest.mark.usefixtures("real_engine")  # the check times the words with it
 def test_every_shipped_routine_checks_clean() -> None:
     result = CliRunner().invoke(cli, ["check", "--routines", str(ROUTINES)])
     assert result.exit_code == 0, result.stderr
     assert sorted(result.stdout.splitlines()) == sorted(f"ok {p}" for p in ROUTINES.glob("*.yaml"))
 
 
-@pytest.mark.slow
-def test_an_empty_routines_folder_adds_nothing_to_the_built_in_ones(tmp_path: Path) -> None:
+def test_an_empty_routines_folder_adds_nothing_to_the_built_in_ones(
+    tmp_path: Path,
+    clip_cache: Path,  # the check times the four routines' words
+) -> None:
     result = CliRunner().invoke(cli, ["check", "--routines", str(tmp_path)])
     assert result.exit_code == 0, result.stderr
     assert sorted(Path(line.split()[1]).stem for line in result.stdout.splitlines()) == [
@@ -298,6 +303,7 @@ def test_an_empty_routines_folder_adds_nothing_to_the_built_in_ones(tmp_path: Pa
     ]
 
 
+@pytest.mark.usefixtures("real_engine")  # the check times the words with it
 def test_the_readme_example_routine_checks_clean(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Routine files", 1)[1]
@@ -353,7 +359,7 @@ _documents = st.recursive(
 )
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # 150 generated documents, each checked whole: about 10 s
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=_documents)
 def test_check_never_raises_on_any_document(document: object) -> None:
@@ -378,6 +384,7 @@ def problems_in_text(text: str) -> list[str]:
         return problems_in(path)
 
 
+@pytest.mark.usefixtures("real_engine")  # the check times the words with it
 def test_names_filters_and_conditions_are_allowed_in_templates(tmp_path: Path) -> None:
     say = '"{{ step.title | upper }} now{% if next.title %}, then {{ next.title }}{% endif %}."'
     path = write(tmp_path, edited("Stroke the back.", say))
@@ -394,7 +401,6 @@ def test_a_file_too_big_to_be_a_routine_is_refused_unread(tmp_path: Path) -> Non
     )
 
 
-@pytest.mark.slow
 def test_check_refuses_what_build_would_naming_file_line_and_field(
     tmp_path: Path, clip_cache: Path
 ) -> None:
@@ -421,7 +427,6 @@ def test_check_refuses_what_build_would_naming_file_line_and_field(
         assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.slow
 def test_check_reports_every_step_too_short_in_one_pass(tmp_path: Path, clip_cache: Path) -> None:
     words = "Stroke the back slowly from the waist up to the neck, then out to the sides."
     text = "title: T\nsteps:\n" + "".join(

@@ -1,7 +1,6 @@
 """Every command through click's CliRunner: success, bad input (2) and tool failure (1)."""
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +12,7 @@ from .conftest import ROUTINES
 
 
 @pytest.fixture
-def run(clip_cache: Path):
+def run():
     def invoke(*args: str, catch: bool = False):
         runner = CliRunner()
         base = ["--routines", str(ROUTINES)] if args and args[0] in ("list", "check") else []
@@ -45,7 +44,6 @@ def test_script_prints_plan_and_timed_narration_without_engine_chatter(run, clip
     assert "] Step 3: Kneading" in result.stdout  # the part's span, then its lines
 
 
-@pytest.mark.slow
 def test_build_writes_mp3_and_plan(run, tmp_path, clip_cache) -> None:
     result = run(
         "build", str(ROUTINES / "classic.yaml"), "-o", str(tmp_path), "--cache-dir", str(clip_cache)
@@ -56,7 +54,6 @@ def test_build_writes_mp3_and_plan(run, tmp_path, clip_cache) -> None:
     assert "Audio saved" not in result.stdout
 
 
-@pytest.mark.slow
 def test_build_all_builds_every_routine(tmp_path, clip_cache) -> None:
     result = CliRunner().invoke(
         cli,
@@ -105,7 +102,7 @@ def test_missing_ffmpeg_is_exit_1(run, tmp_path, clip_cache, monkeypatch) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
-def test_check_accepts_the_shipped_routines(run) -> None:
+def test_check_accepts_the_shipped_routines(run, clip_cache) -> None:  # it times their words
     result = run("check")
     assert result.exit_code == 0 and "ok" in result.stdout
 

@@ -265,7 +265,6 @@ def test_a_loud_target_is_met_by_letting_the_limiter_take_more(
     assert max(others) < 5.5  # not pushed further into the limiter for s3's sake
 
 
-@pytest.mark.slow
 def test_no_sentence_of_the_classic_track_loses_more_than_6_db_of_its_crest(
     classic_build, speaker: Speaker
 ) -> None:
@@ -281,7 +280,6 @@ def test_no_sentence_of_the_classic_track_loses_more_than_6_db_of_its_crest(
     assert np.median(cuts) > 2  # the limiter is at work
 
 
-@pytest.mark.slow
 def test_the_guard_lowers_the_classic_routines_peakiest_sentences_only(
     speaker: Speaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import httpx
 import pytest
 
 from voiceguide.cli import cli
@@ -149,9 +150,24 @@ def serve(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     deadline = time.monotonic() + 60
     for line in process.stdout:
         lines.append(line)
-        if line.startswith("Anyone with this address") or time.monotonic() > deadline:
+        said = "".join(lines)
+        if "Anyone with this address" in said and "Open on your phone: " in said:
             break
-    time.sleep(0.3)
+        if time.monotonic() > deadline:
+            break
+    address = next(
+        (line.split(": ", 1)[1].strip() for line in lines if line.startswith("Open on your")), None
+    )
+    assert address, lines
+    # Ctrl-C must land on a server that is serving: wait until it answers
+    while True:
+        try:
+            if httpx.get(address, timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "serve never answered"
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     return subprocess.CompletedProcess(args, process.returncode, "".join(lines) + out, err)
@@ -164,7 +180,7 @@ def digits_free(line: str) -> str:
     return " ".join(re.sub(r"\d+(?:\.\d+)?", "#", line).split())
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("real_engine")  # the examples build and check, speaking with it
 @pytest.mark.parametrize("example", ALL, ids=lambda e: f"{e.where}: {e.command}")
 def test_example_runs_as_shown(example: Example, workdir: Path) -> None:
     serving = example.command.split()[:2] in (

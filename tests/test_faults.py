@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,8 @@ import pytest
 
 from voiceguide.errors import FfmpegError, SpeechError
 from voiceguide.ffmpeg import ffmpeg_exe
-from voiceguide.speech import Speaker
+from voiceguide.speech import Engine, Speaker
 from voiceguide.speech import espeak as engines
-from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
 
 from .conftest import ROUTINES
 from .faultkit import build_args, leftovers, previous, run, snapshot, tiny, tiny_good, worker_fault
@@ -74,17 +73,17 @@ def test_missing_espeak_library_in_this_process_names_the_fix(
 # -- a speech call that hangs
 
 
-@pytest.mark.slow
-def test_hanging_speech_call_times_out_naming_the_text(worker_fault) -> None:
+def test_hanging_speech_call_times_out_naming_the_text(
+    worker_fault, real_engine: Callable[..., Engine]
+) -> None:
     worker_fault("hang")
-    with Speaker(Pyttsx3Engine(timeout_s=3), cache_dir=None) as speaker:
+    with Speaker(real_engine(timeout_s=3), cache_dir=None) as speaker:
         with pytest.raises(SpeechError, match=r'did not finish "Please HANG on\." within 3s'):
             speaker.clip("Please HANG on.")
         assert not speaker.engine.running  # the stuck worker was killed
         assert speaker.clip("Rest now.").size > 0  # and a fresh one speaks
 
 
-@pytest.mark.slow
 def test_hanging_speech_fails_the_build_with_exit_1(
     worker_fault, monkeypatch: pytest.MonkeyPatch, previous: Path, tmp_path: Path
 ) -> None:
@@ -283,6 +282,7 @@ def test_full_disk_while_writing_the_plan_keeps_track_and_plan_together(
     assert snapshot(previous) == before and not leftovers(previous)
 
 
+@pytest.mark.usefixtures("real_engine")  # the build speaks with it
 def test_full_disk_under_the_clip_cache_is_exit_1_and_leaves_no_temporary_file(
     tmpfs, tiny: Path, tmp_path: Path
 ) -> None:
@@ -299,14 +299,16 @@ def test_full_disk_under_the_clip_cache_is_exit_1_and_leaves_no_temporary_file(
 # -- the clip cache
 
 
-def test_damaged_cache_entry_that_still_parses_is_rebuilt_not_played(tmp_path: Path) -> None:
-    with Speaker(cache_dir=tmp_path) as speaker:
+def test_damaged_cache_entry_that_still_parses_is_rebuilt_not_played(
+    tmp_path: Path, real_speaker: Callable[..., Speaker]
+) -> None:
+    with real_speaker(cache_dir=tmp_path) as speaker:
         good = speaker.clip("Rest now.")
     entry = next(tmp_path.rglob("*.wav"))
     raw = bytearray(entry.read_bytes())
     raw[1000:1400] = bytes(400)  # silence in the middle: still a valid WAV of the same length
     entry.write_bytes(bytes(raw))
-    with Speaker(cache_dir=tmp_path) as speaker:
+    with real_speaker(cache_dir=tmp_path) as speaker:
         again = speaker.clip("Rest now.")
         assert speaker.engine.running  # it was spoken afresh
     assert np.array_equal(again, good)
@@ -363,7 +365,6 @@ def alive(pid: int) -> bool:
         (signal.SIGTERM, 143, "Error: stopped by SIGTERM; files already in place are untouched"),
     ],
 )
-@pytest.mark.slow
 def test_signal_mid_encode_unwinds_cleanly(
     signum: int, status: int, message: str, classic_build: dict, clip_cache: Path, tmp_path: Path
 ) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import given
@@ -214,7 +213,6 @@ options = st.one_of(
 )
 
 
-@pytest.mark.slow
 @given(st.lists(options, max_size=4))
 def test_script_with_any_timing_options_prints_or_fails_with_exit_2(clip_cache, args) -> None:
     flat = [a for option in args for a in option]

@@ -79,7 +79,6 @@ def test_a_misspelled_routine_gets_a_did_you_mean(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
 
 
-@pytest.mark.slow
 def test_build_a_built_in_routine_from_any_folder_and_name_its_files(
     tmp_path: Path, clip_cache: Path
 ) -> None:

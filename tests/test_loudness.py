@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -164,9 +165,8 @@ def test_bells_sit_a_few_lu_under_the_voice(classic_build) -> None:
         assert 2.0 <= under <= 10.0, (part["id"], under)
 
 
-@pytest.mark.slow
 def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_speaker: Callable[..., Speaker]
 ) -> None:
     from voiceguide.audio import loudness
 
@@ -180,7 +180,7 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     monkeypatch.setattr(loudness, "TrackMeter", counted)
     routine = load_routine(write_short(tmp_path))
     monkeypatch.setattr(loudness, "_CACHE", {})
-    with Speaker(cache_dir=tmp_path / "cache") as speaker:
+    with real_speaker(cache_dir=tmp_path / "cache") as speaker:
         build(routine, tmp_path / "a", BuildOptions(), speaker)
     first = measure_file(str(tmp_path / "a" / "short.mp3"))
     assert searches == [1]
@@ -191,7 +191,7 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
         if case == "without the peaks":
             next(stored.glob("*.npy")).unlink()
         monkeypatch.setattr(loudness, "_CACHE", {})  # as in a new process
-        with Speaker(cache_dir=tmp_path / "cache") as speaker:
+        with real_speaker(cache_dir=tmp_path / "cache") as speaker:
             build(routine, tmp_path / "b", BuildOptions(), speaker)
         assert searches == [1], case
         assert (
@@ -205,7 +205,6 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("target", [TARGET_LUFS, -23.0])
 def test_the_gain_search_meets_its_aim_on_the_whole_track_as_ffmpeg_measures_it(
     tmp_path: Path, speaker: Speaker, monkeypatch: pytest.MonkeyPatch, target: float

@@ -41,7 +41,7 @@ def test_overlapping_clips_are_summed_and_clipped_not_wrapped() -> None:
     )
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # 12 s of audio mixed a sample at a time
 def test_block_size_does_not_change_the_result() -> None:
     placed = [Placed(sample_index(t), tone(700)) for t in (0, 350, 2_000, 9_990)]
     total = sample_index(12_000)

@@ -9,8 +9,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from voiceguide.build import BuildOptions, build
 from voiceguide.output.page import format_clock, page_data, render_index, render_page
 from voiceguide.output.site import find_tracks, refresh
@@ -155,7 +153,6 @@ def test_index_lists_every_track_in_the_folder(phone_build: dict, tmp_path: Path
     assert refresh(tmp_path) == []  # unchanged text is not rewritten
 
 
-@pytest.mark.slow
 def test_up_to_date_needs_the_page_and_chapters(
     speaker: Speaker, tmp_path: Path, phone_build: dict
 ) -> None:

@@ -143,6 +143,7 @@ def test_output_folder_that_is_a_file_is_exit_2(tiny: Path, tmp_path: Path) -> N
     assert (tmp_path / "out").read_text() == "not a folder" and not leftovers(tmp_path)
 
 
+@pytest.mark.usefixtures("real_engine")  # the build speaks with it
 def test_read_only_clip_cache_is_exit_2_naming_it_and_writes_no_track(
     read_only_folder: Path, tiny: Path, tmp_path: Path
 ) -> None:

@@ -133,7 +133,7 @@ def test_silence_between_pieces_decodes_to_exact_zeros(timeline, joined: Path) -
     assert quiet.sum() > 4 * MINUTE and not np.any(x[quiet])
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a whole timeline encoded and decoded once more with ffmpeg
 def test_every_sound_starts_at_the_same_sample_as_in_a_track_encoded_whole(
     timeline, joined: Path, tmp_path: Path
 ) -> None:

@@ -308,7 +308,7 @@ def events(cues: list[Event]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # generated routines, each narrated and planned whole
 @given(st.data())
 def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> None:
     routine = data.draw(routines())

@@ -190,6 +190,7 @@ def test_one_file_linked_from_two_folders_is_checked_for_each_folder(
     assert checks == [with_sound / "mine.yaml", without / "mine.yaml"]
 
 
+@pytest.mark.usefixtures("real_engine")  # the first check speaks with it
 def test_a_repeat_check_loads_no_yaml_no_templates_no_numpy(tmp_path: Path) -> None:
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     routine = str(ROUTINES / "classic.yaml")

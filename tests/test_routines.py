@@ -156,7 +156,6 @@ def test_shipped_routine_builds_to_its_planned_length(shipped_builds, routine_id
         assert found is not None and abs(found - part["start_ms"]) <= 50, part["id"]
 
 
-@pytest.mark.slow
 def test_a_users_own_file_builds_by_path_with_shared_parts_and_other_scripts(
     tmp_path: Path, clip_cache: Path
 ) -> None:

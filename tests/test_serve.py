@@ -243,7 +243,6 @@ def test_no_token_serves_from_the_root(phone_build: dict, tmp_path: Path) -> Non
         assert httpx.get(f"{live.base}feed.xml").text.count("<item>") == 1
 
 
-@pytest.mark.slow
 def test_command_prints_address_qr_warning_and_ctrl_c_exits_130(phone_build: dict) -> None:
     with serve_command(phone_build["dir"]) as served:
         assert served.url.startswith("http://127.0.0.1:") and served.url.count("/") == 4
@@ -262,7 +261,6 @@ def test_command_prints_address_qr_warning_and_ctrl_c_exits_130(phone_build: dic
     assert f"Podcast feed:       {served.url}feed.xml" in printed
 
 
-@pytest.mark.slow
 def test_no_token_warns(phone_build: dict) -> None:
     with serve_command(phone_build["dir"], "--no-token") as served:
         assert httpx.get(served.url + "four.html").status_code == 200

@@ -56,7 +56,6 @@ def write_tone(path: Path, hz: float, seconds: float) -> None:
         w.writeframes(np.repeat(tone, 2).tobytes())
 
 
-@pytest.mark.slow
 def test_a_routine_may_name_its_own_step_sound(tmp_path: Path, speaker: Speaker) -> None:
     write_tone(tmp_path / "gong.wav", 330.0, 1.0)
     routine = load_routine(write_short(tmp_path, "sounds:\n  step: gong.wav\n"))

@@ -8,7 +8,7 @@ import pytest
 
 from voiceguide.errors import InputError
 from voiceguide.pcm import RATE_HZ
-from voiceguide.speech import Speaker, trim
+from voiceguide.speech import Engine, Speaker, trim
 from voiceguide.speech.cache import read_wav
 
 
@@ -29,32 +29,36 @@ def test_longer_text_takes_longer(speaker: Speaker) -> None:
     assert long > short + 1500
 
 
-def test_clips_are_cached_by_content(tmp_path: Path) -> None:
-    with Speaker(cache_dir=tmp_path) as first:
+def test_clips_are_cached_by_content(tmp_path: Path, real_speaker: Callable[..., Speaker]) -> None:
+    with real_speaker(cache_dir=tmp_path) as first:
         clip = first.clip("Warm your hands.")
     files = list(tmp_path.rglob("*.wav"))
     assert len(files) == 1 and np.array_equal(read_wav(files[0]), clip)
-    with Speaker(cache_dir=tmp_path) as second:
+    with real_speaker(cache_dir=tmp_path) as second:
         assert np.array_equal(second.clip("Warm your hands."), clip)
         assert not second.engine.running  # a warm cache never starts the engine
 
 
-def test_rate_changes_the_key_and_the_length(tmp_path: Path) -> None:
+def test_rate_changes_the_key_and_the_length(
+    tmp_path: Path, real_speaker: Callable[..., Speaker]
+) -> None:
     text = "Move your hands from the waist up to the shoulders."
     with (
-        Speaker(cache_dir=tmp_path, rate_wpm=120) as slow,
-        Speaker(cache_dir=tmp_path, rate_wpm=220) as fast,
+        real_speaker(cache_dir=tmp_path, rate_wpm=120) as slow,
+        real_speaker(cache_dir=tmp_path, rate_wpm=220) as fast,
     ):
         assert slow.key(text) != fast.key(text)
         assert slow.length_ms(text) > fast.length_ms(text) * 1.4
 
 
-def test_corrupt_cache_entry_is_rebuilt_not_played(tmp_path: Path) -> None:
-    with Speaker(cache_dir=tmp_path) as s:
+def test_corrupt_cache_entry_is_rebuilt_not_played(
+    tmp_path: Path, real_speaker: Callable[..., Speaker]
+) -> None:
+    with real_speaker(cache_dir=tmp_path) as s:
         good = s.clip("Rest now.")
     entry = next(tmp_path.rglob("*.wav"))
     entry.write_bytes(entry.read_bytes()[:100])
-    with Speaker(cache_dir=tmp_path) as s:
+    with real_speaker(cache_dir=tmp_path) as s:
         rebuilt = s.clip("Rest now.")
     # espeak-ng's output depends slightly on what the engine said before (a
     # few samples either way under load), so compare length, not bytes.
@@ -63,17 +67,17 @@ def test_corrupt_cache_entry_is_rebuilt_not_played(tmp_path: Path) -> None:
 
 
 def test_engine_chatter_never_reaches_stdout(
-    capfd: pytest.CaptureFixture[str], tmp_path: Path
+    capfd: pytest.CaptureFixture[str], tmp_path: Path, real_speaker: Callable[..., Speaker]
 ) -> None:
-    with Speaker(cache_dir=None) as s:
+    with real_speaker(cache_dir=None) as s:
         s.clip("Quiet please.")
     out, _ = capfd.readouterr()
     assert "Audio saved" not in out and out == ""
 
 
-def test_unknown_voice_suggests_close_matches() -> None:
+def test_unknown_voice_suggests_close_matches(real_speaker: Callable[..., Speaker]) -> None:
     with (
-        Speaker(cache_dir=None, voice="gmw/en-uss") as s,
+        real_speaker(cache_dir=None, voice="gmw/en-uss") as s,
         pytest.raises(InputError, match="did you mean gmw/en-us"),
     ):
         s.check_voice()
@@ -95,13 +99,12 @@ _SENTENCE = "Rest now, and breathe slowly."
 
 
 def _whole_then(
-    monkeypatch: pytest.MonkeyPatch, read: Callable[[Path, int], np.ndarray]
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, read: Callable[[Path, int], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The sentence said by the real engine, then said again with ``read`` reading the files
     the engine writes (where a fault is put in)."""
     from voiceguide.speech import pyttsx3_engine
 
-    engine = pyttsx3_engine.Pyttsx3Engine()
     try:
         whole = engine.synthesize(_SENTENCE)
         monkeypatch.setattr(pyttsx3_engine, "read_wav", read)
@@ -110,7 +113,9 @@ def _whole_then(
         engine.close()
 
 
-def test_a_clip_cut_short_is_said_again_by_a_fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clip_cut_short_is_said_again_by_a_fresh_engine(
+    monkeypatch: pytest.MonkeyPatch, real_engine: Callable[..., Engine]
+) -> None:
     """Now and then pyttsx3's espeak driver writes a clip before its last samples: one much
     shorter than its words take is said again, and the whole one kept."""
     reads: list[int] = []
@@ -120,19 +125,21 @@ def test_a_clip_cut_short_is_said_again_by_a_fresh_engine(monkeypatch: pytest.Mo
         reads.append(samples.size)
         return samples[: samples.size * 6 // 10] if len(reads) == 1 else samples
 
-    whole, again = _whole_then(monkeypatch, first_cut_short)
+    whole, again = _whole_then(real_engine(), monkeypatch, first_cut_short)
     assert len(reads) == 2  # said twice
     assert abs(again.size - whole.size) < whole.size * 0.02
 
 
-def test_a_sentence_short_every_time_is_kept_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sentence_short_every_time_is_kept_not_refused(
+    monkeypatch: pytest.MonkeyPatch, real_engine: Callable[..., Engine]
+) -> None:
     """Quicker than its guess twice over: it is how the sentence is said, and it stands."""
 
     def cut_short(path: Path, rate_hz: int) -> np.ndarray:
         samples = read_wav(path, rate_hz)
         return samples[: samples.size * 6 // 10]
 
-    whole, short = _whole_then(monkeypatch, cut_short)
+    whole, short = _whole_then(real_engine(), monkeypatch, cut_short)
     assert 0 < short.size < whole.size * 0.7
 
 
@@ -157,6 +164,7 @@ print(json.dumps(said))
 """
 
 
+@pytest.mark.usefixtures("real_engine")  # its pieces, in a child
 def test_a_clip_asked_while_espeak_is_still_busy_comes_out_whole(tmp_path: Path) -> None:
     """pyttsx3's runAndWait cancels whatever espeak-ng is still doing, and with it the clip
     asked for next (empty or cut files, a few calls in 1,000 on a loaded machine): the

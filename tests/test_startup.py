@@ -65,6 +65,7 @@ def test_help_loads_no_yaml_no_pathlib_no_shutil(args: list[str]) -> None:
     assert not [m for m in ("yaml", "pathlib", "shutil", "traceback", "hashlib") if m in modules]
 
 
+@pytest.mark.usefixtures("real_engine")  # the first check speaks with it
 @pytest.mark.parametrize("name", ["child", "classic"])
 def test_check_times_words_from_a_warm_cache_without_numpy(tmp_path: Path, name: str) -> None:
     # classic has words the pronunciation table respells ("coccyx"): their clips are cached
@@ -93,6 +94,7 @@ def interrupt_after(module: str, *args: str, delay: float = 0.0) -> tuple[int, l
         if line.startswith("import time:") and line.split("|")[-1].strip() == module:
             break
     time.sleep(delay)
+    assert process.poll() is None, "the command ended before the signal was sent"
     process.send_signal(signal.SIGINT)
     _, rest = process.communicate(timeout=60)
     said = [
@@ -104,7 +106,7 @@ def interrupt_after(module: str, *args: str, delay: float = 0.0) -> tuple[int, l
 INTERRUPTED = ["Error: interrupted; files already in place are untouched"]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # six commands started and stopped, each about a second
 @pytest.mark.parametrize(
     "module",
     [
@@ -121,7 +123,7 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(module: str) -> None:
     assert (code, said) == (128 + signal.SIGINT, INTERRUPTED)
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("real_engine")  # --no-cache: the check's words are spoken
 @pytest.mark.parametrize("delay", [0.05, 0.2, 0.5, 1.0])
 def test_ctrl_c_at_any_moment_of_a_check_is_one_line_and_exit_130(delay: float) -> None:
     # --no-cache: the words are spoken, so a late signal lands in the speech engine's work

@@ -7,6 +7,7 @@ real worker, and a clip spoken in the chosen voice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -71,10 +72,11 @@ def test_a_name_that_fits_several_voices_lists_them() -> None:
         resolve("twin", twins)
 
 
-@pytest.mark.slow
-def test_the_engine_settles_a_plain_name_on_its_voice_and_speaks_with_it() -> None:
-    english = Pyttsx3Engine("EN-GB")
-    german = Pyttsx3Engine("de")
+def test_the_engine_settles_a_plain_name_on_its_voice_and_speaks_with_it(
+    real_engine: Callable[..., Pyttsx3Engine],
+) -> None:
+    english = real_engine("EN-GB")
+    german = real_engine("de")
     try:
         english.check_voice()
         german.check_voice()
@@ -88,7 +90,6 @@ def test_the_engine_settles_a_plain_name_on_its_voice_and_speaks_with_it() -> No
         german.close()
 
 
-@pytest.mark.slow
 def test_script_takes_a_plain_voice_name(tmp_path: Path, clip_cache: Path) -> None:
     routine = tmp_path / "tiny.yaml"
     routine.write_text(TINY)

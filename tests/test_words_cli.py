@@ -105,6 +105,7 @@ def test_the_splitter_keeps_abbreviations_inside_their_sentence() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.usefixtures("real_engine")  # the check times the words with it
 def test_check_warns_about_what_an_engine_reads_badly(tmp_path: Path) -> None:
     mine = tmp_path / "mine.yaml"
     mine.write_text(
@@ -127,6 +128,7 @@ def test_check_warns_about_what_an_engine_reads_badly(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.usefixtures("real_engine")  # the check times the words with it
 def test_the_shipped_routines_have_nothing_an_engine_reads_badly() -> None:
     result = CliRunner().invoke(cli, ["check", "--routines", str(ROUTINES)])
     assert result.exit_code == 0 and result.stderr == ""
