@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 
 from voiceguide.build import BuildOptions, build
 from voiceguide.routine import load_routine
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 from voiceguide.timeline import TimingRequest
 
 # Property and fuzz tests run a bounded, repeatable set of examples so the suite stays fast
@@ -73,7 +73,7 @@ def clip_cache(cache_home: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def speaker(clip_cache: Path):
-    with Speaker(cache_dir=clip_cache) as s:
+    with Speaker(make_engine(None), cache_dir=clip_cache) as s:
         yield s
 
 

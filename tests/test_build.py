@@ -27,7 +27,7 @@ from voiceguide.cli.progress import Bars, interactive
 from voiceguide.mp3 import pieces
 from voiceguide.pcm import sample_index
 from voiceguide.routine import load_routine
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 
 from .audio import decoded
 from .tiny import TINY, tiny_routine
@@ -88,7 +88,7 @@ def reference_mix(routine: Path, clip_cache: Path, target: Path) -> None:
     build does: what streaming must equal (the MP3 is lossy: the pieces must be the same)."""
     loaded = load_routine(routine)
     options = BuildOptions()
-    with Speaker(cache_dir=clip_cache) as speaker:
+    with Speaker(make_engine(None), cache_dir=clip_cache) as speaker:
         script = prepare(loaded, options, speaker)
         clips = speaker.clips(c.text for c in script.speech)
     leveled = loudness.level(

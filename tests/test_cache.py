@@ -14,7 +14,7 @@ from voiceguide.cli import cli
 from voiceguide.narration import narrate
 from voiceguide.narration.lengths import spoken_length
 from voiceguide.routine import load_routine
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 from voiceguide.timeline.plan import TimingRequest
 
 from .tiny import tiny_routine
@@ -30,7 +30,7 @@ def test_changing_only_durations_synthesizes_only_the_lengths_said(
 ) -> None:
     """The words say each part's fitted length, so those sentences are new; nothing else is."""
     routine = load_routine(tiny_routine(tmp_path))
-    with Speaker(cache_dir=clip_cache) as speaker:
+    with Speaker(make_engine(None), cache_dir=clip_cache) as speaker:
         first = build(routine, tmp_path / "out", BuildOptions(), speaker)
     assert first.script
     said_first = {e.text for e in first.script.speech}
@@ -42,7 +42,7 @@ def test_changing_only_durations_synthesizes_only_the_lengths_said(
     new_texts: set[str] = set()
     before = entries(clip_cache)
     for request in requests:
-        with Speaker(cache_dir=clip_cache) as speaker:
+        with Speaker(make_engine(None), cache_dir=clip_cache) as speaker:
             result = build(routine, tmp_path / "out", BuildOptions(timing=request), speaker)
         assert result.script
         assert result.script.plan.total_ms != first.script.plan.total_ms
@@ -55,11 +55,12 @@ def test_changing_only_durations_synthesizes_only_the_lengths_said(
     # or longer, spoken ahead in case the measured speech crossed a rounding edge) and the
     # routine's own words that fit now, and nothing else
     worded = (spoken_length(ms) for ms in range(500, 3_600_000, 500))
-    with Speaker(cache_dir=clip_cache) as speaker:
+    with Speaker(make_engine(None), cache_dir=clip_cache) as speaker:
         allowed = {speaker.cache_file(f"{w[0].upper()}{w[1:]}.") for w in worded}
         allowed |= {speaker.cache_file(t) for t in new_texts - lengths}
     assert entries(clip_cache) - before <= allowed
-    with Speaker(cache_dir=clip_cache) as speaker:  # and all of them are cached now
+    # and all of them are cached now
+    with Speaker(make_engine(None), cache_dir=clip_cache) as speaker:
         build(routine, tmp_path / "again", BuildOptions(timing=requests[0]), speaker)
         assert not speaker.engine.running  # the speech engine was never started
 
@@ -74,15 +75,15 @@ def test_the_key_changes_with_text_voice_and_rate(change: str, value: object) ->
     base = {"text": "Warm your hands.", "voice": "gmw/en-us", "rate": 150}
     other = {**base, change: value}
     with (
-        Speaker(cache_dir=None, voice=base["voice"], rate_wpm=base["rate"]) as a,  # type: ignore[arg-type]
-        Speaker(cache_dir=None, voice=other["voice"], rate_wpm=other["rate"]) as b,  # type: ignore[arg-type]
+        Speaker(make_engine(base["voice"], base["rate"]), cache_dir=None) as a,  # type: ignore[arg-type]
+        Speaker(make_engine(other["voice"], other["rate"]), cache_dir=None) as b,  # type: ignore[arg-type]
     ):
         assert a.key(str(base["text"])) != b.key(str(other["text"]))
         assert a.key(str(base["text"])) == a.key("Warm your hands.")
 
 
 def test_the_key_changes_with_the_engine_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    with Speaker(cache_dir=None) as speaker:
+    with Speaker(make_engine(None), cache_dir=None) as speaker:
         before = speaker.key("Rest now.")
         assert "espeak-ng" in speaker.engine_id and "pyttsx3" in speaker.engine_id
         speaker.engine._id = speaker.engine_id + " (next release)"  # type: ignore[attr-defined]
@@ -106,9 +107,9 @@ def test_no_cache_keeps_nothing_in_the_cache_folder(
 
 
 def test_a_warm_clip_is_the_very_clip_that_was_synthesized(tmp_path: Path) -> None:
-    with Speaker(cache_dir=tmp_path) as cold:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as cold:
         fresh = cold.clip("Slowly now.")
-    with Speaker(cache_dir=tmp_path) as warm:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as warm:
         assert np.array_equal(warm.clip("Slowly now."), fresh) and not warm.engine.running
 
 
@@ -116,11 +117,11 @@ def test_a_cached_clip_is_timed_from_its_header_as_its_samples_time_it(tmp_path:
     from voiceguide.speech.cache import cached_frames, read_cached
 
     text = "Breathe in slowly, and out."
-    with Speaker(cache_dir=tmp_path) as first:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as first:
         spoken = first.length_ms(text)  # spoken and stored
     entry = next(tmp_path.rglob("*.wav"))
     assert cached_frames(entry) == read_cached(entry).size > 0
-    with Speaker(cache_dir=tmp_path) as second:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as second:
         assert second.length_ms(text) == spoken
         assert not second.engine.running  # timed from the header: no engine started
     whole = entry.read_bytes()

@@ -214,7 +214,7 @@ def test_no_heads_up_option_leaves_it_out(clip_cache) -> None:
 def test_default_pace_is_calm_and_the_rate_option_speeds_it_up(
     classic_build, tmp_path, speaker
 ) -> None:
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
 
     cues = classic_build["plan"]["events"]
     words, minutes = 0, 0.0
@@ -231,7 +231,7 @@ def test_default_pace_is_calm_and_the_rate_option_speeds_it_up(
     # pauses between sentences the opening words run at about 120 to 140
     assert 110 <= words / minutes <= 150
     text = said[1]["text"]
-    with Speaker(rate_wpm=220, cache_dir=tmp_path) as fast:
+    with Speaker(make_engine(None, 220), cache_dir=tmp_path) as fast:
         assert fast.length_ms(text) < speaker.length_ms(text) * 0.8
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from voiceguide.errors import FfmpegError, SpeechError
 from voiceguide.ffmpeg import ffmpeg_exe
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 from voiceguide.speech import espeak as engines
 from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
 
@@ -300,13 +300,13 @@ def test_full_disk_under_the_clip_cache_is_exit_1_and_leaves_no_temporary_file(
 
 
 def test_damaged_cache_entry_that_still_parses_is_rebuilt_not_played(tmp_path: Path) -> None:
-    with Speaker(cache_dir=tmp_path) as speaker:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as speaker:
         good = speaker.clip("Rest now.")
     entry = next(tmp_path.rglob("*.wav"))
     raw = bytearray(entry.read_bytes())
     raw[1000:1400] = bytes(400)  # silence in the middle: still a valid WAV of the same length
     entry.write_bytes(bytes(raw))
-    with Speaker(cache_dir=tmp_path) as speaker:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as speaker:
         again = speaker.clip("Rest now.")
         assert speaker.engine.running  # it was spoken afresh
     assert np.array_equal(again, good)

@@ -21,7 +21,7 @@ from voiceguide.build import BuildOptions, build
 from voiceguide.ffmpeg import ffmpeg_exe
 from voiceguide.pcm import RATE_HZ
 from voiceguide.routine import load_routine
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 
 from .audio import at, decoded
 from .short_routine import write_short
@@ -180,7 +180,7 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
     monkeypatch.setattr(loudness, "TrackMeter", counted)
     routine = load_routine(write_short(tmp_path))
     monkeypatch.setattr(loudness, "_CACHE", {})
-    with Speaker(cache_dir=tmp_path / "cache") as speaker:
+    with Speaker(make_engine(None), cache_dir=tmp_path / "cache") as speaker:
         build(routine, tmp_path / "a", BuildOptions(), speaker)
     first = measure_file(str(tmp_path / "a" / "short.mp3"))
     assert searches == [1]
@@ -191,7 +191,7 @@ def test_a_warm_build_reuses_the_stored_level_without_measuring_again(
         if case == "without the peaks":
             next(stored.glob("*.npy")).unlink()
         monkeypatch.setattr(loudness, "_CACHE", {})  # as in a new process
-        with Speaker(cache_dir=tmp_path / "cache") as speaker:
+        with Speaker(make_engine(None), cache_dir=tmp_path / "cache") as speaker:
             build(routine, tmp_path / "b", BuildOptions(), speaker)
         assert searches == [1], case
         assert (

@@ -100,12 +100,12 @@ def test_a_piper_track_meets_the_loudness_target(piper_build) -> None:
 def test_no_piper_sentence_loses_more_than_6_db_of_its_crest(piper_build) -> None:
     """Each sentence in the decoded MP3 against its raw clip (peak over its loud half's RMS,
     see ``test_crest_guard``): the limiter's guard holds Piper's peakier sentences too."""
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
 
     from .test_crest_guard import HELD_TO_DB, heard_cuts_db
 
     said = [e for e in piper_build["plan"]["events"] if e["kind"] == "speech"]
-    with Speaker(voice="joe", cache_dir=piper_build["cache"]) as speaker:
+    with Speaker(make_engine("joe"), cache_dir=piper_build["cache"]) as speaker:
         clips = speaker.clips(e["text"] for e in said)
     cuts = heard_cuts_db(piper_build["mp3"]["cold"], said, clips)
     assert max(cuts) <= HELD_TO_DB
@@ -144,13 +144,13 @@ def test_a_cold_piper_build_speaks_its_sentences_in_one_batch(tmp_path: Path) ->
     routine's own lengths first and the fitted ones after."""
     from voiceguide.build import BuildOptions, prepare
     from voiceguide.routine import parse_routine
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
     from voiceguide.timeline import TimingRequest
 
     routine = parse_routine(_STRETCHED, path=str(tmp_path / "s.yaml"), routine_id="s")
     options = BuildOptions(timing=TimingRequest(total_ms=13 * 60_000), voice="joe")
     batches: list[list[str]] = []
-    with Speaker(voice="joe", cache_dir=tmp_path / "cache") as speaker:
+    with Speaker(make_engine("joe"), cache_dir=tmp_path / "cache") as speaker:
         many = speaker.engine.synthesize_many
 
         def recording(texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
@@ -170,10 +170,10 @@ def test_a_cold_piper_build_speaks_its_sentences_in_one_batch(tmp_path: Path) ->
 
 _BOTH = """
 import sys
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 order = sys.argv[1].split(",")
 for voice in order:
-    with Speaker(voice=None if voice == "espeak" else voice, cache_dir=None) as s:
+    with Speaker(make_engine(None if voice == "espeak" else voice), cache_dir=None) as s:
         assert s.clip("Press gently along the spine.").size > 10_000, voice
 print("ok", *order)
 """
@@ -270,9 +270,9 @@ CLASSIC_LINES = [
 def test_rate_is_words_a_minute_measured_on_trimmed_clips(
     voice: str | None, rate: int, tmp_path: Path
 ) -> None:
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
 
-    with Speaker(voice=voice, rate_wpm=rate, cache_dir=tmp_path) as speaker:
+    with Speaker(make_engine(voice, rate), cache_dir=tmp_path) as speaker:
         speaker.prefetch(CLASSIC_LINES)
         seconds = sum(speaker.clip(t).size for t in CLASSIC_LINES) / 22050
     words = sum(len(t.split()) for t in CLASSIC_LINES)
@@ -287,11 +287,11 @@ def test_the_guess_of_a_length_before_speaking_is_near_the_speech(
 ) -> None:
     """A cold build's first words are fitted to this guess (``timeline.fit``), with those for
     speech GUESS_MISS (5%) shorter and longer: over a run of sentences it must land within."""
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
     from voiceguide.speech.pace import guess_ms
     from voiceguide.timeline.fit import GUESS_MISS
 
-    with Speaker(voice=voice, rate_wpm=rate, cache_dir=tmp_path) as speaker:
+    with Speaker(make_engine(voice, rate), cache_dir=tmp_path) as speaker:
         speaker.prefetch(CLASSIC_LINES)
         spoken = sum(speaker.length_ms(t) for t in CLASSIC_LINES)
     guessed = sum(guess_ms(t, rate) for t in CLASSIC_LINES)

@@ -8,7 +8,7 @@ import pytest
 
 from voiceguide.errors import InputError
 from voiceguide.pcm import RATE_HZ
-from voiceguide.speech import Speaker, trim
+from voiceguide.speech import Speaker, make_engine, trim
 from voiceguide.speech.cache import read_wav
 
 
@@ -30,11 +30,11 @@ def test_longer_text_takes_longer(speaker: Speaker) -> None:
 
 
 def test_clips_are_cached_by_content(tmp_path: Path) -> None:
-    with Speaker(cache_dir=tmp_path) as first:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as first:
         clip = first.clip("Warm your hands.")
     files = list(tmp_path.rglob("*.wav"))
     assert len(files) == 1 and np.array_equal(read_wav(files[0]), clip)
-    with Speaker(cache_dir=tmp_path) as second:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as second:
         assert np.array_equal(second.clip("Warm your hands."), clip)
         assert not second.engine.running  # a warm cache never starts the engine
 
@@ -42,19 +42,19 @@ def test_clips_are_cached_by_content(tmp_path: Path) -> None:
 def test_rate_changes_the_key_and_the_length(tmp_path: Path) -> None:
     text = "Move your hands from the waist up to the shoulders."
     with (
-        Speaker(cache_dir=tmp_path, rate_wpm=120) as slow,
-        Speaker(cache_dir=tmp_path, rate_wpm=220) as fast,
+        Speaker(make_engine(None, 120), cache_dir=tmp_path) as slow,
+        Speaker(make_engine(None, 220), cache_dir=tmp_path) as fast,
     ):
         assert slow.key(text) != fast.key(text)
         assert slow.length_ms(text) > fast.length_ms(text) * 1.4
 
 
 def test_corrupt_cache_entry_is_rebuilt_not_played(tmp_path: Path) -> None:
-    with Speaker(cache_dir=tmp_path) as s:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as s:
         good = s.clip("Rest now.")
     entry = next(tmp_path.rglob("*.wav"))
     entry.write_bytes(entry.read_bytes()[:100])
-    with Speaker(cache_dir=tmp_path) as s:
+    with Speaker(make_engine(None), cache_dir=tmp_path) as s:
         rebuilt = s.clip("Rest now.")
     # espeak-ng's output depends slightly on what the engine said before (a
     # few samples either way under load), so compare length, not bytes.
@@ -65,7 +65,7 @@ def test_corrupt_cache_entry_is_rebuilt_not_played(tmp_path: Path) -> None:
 def test_engine_chatter_never_reaches_stdout(
     capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    with Speaker(cache_dir=None) as s:
+    with Speaker(make_engine(None), cache_dir=None) as s:
         s.clip("Quiet please.")
     out, _ = capfd.readouterr()
     assert "Audio saved" not in out and out == ""
@@ -73,7 +73,7 @@ def test_engine_chatter_never_reaches_stdout(
 
 def test_unknown_voice_suggests_close_matches() -> None:
     with (
-        Speaker(cache_dir=None, voice="gmw/en-uss") as s,
+        Speaker(make_engine("gmw/en-uss"), cache_dir=None) as s,
         pytest.raises(InputError, match="did you mean gmw/en-us"),
     ):
         s.check_voice()

@@ -145,8 +145,9 @@ def sound_lengths(routine: Routine) -> dict[str, int]:
 def measuring_speaker(*, voice: str | None, rate_wpm: int, cache_dir: Path | None) -> Speaker:
     """The speaker ``check`` measures with: the build's voice and rate, the build's cache."""
     from .speech import Speaker
+    from .speech.select import make_engine
 
-    speaker = Speaker(voice=voice, rate_wpm=rate_wpm, cache_dir=cache_dir)
+    speaker = Speaker(make_engine(voice, rate_wpm), cache_dir=cache_dir)
     if voice:
         try:
             speaker.check_voice()

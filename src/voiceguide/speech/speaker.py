@@ -23,22 +23,9 @@ from .cache import cached_frames, read_cached, write_wav
 if TYPE_CHECKING:
     import numpy as np
 # numpy is imported where samples are made: timing words from the cache needs none.
-from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
+from .engine import Engine, VoiceInfo
 from .pronounce import default_table, respell, table_with
-
-_TRIM_THRESHOLD = 200  # about -44 dBFS
-_KEEP_TAIL_S = 0.03  # a 30 ms release after the last loud sample
-
-
-def trim(samples: np.ndarray, rate_hz: int = RATE_HZ) -> np.ndarray:
-    """Drop the leading and trailing silence, keeping a 30 ms release."""
-    import numpy as np
-
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _TRIM_THRESHOLD)
-    if loud.size == 0:
-        return samples[:0]
-    keep = int(rate_hz * _KEEP_TAIL_S)
-    return samples[loud[0] : min(samples.size, loud[-1] + 1 + keep)]
+from .trimming import trim
 
 
 class Speaker:
@@ -50,18 +37,7 @@ class Speaker:
     closing it closes the engine.
     """
 
-    def __init__(
-        self,
-        engine: Engine | None = None,
-        *,
-        cache_dir: Path | None = None,
-        voice: str | None = None,
-        rate_wpm: int = DEFAULT_RATE_WPM,
-    ) -> None:
-        if engine is None:
-            from .select import make_engine
-
-            engine = make_engine(voice, rate_wpm)
+    def __init__(self, engine: Engine, *, cache_dir: Path | None = None) -> None:
         if engine.rate_hz != RATE_HZ:
             raise SpeechError(
                 f"the speech engine speaks at {engine.rate_hz} Hz; the track is {RATE_HZ} Hz"
