@@ -123,8 +123,8 @@ options = BuildOptions(timing=TimingRequest(total_ms=int(total_ms)), voice=voice
 with Speaker(make_engine(voice), cache_dir=cache) as speaker:
     script = prepare(routine, options, speaker)
     assert not speaker.engine.running, "the cold build left clips unspoken"
-    with speaker.pronouncing(routine.pronounce):
-        said = list(dict.fromkeys(speaker.spoken(e.text) for e in script.speech))
+    respelled = speaker.for_routine(routine.pronounce)
+    said = list(dict.fromkeys(respelled.spoken(e.text) for e in script.speech))
 def cpu():
     return sum(getattr(resource.getrusage(who), f) for who in
                (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))

@@ -159,8 +159,7 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
     options = BuildOptions(voice=voice, cache_dir=cache)
     with Speaker(make_engine(voice), cache_dir=cache) as speaker:
         script = prepare(routine, options, speaker)
-        with speaker.pronouncing(routine.pronounce):
-            clips = speaker.clips(e.text for e in script.speech)
+        clips = speaker.for_routine(routine.pronounce).clips(e.text for e in script.speech)
         leveled = loudness.level(
             audio_events(script), clips, routine_sounds(routine), cache_dir=None
         )

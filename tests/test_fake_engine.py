@@ -201,7 +201,7 @@ def test_a_cold_build_speaks_what_the_track_says_and_only_other_wordings_of_leng
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / f"{name}.yaml")
     for total_ms in (None, 60 * 60_000 if name != "child" else 30 * 60_000):
         engine = FakeEngine()
-        with Speaker(engine, cache_dir=None) as speaker, speaker.pronouncing(routine.pronounce):
+        with Speaker(engine, cache_dir=None, pronounce=routine.pronounce) as speaker:
             script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms)), speaker)
             said = {speaker.spoken(e.text) for e in script.speech}
         assert said <= set(engine.said)

@@ -7,11 +7,11 @@ so the timeline's arithmetic is the clip's true length.
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import errno
 import hashlib
 import wave
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
 # numpy is imported where samples are made: timing words from the cache needs none.
 from .engine import Engine, VoiceInfo
-from .pronounce import default_table, respell, table_with
+from .pronounce import respell, table_with
 from .trimming import trim
 
 
@@ -32,12 +32,20 @@ class Speaker:
     """Sentences to clips: memory, then the disk cache, then the engine.
 
     What the engine is given is the sentence respelled by the pronunciation
-    table (``pronouncing``); clips are cached by that, so two routines that
-    say a word differently never share a clip. Use as a context manager;
-    closing it closes the engine.
+    table: the packaged one plus ``pronounce`` (a routine's own), or a view
+    made by ``for_routine``. Clips are cached and kept by the words the
+    engine is given, so two routines that say a word differently never share
+    a clip, and views of one speaker share its engine and clips safely. Use
+    as a context manager; closing it closes the engine.
     """
 
-    def __init__(self, engine: Engine, *, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        cache_dir: Path | None = None,
+        pronounce: Mapping[str, str] | None = None,
+    ) -> None:
         if engine.rate_hz != RATE_HZ:
             raise SpeechError(
                 f"the speech engine speaks at {engine.rate_hz} Hz; the track is {RATE_HZ} Hz"
@@ -45,17 +53,15 @@ class Speaker:
         self.engine = engine
         self.cache_dir = cache_dir
         self._memory: dict[str, np.ndarray] = {}  # by the words the engine is given
-        self.pronounce: dict[str, str] = default_table()
+        self.pronounce: Mapping[str, str] = table_with(pronounce)
 
-    @contextlib.contextmanager
-    def pronouncing(self, own: Mapping[str, str] | None) -> Iterator[Speaker]:
-        """Respell with the packaged table plus ``own`` (a routine's) while inside."""
-        before = self.pronounce
-        self.pronounce = table_with(own)
-        try:
-            yield self
-        finally:
-            self.pronounce = before
+    def for_routine(self, own: Mapping[str, str] | None) -> Speaker:
+        """This speaker respelling with the packaged table plus ``own`` (a routine's
+        ``pronounce:``): the same engine, cache and clips in memory, so a clip is spoken once
+        whichever routine asks for it."""
+        view = copy.copy(self)  # shallow: the engine and the memory are shared
+        view.pronounce = table_with(own)
+        return view
 
     def spoken(self, text: str) -> str:
         """The words the engine is given for ``text``."""
