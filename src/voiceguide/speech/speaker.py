@@ -8,14 +8,13 @@ so the timeline's arithmetic is the clip's true length.
 from __future__ import annotations
 
 import copy
-import errno
 import hashlib
 import wave
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import DiskFullError, OutputError, SpeechError
+from ..errors import OutputError, SpeechError, disk_full, is_disk_full
 from ..errors import shortened as _short
 from ..pcm import RATE_HZ, length_ms
 from .cache import cached_frames, read_cached, write_wav
@@ -179,8 +178,8 @@ class Speaker:
             write_wav(self._cache_path(text), samples)
         except OSError as exc:
             where = f"the clip cache {self.cache_dir}"
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise DiskFullError(f"no space left on the disk for {where}") from exc
+            if is_disk_full(exc):
+                raise disk_full(where) from exc
             raise OutputError(
                 f"cannot write to {where} ({exc.strerror or exc}); "
                 "give --cache-dir DIR or --no-cache"
