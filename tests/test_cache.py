@@ -71,23 +71,23 @@ LENGTH = re.compile(r"[A-Z][a-z -]+ (seconds?|minutes?|hours?)\.")
 @pytest.mark.parametrize(
     ("change", "value"), [("text", "Warm your hands!"), ("voice", "gmw/en-gb-x-rp"), ("rate", 151)]
 )
-def test_the_key_changes_with_text_voice_and_rate(change: str, value: object) -> None:
+def test_the_fingerprint_changes_with_text_voice_and_rate(change: str, value: object) -> None:
     base = {"text": "Warm your hands.", "voice": "gmw/en-us", "rate": 150}
     other = {**base, change: value}
     with (
         Speaker(make_engine(base["voice"], base["rate"]), cache_dir=None) as a,  # type: ignore[arg-type]
         Speaker(make_engine(other["voice"], other["rate"]), cache_dir=None) as b,  # type: ignore[arg-type]
     ):
-        assert a.key(str(base["text"])) != b.key(str(other["text"]))
-        assert a.key(str(base["text"])) == a.key("Warm your hands.")
+        assert a.fingerprint(str(base["text"])) != b.fingerprint(str(other["text"]))
+        assert a.fingerprint(str(base["text"])) == a.fingerprint("Warm your hands.")
 
 
-def test_the_key_changes_with_the_engine_version(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_fingerprint_changes_with_the_engine_version(monkeypatch: pytest.MonkeyPatch) -> None:
     with Speaker(make_engine(None), cache_dir=None) as speaker:
-        before = speaker.key("Rest now.")
-        assert "espeak-ng" in speaker.engine_id and "pyttsx3" in speaker.engine_id
-        speaker.engine._id = speaker.engine_id + " (next release)"  # type: ignore[attr-defined]
-        assert speaker.key("Rest now.") != before
+        before = speaker.fingerprint("Rest now.")
+        assert "espeak-ng" in speaker.engine_fingerprint and "pyttsx3" in speaker.engine_fingerprint
+        speaker.engine._fingerprint = speaker.engine_fingerprint + " (next release)"  # type: ignore[attr-defined]
+        assert speaker.fingerprint("Rest now.") != before
 
 
 def test_no_cache_keeps_nothing_in_the_cache_folder(

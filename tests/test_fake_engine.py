@@ -45,12 +45,12 @@ def test_a_warm_cache_never_calls_the_engine(tmp_path: Path) -> None:
     assert cold.closed and warm.closed
 
 
-def test_the_cache_key_follows_the_engine_id(tmp_path: Path) -> None:
+def test_the_cache_key_follows_the_engine_fingerprint(tmp_path: Path) -> None:
     with (
         Speaker(FakeEngine(version="1"), cache_dir=tmp_path) as a,
         Speaker(FakeEngine(version="2"), cache_dir=tmp_path) as b,
     ):
-        assert a.key("Rest now.") != b.key("Rest now.")
+        assert a.fingerprint("Rest now.") != b.fingerprint("Rest now.")
 
 
 def test_chimes_and_words_land_where_the_plan_says_with_the_fake_voice(tmp_path: Path) -> None:

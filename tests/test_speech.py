@@ -39,13 +39,13 @@ def test_clips_are_cached_by_content(tmp_path: Path) -> None:
         assert not second.engine.running  # a warm cache never starts the engine
 
 
-def test_rate_changes_the_key_and_the_length(tmp_path: Path) -> None:
+def test_rate_changes_the_fingerprint_and_the_length(tmp_path: Path) -> None:
     text = "Move your hands from the waist up to the shoulders."
     with (
         Speaker(make_engine(None, 120), cache_dir=tmp_path) as slow,
         Speaker(make_engine(None, 220), cache_dir=tmp_path) as fast,
     ):
-        assert slow.key(text) != fast.key(text)
+        assert slow.fingerprint(text) != fast.fingerprint(text)
         assert slow.length_ms(text) > fast.length_ms(text) * 1.4
 
 

@@ -29,8 +29,9 @@ class Engine(Protocol):
     """Text in, samples out. Implementations start their work lazily."""
 
     @property
-    def id(self) -> str:
-        """Changes whenever the output would: engine and version, voice, every setting."""
+    def fingerprint(self) -> str:
+        """Changes whenever the output would: engine and version, voice, every setting (part of
+        every clip's place in the cache, and of a track's fingerprint)."""
         ...
 
     @property

@@ -70,13 +70,13 @@ class PiperEngine:
         self.workers = worker_count(workers or os.cpu_count() or 1, memory_available())
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
         self._pool: list[Worker] = []
-        self._id: str | None = None
+        self._fingerprint: str | None = None
 
     @property
-    def id(self) -> str:
+    def fingerprint(self) -> str:
         """piper-tts and onnxruntime versions, the voice files' hash, every setting."""
-        if self._id is None:
-            self._id = ";".join((
+        if self._fingerprint is None:
+            self._fingerprint = ";".join((
                 "piper",
                 f"piper-tts={version('piper-tts')}",
                 f"onnxruntime={version('onnxruntime')}",
@@ -86,7 +86,7 @@ class PiperEngine:
                 f"noise_w={NOISE_W}",
                 "normalize=0",
             ))  # fmt: skip
-        return self._id
+        return self._fingerprint
 
     def voices(self) -> list[VoiceInfo]:
         known = bundled_voices()

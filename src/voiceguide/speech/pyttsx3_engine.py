@@ -61,20 +61,20 @@ class Pyttsx3Engine:
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
         self._worker: Worker | None = None
         self._voices: list[VoiceInfo] = []
-        self._id: str | None = None
+        self._fingerprint: str | None = None
         self._scratch: Path | None = None  # made with the worker: timing cached clips needs none
 
     @property
-    def id(self) -> str:
-        """Voice, rate, pyttsx3 and espeak-ng versions: part of every cache key. And since
-        clips cut short are now said again (``_CUT_SHORT``), "whole": a cache from before
-        might hold one, so its clips are not taken."""
-        if self._id is None:
+    def fingerprint(self) -> str:
+        """Voice, rate, pyttsx3 and espeak-ng versions, and "whole": clips in a cache kept
+        by an engine that did not say clips cut short again (``_CUT_SHORT``) might hold one,
+        so they are not taken."""
+        if self._fingerprint is None:
             from .espeak import locate_espeak
 
             versions = f"pyttsx3 {_installed('pyttsx3')}; espeak-ng {locate_espeak().version}"
-            self._id = "\0".join((self.voice, f"rate {self.setting}", versions, "whole"))
-        return self._id
+            self._fingerprint = "\0".join((self.voice, f"rate {self.setting}", versions, "whole"))
+        return self._fingerprint
 
     def voices(self) -> list[VoiceInfo]:
         self._ensure_worker()
@@ -86,7 +86,7 @@ class Pyttsx3Engine:
         silently ignores it)."""
         chosen = resolve(self.voice, self.voices()).id
         if chosen != self.voice:
-            self.voice, self._id = chosen, None
+            self.voice, self._fingerprint = chosen, None
             self._restart()  # the worker was started with the name as typed
 
     def synthesize(self, text: str) -> np.ndarray:

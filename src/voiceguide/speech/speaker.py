@@ -76,14 +76,15 @@ class Speaker:
         self.engine.close()
 
     @property
-    def engine_id(self) -> str:
-        return self.engine.id
+    def engine_fingerprint(self) -> str:
+        return self.engine.fingerprint
 
-    def key(self, text: str) -> str:
-        return self._key(self.spoken(text))
+    def fingerprint(self, text: str) -> str:
+        """Where ``text``'s clip is cached: the words the engine is given, and the engine."""
+        return self._fingerprint(self.spoken(text))
 
-    def _key(self, said: str) -> str:
-        material = "\0".join((said, self.engine.id))
+    def _fingerprint(self, said: str) -> str:
+        material = "\0".join((said, self.engine.fingerprint))
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def clip(self, text: str) -> np.ndarray:
@@ -104,8 +105,8 @@ class Speaker:
     ) -> None:
         """Make every clip ready, synthesizing the missing ones side by side if the engine can.
 
-        Piper's ``synthesize_many`` spreads sentences over one worker per
-        core; an engine without it speaks them one by one.
+        Piper's ``synthesize_many`` spreads sentences over its workers; an
+        engine without it speaks them one by one.
         """
         wanted = list(dict.fromkeys(self.spoken(t) for t in texts))
         missing = []
@@ -150,7 +151,7 @@ class Speaker:
         if said in self._memory:
             return length_ms(self._memory[said])
         if self.cache_dir is not None:
-            # the cache is keyed by the words as spoken (respelled), as ``clip`` keys it
+            # the cache holds clips by the words as spoken (respelled), as ``clip`` finds them
             frames = cached_frames(self._cache_path(said))
             if frames:
                 return round(frames * 1000 / RATE_HZ)
@@ -170,8 +171,8 @@ class Speaker:
 
     def _cache_path(self, said: str) -> Path:
         assert self.cache_dir is not None
-        key = self._key(said)
-        return self.cache_dir / key[:2] / f"{key}.wav"
+        fingerprint = self._fingerprint(said)
+        return self.cache_dir / fingerprint[:2] / f"{fingerprint}.wav"
 
     def _store(self, text: str, samples: np.ndarray) -> None:
         try:
