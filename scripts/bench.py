@@ -71,7 +71,7 @@ from voiceguide.ffmpeg import ffmpeg_exe
 from voiceguide.timeline.plan import TimingRequest
 from voiceguide.routine import load_routine
 from voiceguide.pcm import RATE_HZ
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 from voiceguide.audio import sounds
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -79,7 +79,7 @@ with warnings.catch_warnings():
 AudioSegment.converter = ffmpeg_exe()
 report, routine_path, total_ms, cache, out = sys.argv[1:6]
 options = BuildOptions(timing=TimingRequest(total_ms=int(total_ms)))
-with Speaker(cache_dir=Path(cache)) as speaker:
+with Speaker(make_engine(None), cache_dir=Path(cache)) as speaker:
     script = prepare(load_routine(routine_path), options, speaker)
     clips = speaker.clips(c.text for c in script.speech)
 def segment(samples):
@@ -113,18 +113,18 @@ import json, os, resource, sys, time
 from pathlib import Path
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.routine import load_routine
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 from voiceguide.speech.piper_engine import PiperEngine
 from voiceguide.timeline import TimingRequest
 report, routine_path, voice, cache_dir, total_ms = sys.argv[1:6]
 cache = Path(cache_dir)
 routine = load_routine(routine_path)
 options = BuildOptions(timing=TimingRequest(total_ms=int(total_ms)), voice=voice, cache_dir=cache)
-with Speaker(voice=voice, cache_dir=cache) as speaker:
+with Speaker(make_engine(voice), cache_dir=cache) as speaker:
     script = prepare(routine, options, speaker)
     assert not speaker.engine.running, "the cold build left clips unspoken"
-    with speaker.pronouncing(routine.pronounce):
-        said = list(dict.fromkeys(speaker.spoken(e.text) for e in script.speech))
+    respelled = speaker.for_routine(routine.pronounce)
+    said = list(dict.fromkeys(respelled.spoken(e.text) for e in script.speech))
 def cpu():
     return sum(getattr(resource.getrusage(who), f) for who in
                (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))

@@ -59,11 +59,11 @@ def pooled_wpm(speaker: object, texts: list[str]) -> float:
 
 
 def pace(voice: str | None, rates: list[int], cache: Path, texts: list[str]) -> dict[int, float]:
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
 
     out = {}
     for rate in rates:
-        with Speaker(voice=voice, rate_wpm=rate, cache_dir=cache) as speaker:
+        with Speaker(make_engine(voice, rate), cache_dir=cache) as speaker:
             out[rate] = pooled_wpm(speaker, texts)
         print(f"  {voice or 'pyttsx3'} --rate {rate}: {out[rate]:.1f} wpm", file=sys.stderr)
     return out
@@ -71,8 +71,7 @@ def pace(voice: str | None, rates: list[int], cache: Path, texts: list[str]) -> 
 
 def calibrate(voice: str | None, settings: list[float], cache: Path, texts: list[str]) -> None:
     """Pace at raw settings (pyttsx3 rate, or Piper length_scale)."""
-    from voiceguide.speech import Speaker
-    from voiceguide.speech.select import make_engine
+    from voiceguide.speech import Speaker, make_engine
 
     for setting in settings:
         engine = make_engine(voice, 150)
@@ -154,14 +153,13 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
     from voiceguide.build import BuildOptions, audio_events, build, prepare, routine_sounds
     from voiceguide.pcm import sample_index
     from voiceguide.routine import load_routine
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
 
     routine = load_routine(ROOT / "src" / "voiceguide" / "routines" / f"{name}.yaml")
     options = BuildOptions(voice=voice, cache_dir=cache)
-    with Speaker(voice=voice, cache_dir=cache) as speaker:
+    with Speaker(make_engine(voice), cache_dir=cache) as speaker:
         script = prepare(routine, options, speaker)
-        with speaker.pronouncing(routine.pronounce):
-            clips = speaker.clips(e.text for e in script.speech)
+        clips = speaker.for_routine(routine.pronounce).clips(e.text for e in script.speech)
         leveled = loudness.level(
             audio_events(script), clips, routine_sounds(routine), cache_dir=None
         )

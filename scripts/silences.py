@@ -12,7 +12,7 @@ from pathlib import Path
 
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.routine import load_routine
-from voiceguide.speech import Speaker, default_cache_dir
+from voiceguide.speech import Speaker, default_cache_dir, make_engine
 from voiceguide.timeline import TimingRequest, longest_silences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--no-reminders", action="store_true", help="no reminder lines")
     parser.add_argument("--routines", type=Path, default=ROOT / "routines")
     args = parser.parse_args()
-    with Speaker(cache_dir=default_cache_dir()) as speaker:
+    with Speaker(make_engine(None), cache_dir=default_cache_dir()) as speaker:
         for path in sorted(args.routines.glob("*.yaml")):
             routine = load_routine(path)
             pins = {s.id: s.max_ms for s in routine.steps} if args.longest else {}

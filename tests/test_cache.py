@@ -70,7 +70,7 @@ LENGTH = re.compile(r"[A-Z][a-z -]+ (seconds?|minutes?|hours?)\.")
 @pytest.mark.parametrize(
     ("change", "value"), [("text", "Warm your hands!"), ("voice", "gmw/en-gb-x-rp"), ("rate", 151)]
 )
-def test_the_key_changes_with_text_voice_and_rate(
+def test_the_fingerprint_changes_with_text_voice_and_rate(
     change: str, value: object, real_speaker: Callable[..., Speaker]
 ) -> None:
     base = {"text": "Warm your hands.", "voice": "gmw/en-us", "rate": 150}
@@ -79,16 +79,18 @@ def test_the_key_changes_with_text_voice_and_rate(
         real_speaker(cache_dir=None, voice=base["voice"], rate_wpm=base["rate"]) as a,
         real_speaker(cache_dir=None, voice=other["voice"], rate_wpm=other["rate"]) as b,
     ):
-        assert a.key(str(base["text"])) != b.key(str(other["text"]))
-        assert a.key(str(base["text"])) == a.key("Warm your hands.")
+        assert a.fingerprint(str(base["text"])) != b.fingerprint(str(other["text"]))
+        assert a.fingerprint(str(base["text"])) == a.fingerprint("Warm your hands.")
 
 
-def test_the_key_changes_with_the_engine_version(real_speaker: Callable[..., Speaker]) -> None:
+def test_the_fingerprint_changes_with_the_engine_version(
+    real_speaker: Callable[..., Speaker],
+) -> None:
     with real_speaker(cache_dir=None) as speaker:
-        before = speaker.key("Rest now.")
-        assert "espeak-ng" in speaker.engine_id and "pyttsx3" in speaker.engine_id
-        speaker.engine._id = speaker.engine_id + " (next release)"  # type: ignore[attr-defined]
-        assert speaker.key("Rest now.") != before
+        before = speaker.fingerprint("Rest now.")
+        assert "espeak-ng" in speaker.engine_fingerprint and "pyttsx3" in speaker.engine_fingerprint
+        speaker.engine._fingerprint = speaker.engine_fingerprint + " (next release)"  # type: ignore[attr-defined]
+        assert speaker.fingerprint("Rest now.") != before
 
 
 @pytest.mark.usefixtures("real_engine")  # the command's build speaks with it

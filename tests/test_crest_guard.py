@@ -270,9 +270,8 @@ def test_no_sentence_of_the_classic_track_loses_more_than_6_db_of_its_crest(
 ) -> None:
     """The real build, decoded from its MP3: every sentence against its raw clip."""
     routine = load_routine(ROUTINES / "classic.yaml")
-    with speaker.pronouncing(routine.pronounce):
-        script = prepare(routine, BuildOptions(), speaker)
-        clips = speaker.clips(e.text for e in script.speech)
+    script = prepare(routine, BuildOptions(), speaker)
+    clips = speaker.for_routine(routine.pronounce).clips(e.text for e in script.speech)
     said = [e for e in classic_build["plan"]["events"] if e["kind"] == "speech"]
     assert len(said) == len(script.speech) > 50
     cuts = heard_cuts_db(classic_build["mp3"], said, clips)
@@ -287,8 +286,7 @@ def test_the_guard_lowers_the_classic_routines_peakiest_sentences_only(
     quieter than the limiter alone left them."""
     routine = load_routine(ROUTINES / "classic.yaml")
     script = prepare(routine, BuildOptions(), speaker)
-    with speaker.pronouncing(routine.pronounce):
-        clips = speaker.clips(e.text for e in script.speech)
+    clips = speaker.for_routine(routine.pronounce).clips(e.text for e in script.speech)
     guarded, alone = both(
         lambda: loudness.level(audio_events(script), clips, routine_sounds(routine)), monkeypatch
     )

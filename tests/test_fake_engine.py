@@ -45,12 +45,12 @@ def test_a_warm_cache_never_calls_the_engine(tmp_path: Path) -> None:
     assert cold.closed and warm.closed
 
 
-def test_the_cache_key_follows_the_engine_id(tmp_path: Path) -> None:
+def test_the_cache_key_follows_the_engine_fingerprint(tmp_path: Path) -> None:
     with (
         Speaker(FakeEngine(version="1"), cache_dir=tmp_path) as a,
         Speaker(FakeEngine(version="2"), cache_dir=tmp_path) as b,
     ):
-        assert a.key("Rest now.") != b.key("Rest now.")
+        assert a.fingerprint("Rest now.") != b.fingerprint("Rest now.")
 
 
 def test_chimes_and_words_land_where_the_plan_says_with_the_fake_voice(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_a_cold_build_speaks_what_the_track_says_and_only_other_wordings_of_leng
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / f"{name}.yaml")
     for total_ms in (None, 60 * 60_000 if name != "child" else 30 * 60_000):
         engine = FakeEngine()
-        with Speaker(engine, cache_dir=None) as speaker, speaker.pronouncing(routine.pronounce):
+        with Speaker(engine, cache_dir=None, pronounce=routine.pronounce) as speaker:
             script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms)), speaker)
             said = {speaker.spoken(e.text) for e in script.speech}
         assert said <= set(engine.said)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voiceguide.errors import FfmpegError, SpeechError
+from voiceguide.errors import DiskFullError, FfmpegError, SpeechError
 from voiceguide.ffmpeg import ffmpeg_exe
 from voiceguide.speech import Engine, Speaker
 from voiceguide.speech import espeak as engines
@@ -289,14 +289,33 @@ def test_full_disk_under_the_clip_cache_is_exit_1_and_leaves_no_temporary_file(
     cache = tmpfs(16)  # less than one spoken sentence
     result = run(*build_args(tiny, tmp_path / "out", cache))
     assert result.exit_code == 1
-    assert (
-        one_error_line(result.stderr)
-        == f"Error: no space left on the disk for the clip cache {cache}"
+    assert one_error_line(result.stderr) == (
+        f"Error: no space left on the disk writing the clip cache {cache}; "
+        "free some space and build again (files already there are untouched)"
     )
     assert not leftovers(cache) and list((tmp_path / "out").iterdir()) == []
 
 
 # -- the clip cache
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EFBIG, errno.EDQUOT])
+def test_a_clip_cache_write_that_finds_the_disk_full_is_the_disk_full_error(
+    code: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The speaker maps a failed cache write as every writer does (``errors.is_disk_full``):
+    a file too large for the disk (EFBIG) or the quota is a full disk, exit 1, not the
+    user's folder."""
+    from voiceguide.speech import FakeEngine
+
+    def full(path: Path, samples: np.ndarray) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr("voiceguide.speech.speaker.write_wav", full)
+    with Speaker(FakeEngine(), cache_dir=tmp_path) as speaker, pytest.raises(DiskFullError) as err:
+        speaker.clip("Rest now.")
+    assert str(err.value).startswith(f"no space left on the disk writing the clip cache {tmp_path}")
+    assert err.value.exit_code == 1
 
 
 def test_damaged_cache_entry_that_still_parses_is_rebuilt_not_played(

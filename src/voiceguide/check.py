@@ -62,7 +62,8 @@ def check_file(path: Path, speaker: Speaker | None = None) -> Checked:
     timed: list[str] = []
     if narration is not None and speaker is not None:
         found = timing_problems(routine, speaker, timed, narration)
-    clips = [speaker.cache_file(t) for t in dict.fromkeys(timed)] if speaker else []
+    said = speaker.for_routine(routine.pronounce) if speaker else None
+    clips = [said.cache_file(t) for t in dict.fromkeys(timed)] if said else []
     sounds = [Path(p) for p in routine.sounds.values()]
     return Checked(found, warnings, [c for c in clips if c is not None], sounds)
 
@@ -91,6 +92,7 @@ def timing_problems(
         sound_ms = sound_lengths(routine)  # the routine's own sound files, decoded
     except InputError as exc:
         return [str(exc)]
+    speaker = speaker.for_routine(routine.pronounce)  # its words timed as build says them
 
     def length_ms(text: str) -> int:
         if timed is not None:
@@ -145,8 +147,9 @@ def sound_lengths(routine: Routine) -> dict[str, int]:
 def measuring_speaker(*, voice: str | None, rate_wpm: int, cache_dir: Path | None) -> Speaker:
     """The speaker ``check`` measures with: the build's voice and rate, the build's cache."""
     from .speech import Speaker
+    from .speech.select import make_engine
 
-    speaker = Speaker(voice=voice, rate_wpm=rate_wpm, cache_dir=cache_dir)
+    speaker = Speaker(make_engine(voice, rate_wpm), cache_dir=cache_dir)
     if voice:
         try:
             speaker.check_voice()

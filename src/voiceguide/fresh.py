@@ -75,7 +75,7 @@ def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> st
     material = {
         "voiceguide": code_digest(),  # its code, data, version, Python
         "options": settings,
-        "voice": speaker.engine_id,
+        "voice": speaker.engine_fingerprint,
         "ffmpeg": _ffmpeg_id(),
         "option files": _option_files(options),
         "sources": [

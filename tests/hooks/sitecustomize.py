@@ -26,15 +26,13 @@ def _install() -> None:
     elif FAULT == "hang":
         from voiceguide.speech import pyttsx3_engine
 
-        serve = pyttsx3_engine._serve
+        real_open = pyttsx3_engine._open
 
-        def hanging_serve(conn: Any, voice: str, rate: int, scratch: str) -> None:
-            """The real worker, except that any text containing HANG never returns."""
+        def hanging_open(voice: str, rate: int, scratch: str) -> Any:
+            """The real engine, except that any text containing HANG never returns."""
             import time
 
-            from voiceguide.speech.espeak import load_espeak
-
-            load_espeak()
+            voices, say = real_open(voice, rate, scratch)  # espeak-ng loaded: pyttsx3 imports
             import pyttsx3.engine
 
             real = pyttsx3.engine.Engine.save_to_file
@@ -45,9 +43,9 @@ def _install() -> None:
                 return real(self, text, filename, name)
 
             pyttsx3.engine.Engine.save_to_file = save_to_file
-            serve(conn, voice, rate, scratch)
+            return voices, say
 
-        pyttsx3_engine._serve = hanging_serve
+        pyttsx3_engine._open = hanging_open
 
 
 if FAULT:

@@ -305,9 +305,9 @@ def voices() -> None:
     from ..speech import Speaker
     from ..speech.piper_voice import INSTALL_HINT as PIPER_INSTALL
     from ..speech.piper_voice import installed as piper_installed
-    from ..speech.select import all_voices
+    from ..speech.select import all_voices, make_engine
 
-    with Speaker(cache_dir=None) as speaker:
+    with Speaker(make_engine(None), cache_dir=None) as speaker:
         found = all_voices(speaker.voices())
     for voice in found:
         click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}")

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from .cache import default_cache_dir
     from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
     from .fake import FakeEngine
-    from .speaker import Speaker, trim
+    from .select import make_engine
+    from .speaker import Speaker
+    from .trimming import trim
 
 _WHERE = {
     "default_cache_dir": "cache",
@@ -22,8 +24,9 @@ _WHERE = {
     "Engine": "engine",
     "VoiceInfo": "engine",
     "FakeEngine": "fake",
+    "make_engine": "select",
     "Speaker": "speaker",
-    "trim": "speaker",
+    "trim": "trimming",
 }
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "Speaker",
     "VoiceInfo",
     "default_cache_dir",
+    "make_engine",
     "trim",
 ]
 

@@ -1,4 +1,5 @@
-"""The clip cache on disk: WAV files keyed by what was said and how, each with a checksum.
+"""The clip cache on disk: WAV files named by their fingerprint (what was said and how), each
+with a checksum.
 
 Entries are written atomically and carry the sha256 of their samples in a
 chunk WAV readers skip, so a damaged entry that still parses as WAV is found

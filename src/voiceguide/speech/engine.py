@@ -8,10 +8,8 @@ planner or the loudness stage.
 
 from __future__ import annotations
 
-import os
-import signal
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,8 +29,9 @@ class Engine(Protocol):
     """Text in, samples out. Implementations start their work lazily."""
 
     @property
-    def id(self) -> str:
-        """Changes whenever the output would: engine and version, voice, every setting."""
+    def fingerprint(self) -> str:
+        """Changes whenever the output would: engine and version, voice, every setting (part of
+        every clip's place in the cache, and of a track's fingerprint)."""
         ...
 
     @property
@@ -51,27 +50,3 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def start_worker(process: Any, log: str = os.devnull) -> None:
-    """Start an engine's worker process deaf to Ctrl-C and with its stderr in ``log``.
-
-    A Ctrl-C at the terminal reaches the whole process group: a worker still
-    starting would print a Python traceback under the user's one-line error
-    (its bootstrap is Python's, before any code of ours runs in it). So the
-    worker is born with SIGINT blocked (the mask survives the spawn; the
-    parent decides how to unwind, and kills it) and with its stderr already
-    pointing at ``log``. In the parent, SIGINT is only held for the moment of
-    the start, then delivered.
-    """
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    saved = os.dup(2)
-    target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.dup2(target, 2)
-        process.start()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(target)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)

@@ -46,7 +46,7 @@ class FakeEngine:
     ) -> None:
         self.speak = speak
         self.voice = voice
-        self.id = f"fake {version}\0{voice}"
+        self.fingerprint = f"fake {version}\0{voice}"
         self.said: list[str] = []
         self.closed = False
 

@@ -39,7 +39,7 @@ def pyttsx3_rate(wpm: float) -> int:
 
 
 def piper_length_scale(wpm: float) -> float:
-    """Piper's ``length_scale`` that speaks ``wpm`` words a minute (4 decimals: a cache key)."""
+    """Piper's ``length_scale`` that speaks ``wpm`` words a minute (4 decimals: part of the engine's fingerprint)."""
     return round(_lookup(PIPER_TABLE, wpm, inverse=True), 4)
 
 

@@ -9,7 +9,7 @@ the parent has loaded, in either order; a hung sentence is killed and named.
 Why several: Piper costs about 25x espeak's CPU, and one onnxruntime thread
 per process scales with the cores where two threads per process lose
 2-4x on a busy machine. ``synthesize_many`` spreads sentences over one
-worker per core.
+worker per core, as many as the memory available holds (``worker_count``).
 
 Settings are fixed by measurement: noise 0 (the same sentence gives the
 same samples in every process, so a rebuild from an empty cache is
@@ -21,10 +21,7 @@ levels every clip), and ``length_scale`` from the measured pace table.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import signal
-import sys
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from multiprocessing.connection import Connection, wait
@@ -35,14 +32,18 @@ import numpy as np
 from ..errors import InputError, SpeechError, one_line
 from ..errors import shortened as _short
 from ..pcm import RATE_HZ
-from .engine import DEFAULT_RATE_WPM, VoiceInfo, start_worker
+from .engine import DEFAULT_RATE_WPM, VoiceInfo
 from .pace import piper_length_scale
 from .piper_voice import PiperVoice, bundled_voices, files_hash, resolve
+from .worker import Refused, Worker
 
 NOISE_SCALE = 0.0
 NOISE_W = 0.0
 SPEAK_TIMEOUT_S = 60.0  # one sentence on a busy machine
 START_TIMEOUT_S = 120.0  # spawn, import onnxruntime, load 63 MB: seconds when cores are shared
+# What one worker may hold: joe's peaked at 431 MB on the routines' longest sentence, and a
+# user's voice may be larger. Workers past what memory holds would swap, slower than fewer.
+WORKER_BYTES = 600 * 2**20
 
 
 class PiperEngine:
@@ -66,16 +67,16 @@ class PiperEngine:
             )
         self.rate_wpm = rate_wpm
         self.length_scale = piper_length_scale(rate_wpm)
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = worker_count(workers or os.cpu_count() or 1, memory_available())
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
-        self._pool: list[_PiperWorker] = []
-        self._id: str | None = None
+        self._pool: list[Worker] = []
+        self._fingerprint: str | None = None
 
     @property
-    def id(self) -> str:
+    def fingerprint(self) -> str:
         """piper-tts and onnxruntime versions, the voice files' hash, every setting."""
-        if self._id is None:
-            self._id = ";".join((
+        if self._fingerprint is None:
+            self._fingerprint = ";".join((
                 "piper",
                 f"piper-tts={version('piper-tts')}",
                 f"onnxruntime={version('onnxruntime')}",
@@ -85,7 +86,7 @@ class PiperEngine:
                 f"noise_w={NOISE_W}",
                 "normalize=0",
             ))  # fmt: skip
-        return self._id
+        return self._fingerprint
 
     def voices(self) -> list[VoiceInfo]:
         known = bundled_voices()
@@ -105,7 +106,7 @@ class PiperEngine:
         if not waiting:
             return
         self._start(min(self.workers, len(waiting)))
-        busy: dict[Connection, tuple[_PiperWorker, str]] = {}
+        busy: dict[Connection, tuple[Worker, str]] = {}
         try:
             for worker in self._pool:
                 if waiting:
@@ -121,7 +122,7 @@ class PiperEngine:
                     )
                 for conn in ready:
                     worker, text = busy.pop(conn)  # type: ignore[call-overload]
-                    samples = worker.receive(f'saying "{_short(text)}"')
+                    samples = _heard(worker, f'saying "{_short(text)}"')
                     yield text, samples
                     if waiting:
                         following = waiting.pop()
@@ -147,11 +148,11 @@ class PiperEngine:
 
     def _start(self, count: int) -> None:
         """Spawn the missing workers side by side (each takes seconds to load), then wait."""
-        self._pool = [w for w in self._pool if w.process.is_alive()]
-        new = [_PiperWorker(self.voice, self.length_scale) for _ in range(count - len(self._pool))]
+        self._pool = [w for w in self._pool if w.alive]
+        new = [_start(self.voice, self.length_scale) for _ in range(count - len(self._pool))]
         try:
             for worker in new:
-                worker.ready(self.voice)
+                _ready(worker, self.voice)
         except BaseException:
             for worker in new:
                 worker.stop()
@@ -164,69 +165,66 @@ class PiperEngine:
         self._pool = []
 
 
-class _PiperWorker:
-    """One Piper voice in a spawned child, spoken to over a pipe."""
+def worker_count(cores: int, available: int | None) -> int:
+    """One worker per core, as many as ``available`` bytes hold at ``WORKER_BYTES``, at least 1."""
+    fit = cores if available is None else available // WORKER_BYTES
+    return max(1, min(cores, fit))
 
-    def __init__(self, voice: PiperVoice, length_scale: float) -> None:
-        ctx = mp.get_context("spawn")  # never fork: the parent may hold another espeak-ng
-        self.conn, child = ctx.Pipe()
-        args = (child, str(voice.model), str(voice.config), length_scale)
-        self.process = ctx.Process(target=_serve, args=args, daemon=True, name="piper-worker")
-        start_worker(self.process)
-        child.close()
 
-    def ready(self, voice: PiperVoice) -> None:
-        if not self.conn.poll(START_TIMEOUT_S):
-            self.stop()
-            raise SpeechError(f"Piper did not load its voice within {START_TIMEOUT_S:g}s")
-        reply = self._recv("loading the voice")
-        if reply[0] == "error":
-            self.stop()
-            if voice.user_file:  # the user's file: their input, exit 2
-                raise InputError(
-                    f"--voice {one_line(voice.given)}: onnxruntime cannot load this model "
-                    f"({one_line(reply[1])[:200]})"
-                )
-            raise SpeechError(f"the Piper voice could not be loaded: {one_line(reply[1])[:200]}")
+def memory_available(meminfo: str = "/proc/meminfo") -> int | None:
+    """Bytes the system can give without swapping: Linux's MemAvailable, else the free pages
+    (``os.sysconf``), else None (unknown: the cores alone decide)."""
+    try:
+        with open(meminfo, encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
-    def send(self, text: str) -> None:
-        try:
-            self.conn.send(text)
-        except OSError:
-            raise SpeechError("the Piper worker stopped before it was asked to speak") from None
 
-    def receive(self, doing: str) -> np.ndarray:
-        reply = self._recv(doing)
-        if reply[0] == "error":
-            raise SpeechError(f"Piper failed while {doing}: {one_line(reply[1])[:200]}")
-        return np.frombuffer(reply[1], dtype="<i2").copy()
+def _start(voice: PiperVoice, length_scale: float) -> Worker:
+    """A Piper worker, spawned; ``_ready`` waits for it to load its voice."""
+    args = (str(voice.model), str(voice.config), length_scale)
+    return Worker(_serving, args, name="the Piper worker")
 
-    def _recv(self, doing: str) -> Any:
-        try:
-            return self.conn.recv()
-        except (EOFError, OSError):
-            self.process.join(5)
-            code = self.process.exitcode
-            self.stop()
-            raise SpeechError(
-                f"the Piper worker stopped (exit status {code}) while {doing}"
+
+def _ready(worker: Worker, voice: PiperVoice) -> None:
+    try:
+        worker.receive(START_TIMEOUT_S, "loading the voice")
+    except TimeoutError:
+        raise SpeechError(f"Piper did not load its voice within {START_TIMEOUT_S:g}s") from None
+    except Refused as exc:
+        worker.stop()
+        if voice.user_file:  # the user's file: their input, exit 2
+            raise InputError(
+                f"--voice {one_line(voice.given)}: onnxruntime cannot load this model "
+                f"({one_line(str(exc))[:200]})"
             ) from None
+        raise SpeechError(
+            f"the Piper voice could not be loaded: {one_line(str(exc))[:200]}"
+        ) from None
 
-    def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+
+def _heard(worker: Worker, doing: str) -> np.ndarray:
+    """The samples the worker answered with (it has answered: ``wait`` said so)."""
+    try:
+        said = worker.receive(None, doing)
+    except Refused as exc:
+        raise SpeechError(f"Piper failed while {doing}: {one_line(str(exc))[:200]}") from None
+    return np.frombuffer(said, dtype="<i2").copy()
 
 
 # ---------------------------------------------------------------- in the worker
 
 
 def load_voice(model: str, config: str) -> Any:
-    """A ``PiperVoice`` on one-thread onnxruntime sessions, its decoder run in windows if exact.
-
-    ``PiperVoice.load`` takes no options; see ``piper_window`` for the windows.
-    """
+    """A ``PiperVoice`` on a one-thread onnxruntime session (``PiperVoice.load`` takes no
+    session options)."""
     import json
 
     import onnxruntime as ort
@@ -237,24 +235,13 @@ def load_voice(model: str, config: str) -> Any:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    # Planned buffers sized for the longest sentence so far stay held: without them a worker
-    # peaked at 369 MB instead of 413 MB over the longest sentences, at about the same speed.
+    # No planned buffers: sized for the longest sentence so far, they stay held, and a worker
+    # peaks higher for the same speed.
     options.enable_mem_pattern = False
     with open(config, encoding="utf-8") as fh:
         settings = PiperConfig.from_dict(json.load(fh))
-
-    def session(path: str) -> Any:
-        return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
-
-    from .piper_window import windowed_session
-
-    try:
-        windowed = windowed_session(model, session)
-    except Exception:  # a full disk, a cut onnxruntime refuses, a check that fails: run whole
-        windowed = None
-    if windowed is not None:
-        return PiperVoice(session=windowed, config=settings)
-    return PiperVoice(session=session(model), config=settings)
+    session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+    return PiperVoice(session=session, config=settings)
 
 
 def speak(voice: Any, text: str, length_scale: float) -> np.ndarray:
@@ -272,24 +259,7 @@ def speak(voice: Any, text: str, length_scale: float) -> np.ndarray:
     return np.concatenate(chunks).astype("<i2") if chunks else np.zeros(0, dtype="<i2")
 
 
-def _serve(conn: Connection, model: str, config: str, length_scale: float) -> None:
-    """The child: quiet stdout, load the voice, answer texts with samples until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    try:
-        voice = load_voice(model, config)
-    except Exception as exc:  # reported to the parent as one line
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", None))
-    while True:
-        try:
-            text = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            conn.send(("ok", speak(voice, text, length_scale).tobytes()))
-        except Exception as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+def _serving(model: str, config: str, length_scale: float) -> tuple[None, Any]:
+    """In the worker: the voice loaded, answering each text with its samples' bytes."""
+    voice = load_voice(model, config)
+    return None, lambda text: speak(voice, text, length_scale).tobytes()

@@ -3,8 +3,8 @@
 A Piper voice is two files, ``NAME.onnx`` and ``NAME.onnx.json`` beside it.
 Everything here runs in the parent without importing piper or onnxruntime
 (each costs hundreds of milliseconds and megabytes): a warm build never
-loads a voice, so a voice is checked by its files and named in cache keys by
-their hash. A model that passes these checks but onnxruntime cannot load is
+loads a voice, so a voice is checked by its files and named in fingerprints
+by their hash. A model that passes these checks but onnxruntime cannot load is
 reported when the worker starts.
 """
 
@@ -139,7 +139,7 @@ _HASHES: dict[tuple[str, int, int], str] = {}
 
 
 def files_hash(voice: PiperVoice) -> str:
-    """sha256 of the model and its config: a replaced voice file changes every cache key.
+    """sha256 of the model and its config: a replaced voice file changes every clip's fingerprint.
 
     Memoised by path, size and mtime within the process (63 MB takes ~50 ms).
     """

@@ -12,14 +12,12 @@ engine's espeak-ng (Piper's) can share the parent without a clash.
 from __future__ import annotations
 
 import os
-import signal
 import wave
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from multiprocessing.connection import Connection
 
     import numpy as np
 
@@ -27,10 +25,12 @@ from ..errors import SpeechError
 from ..errors import shortened as _short
 from ..pcm import RATE_HZ
 from .cache import read_wav
-from .engine import DEFAULT_RATE_WPM, VoiceInfo, start_worker
+from .engine import DEFAULT_RATE_WPM, VoiceInfo
 from .espeak import ESPEAK_HINT
 from .pace import guess_ms, pyttsx3_rate
+from .trimming import trim
 from .voices import resolve
+from .worker import Refused, Worker
 
 DEFAULT_VOICE = "gmw/en-us"
 SPEAK_TIMEOUT_S = 30.0  # read when an engine is made: tests lower it
@@ -59,24 +59,26 @@ class Pyttsx3Engine:
         self.rate_wpm = rate_wpm
         self.setting = pyttsx3_rate(rate_wpm)  # pyttsx3's own rate is not words a minute
         self.timeout_s = SPEAK_TIMEOUT_S if timeout_s is None else timeout_s
-        self._worker: _Pyttsx3Worker | None = None
-        self._id: str | None = None
+        self._worker: Worker | None = None
+        self._voices: list[VoiceInfo] = []
+        self._fingerprint: str | None = None
         self._scratch: Path | None = None  # made with the worker: timing cached clips needs none
 
     @property
-    def id(self) -> str:
-        """Voice, rate, pyttsx3 and espeak-ng versions: part of every cache key. And since
-        clips cut short are now said again (``_CUT_SHORT``), "whole": a cache from before
-        might hold one, so its clips are not taken."""
-        if self._id is None:
+    def fingerprint(self) -> str:
+        """Voice, rate, pyttsx3 and espeak-ng versions, and "whole": clips in a cache kept
+        by an engine that did not say clips cut short again (``_CUT_SHORT``) might hold one,
+        so they are not taken."""
+        if self._fingerprint is None:
             from .espeak import locate_espeak
 
             versions = f"pyttsx3 {_installed('pyttsx3')}; espeak-ng {locate_espeak().version}"
-            self._id = "\0".join((self.voice, f"rate {self.setting}", versions, "whole"))
-        return self._id
+            self._fingerprint = "\0".join((self.voice, f"rate {self.setting}", versions, "whole"))
+        return self._fingerprint
 
     def voices(self) -> list[VoiceInfo]:
-        return self._ensure_worker().voices
+        self._ensure_worker()
+        return self._voices
 
     def check_voice(self) -> None:
         """Settle the voice the user named (id, language or name, any case) on one of the
@@ -84,7 +86,7 @@ class Pyttsx3Engine:
         silently ignores it)."""
         chosen = resolve(self.voice, self.voices()).id
         if chosen != self.voice:
-            self.voice, self._id = chosen, None
+            self.voice, self._fingerprint = chosen, None
             self._restart()  # the worker was started with the name as typed
 
     def synthesize(self, text: str) -> np.ndarray:
@@ -97,7 +99,7 @@ class Pyttsx3Engine:
             assert self._scratch is not None  # made with the worker
             target = self._scratch / f"clip-{os.getpid()}-{id(text)}-{attempt}.wav"
             try:
-                written = worker.say(text, target, self.timeout_s)
+                written = _say(worker, text, target, self.timeout_s)
             except TimeoutError:
                 self._restart()
                 raise SpeechError(
@@ -129,13 +131,13 @@ class Pyttsx3Engine:
                 leftover.unlink(missing_ok=True)
             self._scratch.rmdir()
 
-    def _ensure_worker(self) -> _Pyttsx3Worker:
+    def _ensure_worker(self) -> Worker:
         if self._worker is None:
             if self._scratch is None:
                 import tempfile
 
                 self._scratch = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
-            self._worker = _Pyttsx3Worker(self.voice, self.setting, self._scratch)
+            self._worker, self._voices = _start(self.voice, self.setting, self._scratch)
         return self._worker
 
     def _restart(self) -> None:
@@ -157,8 +159,6 @@ def _read_said(target: Path, rate_hz: int) -> np.ndarray | None:
 
 def _spoken(samples: np.ndarray) -> int:
     """The clip's length once the speaker trims it, which the share above was measured on."""
-    from .speaker import trim
-
     return int(trim(samples).size)
 
 
@@ -179,100 +179,40 @@ def _installed(dist: str) -> str:
     return version(dist)
 
 
-class _Pyttsx3Worker:
-    """One pyttsx3 engine in a child process, spoken to over a pipe.
-
-    The child's stdout goes to /dev/null and its stderr to a log in the
-    speaker's scratch folder, whose last line explains a failure; the child
-    ignores Ctrl-C, so the parent alone decides how to unwind.
-    """
-
-    def __init__(self, voice: str, rate: int, scratch: Path) -> None:
-        import multiprocessing as mp  # here: timing cached words starts no worker
-
-        ctx = mp.get_context("spawn")
-        self.log = scratch / "engine.log"
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_serve, args=(child, voice, rate, str(scratch)), daemon=True
-        )
-        start_worker(self.process, str(self.log))
-        child.close()
-        try:
-            reply = self._receive(START_TIMEOUT_S, "starting")
-        except TimeoutError:
-            raise SpeechError(
-                f"the speech engine did not start within {START_TIMEOUT_S:g}s; {ESPEAK_HINT}"
-            ) from None
-        if reply[0] != "ready":
-            self.stop()
-            message = reply[1] if ESPEAK_HINT in reply[1] else f"{reply[1]}; {ESPEAK_HINT}"
-            raise SpeechError(message)
-        self.voices: list[VoiceInfo] = [VoiceInfo(*v) for v in reply[1]]
-
-    def say(self, text: str, target: Path, timeout_s: float) -> bool:
-        self.conn.send(("say", text, str(target)))
-        reply = self._receive(timeout_s, f'saying "{_short(text)}"')
-        if reply[0] == "error":
-            raise SpeechError(f'the speech engine failed on "{_short(text)}": {reply[1]}')
-        return bool(reply[1])
-
-    def _receive(self, timeout_s: float, doing: str) -> Any:
-        if not self.conn.poll(timeout_s):
-            self.stop()
-            raise TimeoutError(doing)
-        try:
-            return self.conn.recv()
-        except EOFError:
-            self.process.join(5)
-            code = self.process.exitcode
-            self.stop()
-            said = self._last_log_line()
-            hint = f"; {ESPEAK_HINT}" if doing == "starting" else ""
-            raise SpeechError(
-                f"the speech engine stopped (exit status {code}) while {doing}"
-                + (f": {said}" if said else "")
-                + hint
-            ) from None
-
-    def _last_log_line(self) -> str:
-        try:
-            lines = self.log.read_text(encoding="utf-8", errors="replace").split("\n")
-        except OSError:
-            return ""
-        lines = [line.strip() for line in lines if line.strip()]
-        return lines[-1].rstrip(".") if lines else ""
-
-    def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-        self.conn.close()
-
-
-def _serve(conn: Connection, voice: str, rate: int, scratch: str) -> None:
-    """The child: quiet its output, load espeak-ng, answer requests until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    log = os.open(os.path.join(scratch, "engine.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    os.dup2(log, 2)
+def _start(voice: str, rate: int, scratch: Path) -> tuple[Worker, list[VoiceInfo]]:
+    """A worker speaking with pyttsx3, ready, and the voices it offers."""
+    log = scratch / "engine.log"
+    worker = Worker(_serving, (voice, rate, str(scratch)), name="the speech engine", log=log)
     try:
-        voices, say = _open(voice, rate, scratch)
-    except Exception as exc:  # reported to the parent as one line
-        conn.send(("error", f"the speech engine could not start: {exc}"))
-        return
-    conn.send(("ready", voices))
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        try:
-            _, text, target = request
-            conn.send(("ok", say(text, target)))
-        except Exception as exc:
-            conn.send(("error", str(exc)))
+        voices = [VoiceInfo(*v) for v in worker.receive(START_TIMEOUT_S, "starting")]
+    except TimeoutError:
+        raise SpeechError(
+            f"the speech engine did not start within {START_TIMEOUT_S:g}s; {ESPEAK_HINT}"
+        ) from None
+    except Refused as exc:
+        worker.stop()
+        message = f"the speech engine could not start: {exc.message}"
+        raise SpeechError(
+            message if ESPEAK_HINT in message else f"{message}; {ESPEAK_HINT}"
+        ) from None
+    except SpeechError as exc:  # it died while starting: espeak-ng's library or data
+        raise SpeechError(f"{exc}; {ESPEAK_HINT}") from None
+    return worker, voices
+
+
+def _say(worker: Worker, text: str, target: Path, timeout_s: float) -> bool:
+    """Whether the worker wrote ``text``'s clip whole to ``target`` (see ``_steady``)."""
+    worker.send((text, str(target)))
+    try:
+        return bool(worker.receive(timeout_s, f'saying "{_short(text)}"'))
+    except Refused as exc:
+        raise SpeechError(f'the speech engine failed on "{_short(text)}": {exc.message}') from None
+
+
+def _serving(voice: str, rate: int, scratch: str) -> tuple[Any, Callable[[Any], bool]]:
+    """In the worker: pyttsx3 started (``_open``), answering ``(text, target)`` requests."""
+    voices, say = _open(voice, rate, scratch)
+    return voices, lambda request: say(*request)
 
 
 def _open(

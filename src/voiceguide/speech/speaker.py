@@ -7,15 +7,14 @@ so the timeline's arithmetic is the clip's true length.
 
 from __future__ import annotations
 
-import contextlib
-import errno
+import copy
 import hashlib
 import wave
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import DiskFullError, OutputError, SpeechError
+from ..errors import OutputError, SpeechError, disk_full, is_disk_full
 from ..errors import shortened as _short
 from ..pcm import RATE_HZ, length_ms
 from .cache import cached_frames, read_cached, write_wav
@@ -23,45 +22,29 @@ from .cache import cached_frames, read_cached, write_wav
 if TYPE_CHECKING:
     import numpy as np
 # numpy is imported where samples are made: timing words from the cache needs none.
-from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
-from .pronounce import default_table, respell, table_with
-
-_TRIM_THRESHOLD = 200  # about -44 dBFS
-_KEEP_TAIL_S = 0.03  # a 30 ms release after the last loud sample
-
-
-def trim(samples: np.ndarray, rate_hz: int = RATE_HZ) -> np.ndarray:
-    """Drop the leading and trailing silence, keeping a 30 ms release."""
-    import numpy as np
-
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _TRIM_THRESHOLD)
-    if loud.size == 0:
-        return samples[:0]
-    keep = int(rate_hz * _KEEP_TAIL_S)
-    return samples[loud[0] : min(samples.size, loud[-1] + 1 + keep)]
+from .engine import Engine, VoiceInfo
+from .pronounce import respell, table_with
+from .trimming import trim
 
 
 class Speaker:
     """Sentences to clips: memory, then the disk cache, then the engine.
 
     What the engine is given is the sentence respelled by the pronunciation
-    table (``pronouncing``); clips are cached by that, so two routines that
-    say a word differently never share a clip. Use as a context manager;
-    closing it closes the engine.
+    table: the packaged one plus ``pronounce`` (a routine's own), or a view
+    made by ``for_routine``. Clips are cached and kept by the words the
+    engine is given, so two routines that say a word differently never share
+    a clip, and views of one speaker share its engine and clips safely. Use
+    as a context manager; closing it closes the engine.
     """
 
     def __init__(
         self,
-        engine: Engine | None = None,
+        engine: Engine,
         *,
         cache_dir: Path | None = None,
-        voice: str | None = None,
-        rate_wpm: int = DEFAULT_RATE_WPM,
+        pronounce: Mapping[str, str] | None = None,
     ) -> None:
-        if engine is None:
-            from .select import make_engine
-
-            engine = make_engine(voice, rate_wpm)
         if engine.rate_hz != RATE_HZ:
             raise SpeechError(
                 f"the speech engine speaks at {engine.rate_hz} Hz; the track is {RATE_HZ} Hz"
@@ -69,17 +52,15 @@ class Speaker:
         self.engine = engine
         self.cache_dir = cache_dir
         self._memory: dict[str, np.ndarray] = {}  # by the words the engine is given
-        self.pronounce: dict[str, str] = default_table()
+        self.pronounce: Mapping[str, str] = table_with(pronounce)
 
-    @contextlib.contextmanager
-    def pronouncing(self, own: Mapping[str, str] | None) -> Iterator[Speaker]:
-        """Respell with the packaged table plus ``own`` (a routine's) while inside."""
-        before = self.pronounce
-        self.pronounce = table_with(own)
-        try:
-            yield self
-        finally:
-            self.pronounce = before
+    def for_routine(self, own: Mapping[str, str] | None) -> Speaker:
+        """This speaker respelling with the packaged table plus ``own`` (a routine's
+        ``pronounce:``): the same engine, cache and clips in memory, so a clip is spoken once
+        whichever routine asks for it."""
+        view = copy.copy(self)  # shallow: the engine and the memory are shared
+        view.pronounce = table_with(own)
+        return view
 
     def spoken(self, text: str) -> str:
         """The words the engine is given for ``text``."""
@@ -95,14 +76,15 @@ class Speaker:
         self.engine.close()
 
     @property
-    def engine_id(self) -> str:
-        return self.engine.id
+    def engine_fingerprint(self) -> str:
+        return self.engine.fingerprint
 
-    def key(self, text: str) -> str:
-        return self._key(self.spoken(text))
+    def fingerprint(self, text: str) -> str:
+        """Where ``text``'s clip is cached: the words the engine is given, and the engine."""
+        return self._fingerprint(self.spoken(text))
 
-    def _key(self, said: str) -> str:
-        material = "\0".join((said, self.engine.id))
+    def _fingerprint(self, said: str) -> str:
+        material = "\0".join((said, self.engine.fingerprint))
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def clip(self, text: str) -> np.ndarray:
@@ -123,8 +105,8 @@ class Speaker:
     ) -> None:
         """Make every clip ready, synthesizing the missing ones side by side if the engine can.
 
-        Piper's ``synthesize_many`` spreads sentences over one worker per
-        core; an engine without it speaks them one by one.
+        Piper's ``synthesize_many`` spreads sentences over its workers; an
+        engine without it speaks them one by one.
         """
         wanted = list(dict.fromkeys(self.spoken(t) for t in texts))
         missing = []
@@ -169,7 +151,7 @@ class Speaker:
         if said in self._memory:
             return length_ms(self._memory[said])
         if self.cache_dir is not None:
-            # the cache is keyed by the words as spoken (respelled), as ``clip`` keys it
+            # the cache holds clips by the words as spoken (respelled), as ``clip`` finds them
             frames = cached_frames(self._cache_path(said))
             if frames:
                 return round(frames * 1000 / RATE_HZ)
@@ -189,16 +171,16 @@ class Speaker:
 
     def _cache_path(self, said: str) -> Path:
         assert self.cache_dir is not None
-        key = self._key(said)
-        return self.cache_dir / key[:2] / f"{key}.wav"
+        fingerprint = self._fingerprint(said)
+        return self.cache_dir / fingerprint[:2] / f"{fingerprint}.wav"
 
     def _store(self, text: str, samples: np.ndarray) -> None:
         try:
             write_wav(self._cache_path(text), samples)
         except OSError as exc:
             where = f"the clip cache {self.cache_dir}"
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise DiskFullError(f"no space left on the disk for {where}") from exc
+            if is_disk_full(exc):
+                raise disk_full(where) from exc
             raise OutputError(
                 f"cannot write to {where} ({exc.strerror or exc}); "
                 "give --cache-dir DIR or --no-cache"
