@@ -12,7 +12,7 @@ import pytest
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.errors import RoutineError
 from voiceguide.routine import load_routine
-from voiceguide.speech import FakeEngine, Speaker, make_engine
+from voiceguide.speech import FakeEngine, Speaker
 from voiceguide.speech.pronounce import default_table, respell, table_with
 
 from .short_routine import write_short
@@ -52,7 +52,7 @@ def test_a_routines_view_shares_the_engine_and_the_clips_and_leaves_the_speaker_
 ) -> None:
     """``for_routine`` passes a routine's table without switching the speaker's state: the
     view says "spine" as "spyne", the speaker itself as written; a clip is spoken once."""
-    with Speaker(make_engine(None), cache_dir=tmp_path) as speaker:
+    with Speaker(FakeEngine(), cache_dir=tmp_path) as speaker:
         own = speaker.for_routine({"spine": "spyne"})
         respelled = speaker.clip("Along the spyne.")
         assert own.clip("Along the spine.") is respelled  # the same words said: the same clip
