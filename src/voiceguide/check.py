@@ -137,7 +137,7 @@ def sound_lengths(routine: Routine) -> dict[str, int]:
 
     if not routine.sounds:
         return sounds.builtin_lengths_ms()
-    from .build import routine_sounds
+    from .script import routine_sounds
 
     return sounds.sound_lengths_ms(routine_sounds(routine))
 

@@ -20,7 +20,7 @@ from ..routine.durations import format_duration, parse_duration
 from .group import shown
 
 if TYPE_CHECKING:
-    from ..build import BuildOptions
+    from ..settings import BuildOptions
 
 __all__ = ["SafePath", "make_options", "shown"]
 
@@ -156,9 +156,9 @@ routines_option = click.option(
 
 def make_options(**kw: Any) -> BuildOptions:
     from ..audio import ambient
-    from ..audio.loudness import TARGET_LUFS
-    from ..build import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
     from ..narration import LEAD_IN_MS
+    from ..pcm import TARGET_LUFS
+    from ..settings import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
     from ..speech import default_cache_dir
     from ..timeline import TimingRequest
 
