@@ -140,9 +140,7 @@ class SpeakingAhead:
         made shorter needs more reminder lines), until it asks for nothing new."""
         spoken: set[str] = set()
         while missing := [
-            s
-            for s in self.asked(narration, plan, self._known_or_short)
-            if self.known_ms(s) is None
+            s for s in self.asked(narration, plan, self._known_or_short) if self.known_ms(s) is None
         ]:
             if spoken.intersection(missing):  # an engine that answered for other words
                 raise SpeechError(f'the speech engine did not say "{shortened(missing[0])}"')
