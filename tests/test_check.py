@@ -450,6 +450,18 @@ def test_check_decodes_the_routines_own_sounds_as_build_would(
     assert result.stdout == f"ok {ROUTINES / 'child.yaml'}\n"  # the next file is still checked
 
 
+def test_each_bad_caution_is_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "cautions:\n  - Mind {{ nobody }}.\n  - Also {{ noone }}.\n")
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {path}:8: cautions[0]: template error: 'nobody' is undefined; "
+        "names you can use: rest, routine",
+        f"Error: {path}:9: cautions[1]: template error: 'noone' is undefined; "
+        "names you can use: rest, routine",
+    ]
+
+
 def test_an_unknown_voice_gets_the_same_line_as_in_script(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL)
     checked = CliRunner().invoke(cli, ["check", str(path), "--voice", "jeo"])

@@ -164,6 +164,8 @@ def _set_aside(routine: Routine, field: str | None) -> Routine | None:
         texts[index] = _PLACEHOLDER
         if name == "intro":
             return dataclasses.replace(routine, intro=tuple(texts))
+        if name == "cautions":
+            return dataclasses.replace(routine, cautions=tuple(texts))
         return dataclasses.replace(routine, contraindications=tuple(texts))
     match = _STEP.match(field)
     if match:
