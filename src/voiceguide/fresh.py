@@ -3,7 +3,7 @@
 A build whose inputs have not changed is skipped. ``inputs`` lists
 everything that goes into a track: the routine file, the shared parts it
 includes, its own sound files, voiceguide's code, the engine and voice, the
-encoder and the options (an ambient file by its content). Its digest, the
+encoder and the options (an ambient file by its content). Its sha256, the
 fingerprint, is stored in the JSON plan beside the track, and a build that
 finds the same fingerprint with complete outputs does nothing. One build of
 a given track runs at a time, across processes.
@@ -54,11 +54,11 @@ def output_lock(target: Path) -> Iterator[None]:
 
 def inputs(routine: Routine, options: BuildOptions, speaker: Speaker) -> list[list[str]]:
     """Everything a track is made from, as [what, which, content] rows: files by their bytes'
-    digest, so a file saved again unchanged leaves the track up to date."""
+    sha256, so a file saved again unchanged leaves the track up to date."""
     rows = [["routine", routine.path, _file(routine.path)]]
     rows += [["part", name, _file(load_part(name).path)] for name in routine.include]
     rows += [["sound", name, _file(path)] for name, path in sorted(routine.sounds.items())]
-    rows.append(["voiceguide", __version__, code_digest()])
+    rows.append(["voiceguide", __version__, code_fingerprint()])
     rows.append(["engine", options.voice or routine.voice or "", speaker.engine_id])
     rows.append(["encoder", *_encoder()])
     settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
@@ -69,13 +69,13 @@ def inputs(routine: Routine, options: BuildOptions, speaker: Speaker) -> list[li
 
 
 def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> str:
-    """The digest of ``inputs``: same fingerprint, same track."""
+    """The sha256 of ``inputs``: same fingerprint, same track."""
     text = json.dumps(inputs(routine, options, speaker))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _file(path: str | Path) -> str:
-    """A file's bytes' digest; "absent" for one that cannot be read (the build says why)."""
+    """A file's bytes' sha256; "absent" for one that cannot be read (the build says why)."""
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
@@ -83,7 +83,7 @@ def _file(path: str | Path) -> str:
 
 
 @functools.cache
-def code_digest() -> str:
+def code_fingerprint() -> str:
     """Every file of the voiceguide package (templates, shared parts, the pronunciation
     table) by name and bytes, bytecode aside, and the Python running it."""
     summed = hashlib.sha256(f"{sys.version}\0{sys.executable}".encode())

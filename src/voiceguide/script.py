@@ -169,11 +169,13 @@ def prepare(
     """
     said: dict[tuple[tuple[str, int], ...], Narration] = {}
 
-    def words(lengths: Mapping[str, int]) -> Narration:  # the guessed plans often agree
-        key = tuple(sorted(lengths.items()))
-        if key not in said:
-            said[key] = narrate_with(routine, options, lengths)
-        return said[key]
+    def words(lengths: Mapping[str, int]) -> Narration:
+        # fitting starts from the first guessed plan's words, and its last round often
+        # asks for lengths narrated before: each wording is rendered once
+        lengths_said = tuple(sorted(lengths.items()))
+        if lengths_said not in said:
+            said[lengths_said] = narrate_with(routine, options, lengths)
+        return said[lengths_said]
 
     with speaker.pronouncing(routine.pronounce):
         sound_ms = sound_lengths(routine, own_sounds)
