@@ -38,7 +38,7 @@ _PLACEHOLDER = "Words."
 _INDEXED = re.compile(r"^(intro|contraindications|cautions)\[(\d+)\]$")
 _STEP = re.compile(r"^steps\[(\d+)\]\.(say|cues\[(\d+)\]\.say|reminders\[(\d+)\])$")
 
-Speakers = Callable[[Routine], "Speaker"]  # the speaker a routine is spoken with
+SpeakerFor = Callable[[Routine], "Speaker"]  # the speaker a routine is spoken with
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Checked:
 
 
 def check_file(
-    path: Path, speakers: Speakers | None = None, options: BuildOptions | None = None
+    path: Path, speakers: SpeakerFor | None = None, options: BuildOptions | None = None
 ) -> Checked:
     """Every problem in the routine file at ``path`` and its readability warnings.
 
@@ -75,7 +75,7 @@ def check_file(
     return Checked(found, warnings)
 
 
-def problems_in(path: Path, speakers: Speakers | None = None) -> list[str]:
+def problems_in(path: Path, speakers: SpeakerFor | None = None) -> list[str]:
     """One line per problem in the routine file at ``path``; empty if it is valid."""
     return check_file(path, speakers).problems
 

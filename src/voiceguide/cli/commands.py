@@ -322,7 +322,7 @@ def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> No
         voiceguide check
         voiceguide check my-routine.yaml
     """
-    from ..check import check_file
+    from ..check import Checked, check_file
     from ..routine.library import catalogue, find_routine
     from ..settings import BuildOptions
     from ..speakers import Speakers
@@ -333,27 +333,27 @@ def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> No
         rate_wpm=kw["rate"],
         cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
     )
-    found: list[tuple[str, Path | None]] = []
-    if routines:
-        for name in routines:
-            try:
-                found.append((name, find_routine(checked_name(name), routines_dir)))
-            except InputError as exc:
-                found.append((str(exc), None))  # said in its turn; the others are checked
-    else:
-        found = [(str(e.path), e.path) for e in catalogue(routines_dir).values()]
+
+    def check_one(name: str) -> tuple[str, Checked]:
+        try:
+            path = find_routine(checked_name(name), routines_dir)
+        except InputError as exc:  # said in its turn; the others are still checked
+            return name, Checked([str(exc)])
+        return str(path), check_file(path, speakers, options)
+
+    names = list(routines) or [str(e.path) for e in catalogue(routines_dir).values()]
     failed = False
     with Speakers(options) as speakers:
         if options.voice:  # an unknown --voice is the command's error, said once
-            speakers(None)
-        for said, path in found:
-            checked = check_file(path, speakers, options) if path else None
-            problems = checked.problems if checked else [said]
-            for problem in problems:
+            speakers()
+        for name in names:
+            path, checked = check_one(name)
+            for problem in checked.problems:
                 click.echo(f"Error: {shown(problem)}", err=True)
-            warn([shown(w) for w in checked.warnings] if checked else [])
-            failed = failed or bool(problems)
-            if not problems:
+            warn([shown(w) for w in checked.warnings])
+            if checked.problems:
+                failed = True
+            else:
                 click.echo(f"ok {path}")
     if failed:
         sys.exit(2)
