@@ -66,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        build = [*CLI, "build", args.routine, "-o", tmp, "--routines", str(ROOT / "routines")]
+        build = [*CLI, "build", args.routine, "-o", tmp]
         subprocess.run(build, check=True, stdout=subprocess.DEVNULL)
         serve = [*CLI, "serve", tmp, "--host", "127.0.0.1", "--port", "0"]
         server = subprocess.Popen(serve, stdout=subprocess.PIPE, text=True)

@@ -12,17 +12,16 @@ from pathlib import Path
 
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.routine import load_routine
+from voiceguide.routine.library import builtin_dir
 from voiceguide.speech import Speaker, default_cache_dir, make_engine
 from voiceguide.timeline import TimingRequest, longest_silences
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--longest", action="store_true", help="every step at its max")
     parser.add_argument("--no-reminders", action="store_true", help="no reminder lines")
-    parser.add_argument("--routines", type=Path, default=ROOT / "routines")
+    parser.add_argument("--routines", type=Path, default=builtin_dir())
     args = parser.parse_args()
     with Speaker(make_engine(None), cache_dir=default_cache_dir()) as speaker:
         for path in sorted(args.routines.glob("*.yaml")):

@@ -453,3 +453,36 @@ def test_check_decodes_the_routines_own_sounds_as_build_would(
     assert result.stderr.startswith(f"Error: {path}:3: sounds.step: ")
     assert "cannot be decoded as audio" in result.stderr and result.stderr.count("\n") == 1
     assert result.stdout == f"ok {ROUTINES / 'child.yaml'}\n"  # the next file is still checked
+
+
+def test_each_bad_caution_is_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "cautions:\n  - Mind {{ nobody }}.\n  - Also {{ noone }}.\n")
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {path}:8: cautions[0]: template error: 'nobody' is undefined; "
+        "names you can use: rest, routine",
+        f"Error: {path}:9: cautions[1]: template error: 'noone' is undefined; "
+        "names you can use: rest, routine",
+    ]
+
+
+def test_an_unknown_voice_gets_the_same_line_as_in_script(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    checked = CliRunner().invoke(cli, ["check", str(path), "--voice", "jeo"])
+    scripted = CliRunner().invoke(cli, ["script", str(path), "--voice", "jeo"])
+    assert (checked.exit_code, checked.stdout) == (2, "")
+    assert "no such voice; did you mean" in checked.stderr and "joe" in checked.stderr
+    assert checked.stderr == scripted.stderr and checked.stderr.count("\n") == 1
+
+
+@pytest.mark.usefixtures("real_engine")  # check times the words with it
+def test_a_routine_is_found_by_its_id_as_every_command_finds_it(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    write(mine, MINIMAL, "neck.yaml")
+    result = CliRunner().invoke(cli, ["check", "nekc", "neck", "--routines", str(mine)])
+    assert result.exit_code == 2
+    assert result.stdout == f"ok {mine / 'neck.yaml'}\n"  # the next one is still checked
+    assert result.stderr.startswith('Error: no routine "nekc"; did you mean "neck"? ')
+    assert result.stderr.count("\n") == 1

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import voiceguide
-import voiceguide.build as build_module
+import voiceguide.script as script_module
 from voiceguide.build import BuildOptions, build, prepare
 from voiceguide.errors import SpeechError
 from voiceguide.pcm import RATE_HZ
@@ -177,7 +177,7 @@ def test_a_guess_too_long_for_the_total_starts_from_the_routine_own_lengths() ->
         prepare(routine, short, speaker)
     total = too_short.value.low + 5_000
     leading: list[bool] = []
-    real = build_module.guessed_plans
+    real = script_module.guessed_plans
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         plans = real(*args, **kwargs)
@@ -185,7 +185,7 @@ def test_a_guess_too_long_for_the_total_starts_from_the_routine_own_lengths() ->
         return plans
 
     with pytest.MonkeyPatch.context() as patch, Speaker(_SideBySide(_fast)) as speaker:
-        patch.setattr(build_module, "guessed_plans", recording)
+        patch.setattr(script_module, "guessed_plans", recording)
         script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms=total)), speaker)
     assert leading == [False]
     assert script.plan.total_ms == total

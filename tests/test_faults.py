@@ -395,7 +395,7 @@ def test_signal_mid_encode_unwinds_cleanly(
     before = snapshot(out)
     command = [
         sys.executable, "-c", "from voiceguide.cli import main; main()",
-        "build", "classic", "--routines", str(Path(__file__).parent.parent / "routines"),
+        "build", "classic", "--routines", str(ROUTINES),
         "-o", str(out), "--cache-dir", str(clip_cache),
         "--voice", "gmw/en-us",  # checking the voice starts the speech worker: one more child
     ]  # fmt: skip

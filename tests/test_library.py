@@ -113,3 +113,15 @@ def test_a_name_stays_in_the_output_folder_and_names_one_track(
     assert result.returncode == 2 and said in result.stderr, result.stderr
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "output").exists() or not list((tmp_path / "output").iterdir())
+
+
+@pytest.mark.parametrize("command", [["list"], ["check"], ["script", "classic"], ["build", "x"]])
+def test_a_routines_folder_that_is_not_there_is_exit_2_naming_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = run(tmp_path, *command, "--routines", str(tmp_path / "nothere"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f'Error: --routines: "{tmp_path / "nothere"}" is not a folder; '
+        "give the folder that holds your routine files\n"
+    )

@@ -35,7 +35,7 @@ def files_under(folder: Path) -> set[Path]:
         (["build", "tiny.yaml", "-o", "out\0/../x"], "Error: --output: \"out\\x00/../x\" contains a NUL byte"),
         (["build", "tiny", "--routines", "r\0", "-o", "out"], "Error: --routines: \"r\\x00\" contains a NUL byte"),
         (["script", "tiny.yaml", "--cache-dir", "c\0"], "Error: --cache-dir: \"c\\x00\" contains a NUL byte"),
-        (["check", "tiny\0.yaml"], "contains a NUL byte"),
+        (["check", "tiny\0.yaml"], '"tiny\\x00.yaml": a routine id or path cannot contain a NUL byte'),
     ],
 )  # fmt: skip
 def test_nul_byte_in_a_path_or_id_is_exit_2_and_writes_nothing(

@@ -12,9 +12,10 @@ import itertools
 import pytest
 
 from voiceguide.audio.sounds import sound_lengths_ms
-from voiceguide.build import MAX_SILENCE_MS, BuildOptions, prepare
+from voiceguide.build import BuildOptions, prepare
 from voiceguide.narration import narrate, split_sentences
 from voiceguide.routine import Routine, load_routine, parse_routine
+from voiceguide.settings import MAX_SILENCE_MS
 from voiceguide.speech import Speaker
 from voiceguide.timeline import TAIL_SILENCE_MS, TimingRequest, longest_silences, needs, place
 from voiceguide.timeline.plan import make_plan

@@ -20,8 +20,8 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "build": "voiceguide.build",
-    "prepare": "voiceguide.build",
-    "BuildOptions": "voiceguide.build",
+    "prepare": "voiceguide.script",
+    "BuildOptions": "voiceguide.settings",
     "BuildResult": "voiceguide.build",
     "load_routine": "voiceguide.routine",
     "Routine": "voiceguide.routine",

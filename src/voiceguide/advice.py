@@ -17,15 +17,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .narration import narrate
 from .routine import Routine
 from .routine.durations import format_human
+from .settings import BuildOptions, narrate_with
 from .timeline import TimingRequest, feasible_range, needs
 from .timeline.place import measured_by_needs
 from .timeline.plan import DurationRangeError, span
 
 if TYPE_CHECKING:
-    from .build import BuildOptions
     from .speech import Speaker
 
 MINUTE = 60_000
@@ -43,16 +42,7 @@ def advise(
     total = exc.total_ms
 
     def range_with(changed: TimingRequest) -> tuple[int, int] | None:
-        narration = narrate(
-            routine,
-            intro=changed.intro,
-            checklist=options.checklist,
-            lead_in_ms=options.lead_in_ms,
-            heads_up=options.heads_up,
-            rest=changed.rest_ms != 0,
-            pause_ms=options.pause_ms,
-            reminders=options.max_silence_ms is not None,
-        )
+        narration = narrate_with(routine, options, timing=changed)
         speaker.prefetch(measured_by_needs(narration, sound_ms))  # side by side, not one by one
         try:
             return feasible_range(routine, changed, needs(narration, speaker.length_ms, sound_ms))

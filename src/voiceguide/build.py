@@ -1,29 +1,26 @@
 """One routine from file to finished track: the stages in order.
 
-The library API the CLI is a skin over, and the one place (with
-``runner.py`` and ``check.py``) that crosses the layers: it turns the
-timeline's events into the audio stage's plain events and the plan into
-chapters and captions. Words are rendered and measured before the plan is
-fitted, because how long the words take is the shortest a part can be; then
-the plan, the timed script, the levels, the mix, the MP3 and its sidecars.
+The library API the CLI is a skin over: ``build`` skips a track whose
+inputs have not changed (``fresh``), else the words are narrated, measured,
+fitted and placed (``script.prepare``), then levelled, mixed, encoded in pieces and
+written with their sidecars. Here the timeline's events become the audio
+stage's plain events and the plan becomes chapters and captions.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio import ambient, loudness, mixer, sounds, true_peak
+from . import fresh
+from .audio import ambient, loudness, mixer, true_peak
 from .audio.events import AudioEvent
-from .errors import RoutineError, SpeechError, shortened
-from .fresh import fingerprint, output_lock, up_to_date
 from .mp3 import pieces
 from .mp3.encode import encode_mp3
 from .mp3.tags import Chapter, write_tags
-from .narration import LEAD_IN_MS, Narration, narrate
 from .output import site
 from .output.captions import captions_vtt
 from .output.feed import chapters_json
@@ -32,141 +29,12 @@ from .output.page import render_page
 from .output.plan_json import plan_json
 from .pcm import sample_index
 from .routine import Routine
-from .speech import DEFAULT_RATE_WPM, Speaker
-from .speech.pace import guess_ms
-from .timeline import Plan, Script, TimingRequest, fit, place, to_document
-from .timeline.fit import GUESS_MISS, guessed_plans, plan_lengths
-from .timeline.place import Lengths, asked
-from .timeline.plan import DurationRangeError
+from .script import Progress, prepare, routine_sounds
+from .settings import BuildOptions
+from .timeline import Script, to_document
 
 if TYPE_CHECKING:
-    import numpy as np
-
-PAUSE_MS = 120_000  # after the intro: towel, sheet, oil, washed and warmed hands
-MAX_SILENCE_MS = 180_000  # no silence inside a step lasts longer, by default
-
-Progress = Callable[[str, float], None]  # (phase, fraction done): "speaking" then "mixing"
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    timing: TimingRequest = field(default_factory=TimingRequest)
-    voice: str | None = None
-    rate_wpm: int = DEFAULT_RATE_WPM
-    lead_in_ms: int = LEAD_IN_MS
-    cache_dir: Path | None = None
-    heads_up: bool = True
-    checklist: bool = True  # read the checklist and cautions even without the intro
-    pause_ms: int = PAUSE_MS  # after the intro, time to get ready; step 1's bell ends it
-    max_silence_ms: int | None = MAX_SILENCE_MS  # None: no reminders fill long silences
-    ambient: str | None = None  # a generated bed's name or an audio file
-    loudness_lufs: float = loudness.TARGET_LUFS
-
-
-def routine_sounds(routine: Routine) -> dict[str, np.ndarray]:
-    """The built-in sounds with the routine's own files in their place; a bad file is the
-    routine's error, naming the line that named it."""
-    try:
-        return dict(sounds.with_own(routine.sounds))
-    except sounds.SoundFileError as exc:
-        field_name = f"sounds.{getattr(exc, 'name', '')}"
-        raise RoutineError(
-            exc.reason, path=routine.path, line=routine.line_of(field_name), field=field_name
-        ) from None
-
-
-def prepare(
-    routine: Routine,
-    options: BuildOptions,
-    speaker: Speaker,
-    progress: Progress | None = None,
-    own_sounds: Mapping[str, np.ndarray] | None = None,
-) -> Script:
-    """Narrate, measure, fit and place: the timed script, with every clip now cached.
-
-    The words say the fitted lengths, so narrating and fitting alternate
-    until they agree (``timeline.fit``). Speech is the slow part of a cold
-    build, so it is spoken ahead, side by side where the engine can (Piper:
-    a worker per core), with progress shown: every sentence that fitting and
-    placing the plans fitted to guessed speech would ask for
-    (``timeline.guessed_plans``, ``timeline.asked``). Nearly always that is
-    all: a round or a placement that asks for more has it spoken side by
-    side too. What is spoken and not said is what the guess could not rule
-    out: the other wording of a length near a rounding edge, a cue the
-    measured words crowd out. Reminder lines a silence does not need are not
-    spoken.
-    """
-    speaker = speaker.for_routine(routine.pronounce)  # the routine's words said its way
-    first = True
-
-    def words(lengths: Mapping[str, int]) -> Narration:
-        return narrate(
-            routine,
-            intro=options.timing.intro,
-            checklist=options.checklist,
-            lead_in_ms=options.lead_in_ms,
-            heads_up=options.heads_up,
-            rest=options.timing.rest_ms != 0,
-            lengths=lengths,
-            pause_ms=options.pause_ms,
-            reminders=options.max_silence_ms is not None,
-        )
-
-    def speak(sentences: list[str]) -> None:
-        # side by side: one at a time, Piper's second worker idles
-        nonlocal first
-        shown = progress if first and sentences else None
-        speaker.prefetch(sentences, None if shown is None else lambda f: shown("speaking", f))
-        first = first and not sentences
-
-    def guess(text: str) -> int:  # the same for every cache, so a build's bytes do not vary
-        return guess_ms(text, options.rate_wpm)
-
-    def known_or_short(text: str) -> int:
-        # guessed short: a silence then needs as many reminder lines as it can, asked at once
-        known = speaker.known_ms(text)
-        return round(guess(text) * (1 - GUESS_MISS)) if known is None else known
-
-    def placing(narration: Narration, plan: Plan, lengths: Lengths) -> list[str]:
-        return asked(narration, lengths, sound_ms, plan, max_silence_ms=options.max_silence_ms)
-
-    chosen = routine_sounds(routine) if own_sounds is None else own_sounds
-    sound_ms = sounds.sound_lengths_ms(chosen)
-    guessed = guessed_plans(routine, options.timing, words, guess, sound_ms)
-    speak([s for g in guessed for s in placing(words(plan_lengths(g)), g, guess)])
-    try:
-        narration, plan = fit(
-            routine,
-            options.timing,
-            words,
-            speaker.length_ms,
-            sound_ms,
-            start=plan_lengths(guessed[0]) if guessed else None,
-            hear=speak,
-        )
-    except DurationRangeError as exc:  # say what each change the user can make would give
-        from .advice import advise
-
-        raise advise(exc, routine, options, speaker, sound_ms) from None
-    # a placement that asks for sentences not spoken yet (a silence the guess made shorter)
-    spoken: set[str] = set()
-    while missing := [
-        s for s in placing(narration, plan, known_or_short) if speaker.known_ms(s) is None
-    ]:
-        if spoken.intersection(missing):  # an engine that answered for other words
-            raise SpeechError(f'the speech engine did not say "{shortened(missing[0])}"')
-        spoken.update(missing)
-        speak(missing)
-    script = place(
-        narration, plan, speaker.length_ms, sound_ms, max_silence_ms=options.max_silence_ms
-    )
-    if not options.checklist and (routine.contraindications or routine.cautions):
-        warning = (
-            "--no-checklist: the track does not read the checklist of contraindications "
-            "or the cautions; go through them yourself before you begin"
-        )
-        script = dataclasses.replace(script, warnings=(warning, *script.warnings))
-    return script
+    from .speech import Speaker
 
 
 @dataclass(frozen=True)
@@ -201,20 +69,20 @@ def build(
     from the same inputs (see ``fresh.fingerprint``) and are complete.
     ``base_url`` (where the folder is published) also writes ``feed.xml``.
     """
-    stamp = fingerprint(routine, options, speaker)
+    fingerprint = fresh.fingerprint(routine, options, speaker)
     name = name or routine.id
-    with output_lock(out_dir / f"{name}.mp3"):
-        if not force and (done := up_to_date(name, out_dir, stamp)):
+    with fresh.output_lock(out_dir / f"{name}.mp3"):
+        if not force and (done := fresh.up_to_date(name, out_dir, fingerprint)):
             result = BuildResult(done, None)
         else:
-            result = _build(routine, out_dir, options, speaker, stamp, progress, name)
+            result = _build(routine, out_dir, options, speaker, fingerprint, progress, name)
     refresh_folder(out_dir, base_url)
     return result
 
 
 def refresh_folder(out_dir: Path, base_url: str | None = None) -> list[Path]:
     """index.html (and feed.xml) listing every track in ``out_dir``; one writer at a time."""
-    with output_lock(out_dir / site.INDEX_NAME):
+    with fresh.output_lock(out_dir / site.INDEX_NAME):
         return site.refresh(out_dir, base_url)
 
 
@@ -228,14 +96,14 @@ def _build(
     out_dir: Path,
     options: BuildOptions,
     speaker: Speaker,
-    stamp: str,
+    fingerprint: str,
     progress: Progress | None,
     name: str,
 ) -> BuildResult:
     chosen = routine_sounds(routine)  # a routine's own files are decoded once a build
     script = prepare(routine, options, speaker, progress, chosen)
-    # keyed by the words as written, said as the routine's table says them
-    clips = speaker.for_routine(routine.pronounce).clips(e.text for e in script.speech)
+    said = speaker.for_routine(routine.pronounce)
+    clips = said.clips(e.text for e in script.speech)  # by the words as written
     events = audio_events(script)
     leveled = loudness.level(
         events,
@@ -266,7 +134,7 @@ def _build(
         source,
         out_dir,
         description=routine.description,
-        fingerprint=stamp,
+        fingerprint=fingerprint,
         on_samples=None if progress is None else _counter(total, progress),
         name=name,
     )

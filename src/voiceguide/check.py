@@ -7,17 +7,19 @@ template sandbox (``narration.narrate``), which finds unknown names and
 attempts to reach Python internals. ``narrate`` stops at the first faulty
 template, so the faulty text is set aside and the rest rendered again.
 
-Last, what only speech can tell: the words are measured (from the clip
-cache, or spoken) and the routine is planned at its default lengths, as
-``build`` does, so a step too short for its words or a cue that ends past
-its step is reported here with the file, line and field, not found later by
-``build``. Every step is measured, not only the first that fails.
+Last, what only speech can tell: the routine's timed script is made as
+``build`` makes it (``script.prepare``, at the routine's default lengths,
+with the build's voice and rate), so a step too short for its words or a
+cue that ends past its step is reported here in the words ``build`` would
+use. The planner stops at the first part too short; that part is given
+what it needs and the script made again, so every such part is reported.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,31 +27,36 @@ from .errors import InputError, RoutineError
 from .narration import narrate
 from .narration.readability import readability_warnings
 from .routine import Routine, RoutineProblems, load_routine
+from .routine.model import REST_ID
+from .settings import BuildOptions
+from .timeline.too_short import RoutineTimingError
 
 if TYPE_CHECKING:
-    from .narration import Narration
     from .speech import Speaker
 
 _PLACEHOLDER = "Words."
 _INDEXED = re.compile(r"^(intro|contraindications|cautions)\[(\d+)\]$")
 _STEP = re.compile(r"^steps\[(\d+)\]\.(say|cues\[(\d+)\]\.say|reminders\[(\d+)\])$")
 
+SpeakerFor = Callable[[Routine], "Speaker"]  # the speaker a routine is spoken with
+
 
 @dataclasses.dataclass(frozen=True)
 class Checked:
-    """What ``check`` found in one file, and what an ok verdict rests on besides the file."""
+    """What ``check`` found in one file: what a build would refuse, and what reads badly."""
 
     problems: list[str]
     warnings: list[str] = dataclasses.field(default_factory=list)
-    clips: list[Path] = dataclasses.field(default_factory=list)  # cached clips it timed
-    sounds: list[Path] = dataclasses.field(default_factory=list)  # the routine's own files
 
 
-def check_file(path: Path, speaker: Speaker | None = None) -> Checked:
+def check_file(
+    path: Path, speakers: SpeakerFor | None = None, options: BuildOptions | None = None
+) -> Checked:
     """Every problem in the routine file at ``path`` and its readability warnings.
 
-    With a ``speaker``, the words are also measured and the routine planned
-    at its default lengths (what ``build`` would refuse).
+    With ``speakers`` (``speakers.Speakers``), the routine's script is also
+    made as a build with ``options`` would make it, at the routine's default
+    lengths, and what that refuses is reported.
     """
     try:
         routine = load_routine(path)
@@ -58,114 +65,69 @@ def check_file(path: Path, speaker: Speaker | None = None) -> Checked:
     except InputError as exc:
         return Checked([str(exc)])
     warnings = readability_warnings(routine)
-    found, narration = template_problems(routine)
-    timed: list[str] = []
-    if narration is not None and speaker is not None:
-        found = timing_problems(routine, speaker, timed, narration)
-    said = speaker.for_routine(routine.pronounce) if speaker else None
-    clips = [said.cache_file(t) for t in dict.fromkeys(timed)] if said else []
-    sounds = [Path(p) for p in routine.sounds.values()]
-    return Checked(found, warnings, [c for c in clips if c is not None], sounds)
-
-
-def problems_in(path: Path, speaker: Speaker | None = None) -> list[str]:
-    """One line per problem in the routine file at ``path``; empty if it is valid."""
-    return check_file(path, speaker).problems
-
-
-def timing_problems(
-    routine: Routine,
-    speaker: Speaker,
-    timed: list[str] | None = None,
-    narration: Narration | None = None,
-) -> list[str]:
-    """What planning the routine at its default lengths refuses, every part of it.
-
-    The planner stops at the first part too short for what it says; that
-    part is then given what it needs and the plan tried again, so every
-    faulty part is reported at once, each at its own line. Each sentence
-    timed is added to ``timed``. ``narration``: the routine's, if it was made already.
-    """
-    from .timeline import TimingRequest, make_plan, needs
-
-    try:
-        sound_ms = sound_lengths(routine)  # the routine's own sound files, decoded
-    except InputError as exc:
-        return [str(exc)]
-    speaker = speaker.for_routine(routine.pronounce)  # its words timed as build says them
-
-    def length_ms(text: str) -> int:
-        if timed is not None:
-            timed.append(text)
-        return speaker.length_ms(text)
-
-    measured = needs(narration or narrate(routine), length_ms, sound_ms)
-    found: list[str] = []
-    for _ in range(len(routine.steps) + 2):
+    found = template_problems(routine)
+    if not found and speakers is not None:
         try:
-            make_plan(routine, TimingRequest(), measured)
+            speaker = speakers(routine)  # the routine's voice: may be unknown
+        except InputError as exc:
+            return Checked([str(exc)], warnings)
+        found = timing_problems(routine, speaker, options or BuildOptions())
+    return Checked(found, warnings)
+
+
+def problems_in(path: Path, speakers: SpeakerFor | None = None) -> list[str]:
+    """One line per problem in the routine file at ``path``; empty if it is valid."""
+    return check_file(path, speakers).problems
+
+
+def timing_problems(routine: Routine, speaker: Speaker, options: BuildOptions) -> list[str]:
+    """What making the routine's script with ``options`` refuses, every part of it.
+
+    A part too short for what it says is given what it needs and the script
+    made again; a part whose need grows with the words that say its new
+    length is reported once.
+    """
+    from .script import prepare
+
+    found: list[str] = []
+    given: set[str] = set()
+    for _ in range(2 * len(routine.steps) + 3):
+        try:
+            prepare(routine, options, speaker)
+        except RoutineTimingError as exc:
+            if exc.part_id not in given:
+                found.append(str(exc))
+                given.add(exc.part_id)
+            routine = _given_what_it_needs(routine, exc.part_id, exc.need_ms)
+            continue
         except InputError as exc:
             found.append(str(exc))
-            fixed = _given_what_it_needs(routine, exc, measured)
-            if fixed is None:
-                break
-            routine = fixed
-        else:
-            break
+        break
     return found
 
 
-_STEP_FIELD = re.compile(r"^steps\[(\d+)\]\.")
-
-
-def _given_what_it_needs(
-    routine: Routine, exc: InputError, measured: dict[str, int]
-) -> Routine | None:
-    match = _STEP_FIELD.match(getattr(exc, "field", None) or "")
-    if match is None:
-        return None
-    steps = list(routine.steps)
-    step = steps[int(match.group(1))]
-    need = measured[step.id]
-    steps[int(match.group(1))] = dataclasses.replace(
-        step, duration_ms=need, min_ms=min(step.min_ms, need), max_ms=max(step.max_ms, need)
+def _given_what_it_needs(routine: Routine, part_id: str, need_ms: int) -> Routine:
+    if part_id == REST_ID and routine.rest is not None:
+        return dataclasses.replace(
+            routine, rest=dataclasses.replace(routine.rest, duration_ms=need_ms)
+        )
+    steps = tuple(
+        dataclasses.replace(
+            s, duration_ms=need_ms, min_ms=min(s.min_ms, need_ms), max_ms=max(s.max_ms, need_ms)
+        )
+        if s.id == part_id
+        else s
+        for s in routine.steps
     )
-    return dataclasses.replace(routine, steps=tuple(steps))
+    return dataclasses.replace(routine, steps=steps)
 
 
-def sound_lengths(routine: Routine) -> dict[str, int]:
-    """How long each sound rings: the built-in bells' lengths are known without making them."""
-    from .audio import sounds
-
-    if not routine.sounds:
-        return sounds.builtin_lengths_ms()
-    from .build import routine_sounds
-
-    return sounds.sound_lengths_ms(routine_sounds(routine))
-
-
-def measuring_speaker(*, voice: str | None, rate_wpm: int, cache_dir: Path | None) -> Speaker:
-    """The speaker ``check`` measures with: the build's voice and rate, the build's cache."""
-    from .speech import Speaker
-    from .speech.select import make_engine
-
-    speaker = Speaker(make_engine(voice, rate_wpm), cache_dir=cache_dir)
-    if voice:
-        try:
-            speaker.check_voice()
-        except BaseException:
-            speaker.close()
-            raise
-    return speaker
-
-
-def template_problems(routine: Routine) -> tuple[list[str], Narration | None]:
-    """Every text that does not render in the sandbox, in the order ``narrate`` meets them,
-    and the routine's narration if there is none (``timing_problems`` then reuses it)."""
+def template_problems(routine: Routine) -> list[str]:
+    """Every text that does not render in the sandbox, in the order ``narrate`` meets them."""
     found: list[str] = []
     for _ in range(1 + len(routine.lines)):
         try:
-            narration = narrate(routine)
+            narrate(routine)
         except RoutineError as exc:
             found.append(str(exc))
             replaced = _set_aside(routine, _merged_field(routine, exc))
@@ -173,8 +135,8 @@ def template_problems(routine: Routine) -> tuple[list[str], Narration | None]:
                 break
             routine = replaced
         else:
-            return found, (None if found else narration)
-    return found, None
+            break
+    return found
 
 
 def _merged_field(routine: Routine, exc: RoutineError) -> str | None:
@@ -202,6 +164,8 @@ def _set_aside(routine: Routine, field: str | None) -> Routine | None:
         texts[index] = _PLACEHOLDER
         if name == "intro":
             return dataclasses.replace(routine, intro=tuple(texts))
+        if name == "cautions":
+            return dataclasses.replace(routine, cautions=tuple(texts))
         return dataclasses.replace(routine, contraindications=tuple(texts))
     match = _STEP.match(field)
     if match:

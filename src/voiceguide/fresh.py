@@ -1,10 +1,12 @@
-"""Up to date: a digest of every input of a build, and whether the outputs carry it.
+"""Whether a track is up to date: the one list of a build's inputs, and its fingerprint.
 
-A build whose inputs have not changed is skipped: the fingerprint of
-everything that goes into a track (the routine file, the options, the voice,
-the engines' and voiceguide's versions) is stored in the JSON plan beside it,
-and a build that finds the same fingerprint with complete outputs does
-nothing. One build of a given track runs at a time, across processes.
+A build whose inputs have not changed is skipped. ``inputs`` lists
+everything that goes into a track: the routine file, the shared parts it
+includes, its own sound files, voiceguide's code, the engine and voice, the
+encoder and the options (an ambient file by its content). Its sha256, the
+fingerprint, is stored in the JSON plan beside the track, and a build that
+finds the same fingerprint with complete outputs does nothing. One build of
+a given track runs at a time, across processes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +25,17 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock
 
+from . import __version__
 from .ffmpeg import ffmpeg_exe
 from .output.site import track_files
-from .package_digest import code_digest
+from .routine.load import load_part
 
 if TYPE_CHECKING:
-    from .build import BuildOptions
     from .routine import Routine
+    from .settings import BuildOptions
     from .speech import Speaker
+
+PACKAGE = Path(__file__).resolve().parent
 
 
 @contextlib.contextmanager
@@ -38,63 +44,72 @@ def output_lock(target: Path) -> Iterator[None]:
 
     Two builds of one routine into one folder would otherwise race: each
     file is replaced atomically, but the MP3 of one could end up beside the
-    plan of the other. The lock file is in the temporary folder, keyed by the
+    plan of the other. The lock file is in the temporary folder, named after the
     target's path (filelock's flock: released by the kernel if a build dies).
     """
-    key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
-    with FileLock(Path(tempfile.gettempdir()) / f"voiceguide-{key}.lock"):
+    name = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
+    with FileLock(Path(tempfile.gettempdir()) / f"voiceguide-{name}.lock"):
         yield
 
 
-@functools.cache
-def _ffmpeg_id() -> str:
-    """The encoder binary by path, size and time: no process started to ask its version."""
-    exe = ffmpeg_exe()
-    st = os.stat(exe)
-    return f"{exe} {st.st_size} {st.st_mtime_ns}"
-
-
-def routine_sources(routine: Routine) -> list[Path]:
-    """The user's files a track is made from (shared parts are package data, in the digest)."""
-    return [Path(routine.path)]
-
-
-def _option_files(options: BuildOptions) -> list[list[str]]:
-    """Files named by options (an ambient bed's file): their content, not just their name."""
-    named = [getattr(options, "ambient", None)]
-    return [
-        [str(p), hashlib.sha256(Path(p).read_bytes()).hexdigest()]
-        for p in named
-        if isinstance(p, str | Path) and Path(p).is_file()
-    ]
+def inputs(routine: Routine, options: BuildOptions, speaker: Speaker) -> list[list[str]]:
+    """Everything a track is made from, as [what, which, content] rows: files by their bytes'
+    sha256, so a file saved again unchanged leaves the track up to date."""
+    rows = [["routine", routine.path, _file(routine.path)]]
+    rows += [["part", name, _file(load_part(name).path)] for name in routine.include]
+    rows += [["sound", name, _file(path)] for name, path in sorted(routine.sounds.items())]
+    rows.append(["voiceguide", __version__, code_fingerprint()])
+    rows.append(["engine", options.voice or routine.voice or "", speaker.engine_fingerprint])
+    rows.append(["encoder", *_encoder()])
+    settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
+    rows.append(["options", "", json.dumps(settings, sort_keys=True, default=str)])
+    if options.ambient and Path(options.ambient).is_file():
+        rows.append(["ambient", str(options.ambient), _file(options.ambient)])
+    return rows
 
 
 def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> str:
-    """A digest of every input of a build: same digest, same track."""
-    settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
-    material = {
-        "voiceguide": code_digest(),  # its code, data, version, Python
-        "options": settings,
-        "voice": speaker.engine_fingerprint,
-        "ffmpeg": _ffmpeg_id(),
-        "option files": _option_files(options),
-        "sources": [
-            [str(p), hashlib.sha256(p.read_bytes()).hexdigest()] for p in routine_sources(routine)
-        ],
-    }
-    text = json.dumps(material, sort_keys=True, default=str)
+    """The sha256 of ``inputs``: same fingerprint, same track."""
+    text = json.dumps(inputs(routine, options, speaker))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def up_to_date(routine_id: str, out_dir: Path, stamp: str) -> list[Path] | None:
-    """The outputs, if they carry ``stamp`` and the MP3 is whole; else None."""
+def _file(path: str | Path) -> str:
+    """A file's bytes' sha256; "absent" for one that cannot be read (the build says why)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "absent"
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Every file of the voiceguide package (templates, shared parts, the pronunciation
+    table) by name and bytes, bytecode aside, and the Python running it."""
+    summed = hashlib.sha256(f"{sys.version}\0{sys.executable}".encode())
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix != ".pyc"):
+        data = path.read_bytes()
+        summed.update(f"{path.relative_to(PACKAGE).as_posix()}\0{len(data)}\0".encode() + data)
+    return summed.hexdigest()
+
+
+@functools.cache
+def _encoder() -> tuple[str, str]:
+    """The ffmpeg binary by path, size and time: no process started to ask its version."""
+    exe = ffmpeg_exe()
+    st = os.stat(exe)
+    return exe, f"{st.st_size} {st.st_mtime_ns}"
+
+
+def up_to_date(routine_id: str, out_dir: Path, fingerprint: str) -> list[Path] | None:
+    """The outputs, if they carry ``fingerprint`` and the MP3 is whole; else None."""
     files = track_files(out_dir, routine_id)
     mp3, sidecar = files["mp3"], files["plan"]
     try:
         doc = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(doc, dict) or doc.get("fingerprint") != stamp:
+    if not isinstance(doc, dict) or doc.get("fingerprint") != fingerprint:
         return None
     sidecars = [files["captions"], files["page"], files["chapters"]]
     if not all(p.is_file() for p in sidecars) or not _complete_mp3(mp3, doc.get("total_ms")):

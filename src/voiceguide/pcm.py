@@ -1,4 +1,4 @@
-"""The track's PCM format, and the one rule that turns milliseconds into samples.
+"""The track's PCM format and loudness, and the one rule that turns milliseconds into samples.
 
 Everything below the timeline works in samples of this format; everything
 above it in milliseconds. ``sample_index`` is the only crossing, so an
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 RATE_HZ = 22_050  # mono 16-bit at 22.05 kHz: speech engines write it, 64 kb/s MP3 keeps it
 SAMPLE_BYTES = 2
+TARGET_LUFS = -16.0  # Apple's podcast guidance; EBU R128 for speech on phones
 
 
 def sample_index(ms: int) -> int:

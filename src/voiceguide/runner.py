@@ -22,11 +22,11 @@ from multiprocessing import util
 from pathlib import Path
 from typing import Any
 
-from .build import BuildOptions, build
-from .errors import InputError, RoutineError, Terminated, VoiceguideError, one_line
-from .routine import Routine, load_routine
-from .speech import Speaker
-from .speech.select import check_voice, make_engine
+from .build import build
+from .errors import Terminated, VoiceguideError
+from .routine import load_routine
+from .settings import BuildOptions
+from .speakers import Speakers, make_speaker
 
 
 @dataclass(frozen=True)
@@ -42,65 +42,6 @@ class Outcome:
 
 
 OnProgress = Callable[[Path, str, float], None]
-
-
-def make_speaker(
-    options: BuildOptions, routine: Routine | None = None, *, workers: int | None = None
-) -> Speaker:
-    """The speaker for ``options`` (``--voice``) or else the routine's ``voice:``.
-
-    An unknown or broken voice is an input error, found before any synthesis;
-    if the routine named it, the error names the routine's file and line.
-    """
-    voice = options.voice or (routine.voice if routine is not None else None)
-    try:
-        engine = make_engine(voice, options.rate_wpm, workers=workers)
-        speaker = Speaker(engine, cache_dir=options.cache_dir)
-        if voice:
-            try:
-                check_voice(speaker.engine)
-            except BaseException:
-                speaker.close()
-                raise
-    except InputError as exc:
-        if options.voice or routine is None or not routine.voice:
-            raise
-        reason = str(exc).removeprefix(f"--voice {one_line(routine.voice)}: ")
-        raise RoutineError(
-            reason, path=routine.path, line=routine.line_of("voice"), field="voice"
-        ) from None
-    return speaker
-
-
-class Speakers:
-    """One speaker per voice, made when a routine first needs it, closed together.
-
-    Routines may name their own voices; with ``--voice`` there is only one.
-    ``workers``: how many processes an engine that can use several may start
-    (Piper; the cores shared among parallel builds).
-    """
-
-    def __init__(self, options: BuildOptions, *, workers: int | None = None) -> None:
-        self.options = options
-        self.workers = workers
-        self._made: dict[str | None, Speaker] = {}
-
-    def __call__(self, routine: Routine) -> Speaker:
-        voice = self.options.voice or routine.voice
-        if voice not in self._made:
-            self._made[voice] = make_speaker(self.options, routine, workers=self.workers)
-        return self._made[voice]
-
-    def close(self) -> None:
-        for speaker in self._made.values():
-            speaker.close()
-        self._made.clear()
-
-    def __enter__(self) -> Speakers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def build_one(

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..pcm import RATE_HZ
+from ..pcm import RATE_HZ, TARGET_LUFS
 from . import crest_guard, level_cache
 from .clip_level import clip_gains_db, clip_loudness, scale_blocks
 from .events import AudioEvent
@@ -54,7 +54,6 @@ __all__ = [
     "measure", "measure_file",
 ]  # fmt: skip
 
-TARGET_LUFS = -16.0  # Apple's podcast guidance; EBU R128 for speech on phones
 MP3_LOSS_LU = 0.4  # 64 kb/s MP3 measures this much quieter than its PCM
 CEILING_DBFS = -1.4  # speech's true peaks after the limiter. The MP3 at LAME's quality 7
 # (mp3.encode) does not lift them: over the four routines' pieces, both voices, at most

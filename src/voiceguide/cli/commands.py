@@ -10,7 +10,6 @@ line too, and ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -75,30 +74,17 @@ def list_command(routines_dir: Path | None) -> None:
     Example:
         voiceguide list
     """
+    from ..routine import load_routine
     from ..routine.library import catalogue
-    from ..speech.cache import default_cache_dir
-    from ..verdict import listing_ticket, read_entry, write_entry
+    from .views import routine_line
 
-    listed = []
     for entry in catalogue(routines_dir).values():
         how = ""
         if entry.replaces is not None:
             how = f"  (yours: {entry.path}, used in place of the built-in one)"
         elif not entry.builtin:
             how = f"  (yours: {entry.path})"
-        listed.append((entry.id, entry.path, how))
-    # the lines of the last listing of the same files, if there is one (no YAML read)
-    ticket = listing_ticket(default_cache_dir(), listed)
-    lines = read_entry(ticket) if ticket else None
-    if lines is None:
-        from ..routine import load_routine
-        from .views import routine_line
-
-        lines = [routine_line(load_routine(path)) + how for _, path, how in listed]
-        if ticket:
-            write_entry(ticket, lines)
-    for line in lines:
-        click.echo(line)
+        click.echo(routine_line(load_routine(entry.path)) + how)
 
 
 @cli.command()
@@ -316,55 +302,52 @@ def voices() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=SafePath())
+@click.argument("routines", nargs=-1)
 @routines_option
 @voice_options
-@click.option(
-    "--force", is_flag=True, help="Check even a file found ok before and unchanged since."
-)
 @handle_errors
-def check(files: tuple[Path, ...], routines_dir: Path | None, force: bool, **kw: Any) -> None:
-    """Check routine files for everything a build would refuse (all routines if none are named).
+def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> None:
+    """Check routines for everything a build would refuse (all routines if none are named).
 
+    ROUTINES are routine ids (see `voiceguide list`) or paths to YAML files.
     Every problem of every file is reported, one line each naming the file,
     line and field; the exit status is 2 if there is any. Besides the file's
-    form and its templates, each step's words are spoken (or read from the
-    clip cache) and timed at the routine's default lengths, with --voice and
+    form and its templates, the words are spoken (or read from the clip
+    cache) and timed at the routine's default lengths, with --voice and
     --rate as a build would use them. What a speech engine reads badly ("&",
-    "%", "2 min", "approx.") is a warning. A file found ok is remembered
-    beside the clip cache: checked again unchanged (with the same voice, rate
-    and voiceguide), it is ok at once, unless --force or --no-cache.
+    "%", "2 min", "approx.") is a warning.
 
     \b
     Examples:
         voiceguide check
         voiceguide check my-routine.yaml
     """
+    from ..check import Checked, check_file
+    from ..routine.library import catalogue, find_routine
+    from ..settings import BuildOptions
+    from ..speakers import Speakers
     from ..speech.cache import default_cache_dir
-    from ..verdict import Verdicts
 
-    if files:
-        paths = list(files)
-    else:
-        from ..routine.library import catalogue
+    options = BuildOptions(
+        voice=kw["voice"],
+        rate_wpm=kw["rate"],
+        cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
+    )
 
-        paths = [entry.path for entry in catalogue(routines_dir).values()]
-    cache_dir = None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir())
-    verdicts = Verdicts(cache_dir, voice=kw["voice"], rate_wpm=kw["rate"]) if cache_dir else None
+    def check_one(name: str) -> tuple[str, Checked]:
+        try:
+            path = find_routine(checked_name(name), routines_dir)
+        except InputError as exc:  # said in its turn; the others are still checked
+            return name, Checked([str(exc)])
+        return str(path), check_file(path, speakers, options)
+
+    names = list(routines) or [str(e.path) for e in catalogue(routines_dir).values()]
     failed = False
-    with contextlib.ExitStack() as stack:
-        speaker = None  # started at the first file not remembered ok
-        for path in paths:
-            ticket = verdicts.ticket(path) if verdicts else None
-            remembered = verdicts.recall(ticket) if verdicts and ticket and not force else None
-            if remembered is not None:
-                warn([shown(w) for w in remembered])
-                click.echo(f"ok {path}")
-                continue
-            from ..check import check_file
-
-            speaker = speaker or stack.enter_context(_measuring(kw, cache_dir))
-            checked = check_file(path, speaker)
+    with Speakers(options) as speakers:
+        if options.voice:  # an unknown --voice is the command's error, said once
+            speakers()
+        for name in names:
+            path, checked = check_one(name)
             for problem in checked.problems:
                 click.echo(f"Error: {shown(problem)}", err=True)
             warn([shown(w) for w in checked.warnings])
@@ -372,17 +355,8 @@ def check(files: tuple[Path, ...], routines_dir: Path | None, force: bool, **kw:
                 failed = True
             else:
                 click.echo(f"ok {path}")
-                if verdicts and ticket:
-                    verdicts.remember(ticket, checked)
     if failed:
         sys.exit(2)
-
-
-def _measuring(kw: dict[str, Any], cache_dir: Path | None) -> Any:
-    """A speaker for check's timing; its engine starts only if a clip is missing from the cache."""
-    from ..check import measuring_speaker
-
-    return measuring_speaker(voice=kw["voice"], rate_wpm=kw["rate"], cache_dir=cache_dir)
 
 
 cli.add_command(serve)  # in its own module: `serve` is the one command that is a server

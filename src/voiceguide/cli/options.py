@@ -20,7 +20,7 @@ from ..routine.durations import format_duration, parse_duration
 from .group import shown
 
 if TYPE_CHECKING:
-    from ..build import BuildOptions
+    from ..settings import BuildOptions
 
 __all__ = ["SafePath", "make_options", "shown"]
 
@@ -145,10 +145,20 @@ def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ], func)  # fmt: skip
 
 
+def _a_folder(path: Any) -> Any:
+    """--routines names a folder that is there: a mistyped one would list no routine of yours."""
+    if path is not None and not path.is_dir():
+        raise click.BadParameter(
+            f'"{shown(str(path))}" is not a folder; give the folder that holds your routine files',
+        )
+    return path
+
+
 routines_option = click.option(
     "--routines",
     "routines_dir",
-    type=SafePath(file_okay=False),
+    type=SafePath(),
+    callback=lambda ctx, param, value: _a_folder(value),
     default=None,
     help="A folder of your own routines, added to the built-in ones (default: $VOICEGUIDE_ROUTINES, else ./routines if it exists).",
 )
@@ -156,9 +166,9 @@ routines_option = click.option(
 
 def make_options(**kw: Any) -> BuildOptions:
     from ..audio import ambient
-    from ..audio.loudness import TARGET_LUFS
-    from ..build import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
     from ..narration import LEAD_IN_MS
+    from ..pcm import TARGET_LUFS
+    from ..settings import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
     from ..speech import default_cache_dir
     from ..timeline import TimingRequest
 

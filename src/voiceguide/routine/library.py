@@ -36,10 +36,7 @@ def user_dir(given: Path | None = None) -> Path | None:
 
 
 class Entry(NamedTuple):
-    """One routine id and the file it names; ``replaces`` is the built-in file it hides.
-
-    A NamedTuple, not a dataclass: `voiceguide list` answers from its remembered
-    lines before anything imports dataclasses."""
+    """One routine id and the file it names; ``replaces`` is the built-in file it hides."""
 
     id: str
     path: Path
@@ -73,7 +70,8 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def find_routine(name: str, given: Path | None = None) -> Path:
-    """ROUTINE is a path to a YAML file, or the id of a built-in or the user's routine."""
+    """ROUTINE is a path to a YAML file, or the id of a built-in or the user's routine: the
+    one way every command (list, script, build, check) finds a routine."""
     as_path = Path(name)
     if as_path.suffix in SUFFIXES or "/" in name or as_path.is_file():
         if not as_path.is_file():

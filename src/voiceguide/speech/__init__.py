@@ -1,9 +1,8 @@
 """Speech: the engine seam, the pyttsx3 engine, a fake for tests, and the clip cache.
 
 Names are imported on first use (PEP 562), as in ``voiceguide.routine``:
-``from voiceguide.speech.stamp import engine_stamp`` must not load the
-Speaker's pronunciation table (YAML) or numpy (the fake engine): a
-remembered ``check`` verdict needs neither.
+``from voiceguide.speech.engine import DEFAULT_RATE_WPM`` must not load the
+Speaker's pronunciation table (YAML) or numpy (the fake engine).
 """
 
 from __future__ import annotations

@@ -81,7 +81,9 @@ def check_holds(
         message = f'"{cue[1].at}" lies past the step\'s end: {fix}'
     else:
         message = f"{format_human(length)} is too short: {what}; {fix}"
-    raise RoutineTimingError(message, path=file or None, line=line, field=shown)
+    raise RoutineTimingError(
+        message, path=file or None, line=line, field=shown, part_id=part_id, need_ms=need
+    )
 
 
 def _written(routine: Routine, index: int) -> set[str]:
@@ -96,4 +98,20 @@ def _start(text: str, limit: int = 30) -> str:
 
 
 class RoutineTimingError(RoutineError, TimingError):
-    """A part of the routine file too short for what it says: names file, line and field."""
+    """A part of the routine file too short for what it says: names file, line and field.
+
+    ``part_id`` and ``need_ms`` say which part and what it needs, so ``check``
+    can give it that and go on to find the next part too short."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        part_id: str = "",
+        need_ms: int = 0,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.part_id, self.need_ms = part_id, need_ms
+        super().__init__(message, path=path, line=line, field=field)
