@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio import ambient, loudness, mixer, sounds, true_peak
+from .audio import ambient, loudness, mixer, sounds
 from .audio.events import AudioEvent
 from .errors import RoutineError, SpeechError, shortened
 from .fresh import fingerprint, output_lock, up_to_date
-from .mp3 import pieces
+from .mp3 import pieces, true_peak
 from .mp3.encode import encode_mp3
 from .mp3.tags import Chapter, write_tags
 from .narration import LEAD_IN_MS, Narration, narrate
