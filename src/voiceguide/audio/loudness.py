@@ -56,11 +56,12 @@ __all__ = [
 
 TARGET_LUFS = -16.0  # Apple's podcast guidance; EBU R128 for speech on phones
 MP3_LOSS_LU = 0.4  # 64 kb/s MP3 measures this much quieter than its PCM
-CEILING_DBFS = -1.4  # speech's true peaks after the limiter. The MP3 at LAME's quality 7
-# (mp3.encode) does not lift them: over the four routines' pieces, both voices, at most
-# 0.04 dB over their PCM, and 0.35 dB under in the median (LAME's default quality lifted
-# them by up to 2.1 dB, and this was -1.8). What goes over is still taken off piece by piece
-# (see true_peak). Against -1.8, -1.4 takes 0.4 to 0.6 dB less off the sentences' peaks.
+# Speech's true peaks after the limiter: near the -1 dBTP limit, as the MP3 at LAME's quality
+# 7 (mp3.encode) does not lift them at the default target (over the four routines' pieces,
+# both voices, at most 0.04 dB over their PCM, 0.35 dB under in the median). What goes over,
+# at a louder target, is taken off where the file is made (mp3.true_peak). A ceiling of -1.8
+# would take 0.4 to 0.6 dB more off the sentences' peaks.
+CEILING_DBFS = -1.4
 # The most the limiter takes off a sentence's crest (its peak over its loud half's RMS, see
 # crest_guard); a sentence that would lose more is lowered as a whole instead. 5.9 holds the
 # sentences to 6 dB: the guard works on blocks, within 0.03 dB of the samples' figure on the
@@ -164,9 +165,8 @@ def level(
         total = np.float32(db_to_gain(gain_db + float(clip_db[index])))
         out[text] = samples * (curve * total)  # int16 * float32: float32
     if cache_dir is not None:
-        level_cache.store(
-            cache_dir, fingerprint, _CACHE[fingerprint], replace=fresh
-        )  # over a damaged one
+        # fresh: the stored entry was damaged, and these replace it
+        level_cache.store(cache_dir, fingerprint, _CACHE[fingerprint], replace=fresh)
     return Leveled(
         out,
         leveled_sounds,
