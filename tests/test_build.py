@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from voiceguide.audio import loudness, mixer, true_peak
+from voiceguide.audio import loudness, mixer
 from voiceguide.build import BuildOptions, audio_events, prepare, routine_sounds
 from voiceguide.cli import cli
 from voiceguide.cli.progress import Bars, interactive
-from voiceguide.mp3 import pieces
+from voiceguide.mp3 import pieces, true_peak
 from voiceguide.pcm import sample_index
 from voiceguide.routine import load_routine
 from voiceguide.speech import Speaker

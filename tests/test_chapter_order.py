@@ -4,10 +4,10 @@ import re
 import subprocess
 from pathlib import Path
 
-from voiceguide.build import export
 from voiceguide.ffmpeg import ffmpeg_exe
 from voiceguide.mp3.tags import chapter_ids
-from voiceguide.timeline import Script
+from voiceguide.output.track import export
+from voiceguide.timeline import Script, to_document
 from voiceguide.timeline.plan import Part, Plan
 
 from .test_export import silence
@@ -33,7 +33,7 @@ def test_chapters_of_every_title_length_are_listed_in_time_order(tmp_path: Path)
         Part(f"p{i}", "step", title, i * 1000, (i + 1) * 1000) for i, title in enumerate(titles)
     )
     script = Script(Plan("order", "Order", parts), ())
-    export(script, silence(len(titles) * 1000), tmp_path)
+    export(to_document(script), silence(len(titles) * 1000), tmp_path)
     listed = ffmpeg_chapters(tmp_path / "order.mp3")
     # ffmpeg shifts every start by the same encoder delay; the order is the point
     assert [title for _, title in listed] == titles

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from voiceguide.build import export
+from voiceguide.audio.decode import decode
 from voiceguide.errors import FfmpegError
 from voiceguide.output.files import atomic_path
 from voiceguide.output.plan_json import plan_json
+from voiceguide.output.track import export
 from voiceguide.pcm import sample_index
 from voiceguide.timeline import Event, Script, to_document
 from voiceguide.timeline.plan import Part, Plan
@@ -36,7 +37,7 @@ def silence(ms: int):
 
 def test_export_writes_mp3_with_chapters_and_plan(tmp_path: Path) -> None:
     mp3, sidecar, *_sidecars = export(
-        small_script(), silence(5_000), tmp_path, description="Just a demo"
+        to_document(small_script()), silence(5_000), tmp_path, description="Just a demo"
     )
     tags = ID3(mp3)
     assert str(tags["TIT2"]) == "Demo" and str(tags["TCON"]) == "Speech"
@@ -58,7 +59,7 @@ def test_failed_block_leaves_previous_file_and_no_temporary(tmp_path: Path) -> N
 
 
 def test_ffmpeg_failure_is_a_tool_error_and_keeps_old_track(tmp_path: Path, monkeypatch) -> None:
-    export(small_script(), silence(5_000), tmp_path)
+    export(to_document(small_script()), silence(5_000), tmp_path)
     before = (tmp_path / "demo.mp3").read_bytes()
 
     def broken():
@@ -66,10 +67,29 @@ def test_ffmpeg_failure_is_a_tool_error_and_keeps_old_track(tmp_path: Path, monk
         raise FfmpegError("ffmpeg failed to encode the MP3: simulated")
 
     with pytest.raises(FfmpegError):
-        export(small_script(), broken(), tmp_path)
+        export(to_document(small_script()), broken(), tmp_path)
     assert (tmp_path / "demo.mp3").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == DEMO_FILES
 
 
 def test_plan_json_is_stable_text() -> None:
     assert plan_json(to_document(small_script())) == plan_json(to_document(small_script()))
+
+
+def test_every_file_is_made_from_the_one_plan_document(tmp_path: Path) -> None:
+    """The ID3 chapters, the captions and the podcast chapters read the parts and lines of the
+    plan JSON written beside them: a step's chapter carries its number, only speech is
+    captioned, and the MP3 decodes to the plan's length."""
+    script = small_script()
+    said = Event(2_500, 3_500, "speech", "Warm your hands.", "a")
+    script = Script(script.plan, (*script.events, said))
+    mp3, sidecar, captions, _page, marks = export(to_document(script), silence(5_000), tmp_path)
+    chapters = sorted(ID3(mp3).getall("CHAP"), key=lambda c: c.start_time)
+    assert [str(c.sub_frames["TIT2"]) for c in chapters] == ["Introduction", "1. Alpha"]
+    vtt = captions.read_text()
+    assert "00:00:02.500 --> 00:00:03.500\nWarm your hands." in vtt and "step" not in vtt
+    plan = json.loads(sidecar.read_text())
+    assert [c["title"] for c in json.loads(marks.read_text())["chapters"]] == [
+        p["title"] for p in plan["parts"]
+    ]
+    assert decode(mp3).size == sample_index(plan["total_ms"])

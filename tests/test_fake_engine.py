@@ -103,7 +103,7 @@ def test_a_track_left_over_the_true_peak_limit_says_so_in_a_warning(
 ) -> None:
     """The check's last word reaches the user: here every piece is taken to be over and no
     dip helps, so the build warns with the peak found and what would leave more room."""
-    from voiceguide.audio import true_peak
+    from voiceguide.mp3 import true_peak
 
     monkeypatch.setattr(true_peak, "over_limit", lambda peaks, limit_dbtp=-1.0: True)
     monkeypatch.setattr(true_peak, "WHOLE_PIECE_MAX", 0)

@@ -20,21 +20,21 @@ import numpy as np
 import pytest
 import soundfile
 
-from voiceguide.audio import true_peak
-from voiceguide.audio.decode import decode, decode_mp3
+from voiceguide.audio.decode import decode
 from voiceguide.audio.limiter import Limiter, block_peaks, limit
 from voiceguide.audio.meter import analyse, db_to_gain, measure_file
 from voiceguide.audio.mixer import Placed, stream
-from voiceguide.audio.true_peak import (
+from voiceguide.mp3 import pieces, true_peak
+from voiceguide.mp3.true_peak import (
     LIMIT_DBTP,
     LOCAL_TRIES,
     MARGIN_DB,
     PeakCheck,
     block_true_peaks,
+    decode_mp3,
     dip,
     ramp,
 )
-from voiceguide.mp3 import pieces
 from voiceguide.pcm import RATE_HZ
 from voiceguide.speech import Speaker
 

@@ -3,8 +3,8 @@
 The library API the CLI is a skin over: ``build`` skips a track whose
 inputs have not changed (``fresh``), else the words are narrated, measured,
 fitted and placed (``script.prepare``), then levelled, mixed, encoded in pieces and
-written with their sidecars. Here the timeline's events become the audio
-stage's plain events and the plan becomes chapters and captions.
+written with their sidecars (``output.track``). Here the timeline's events
+become the audio stage's plain events.
 """
 
 from __future__ import annotations
@@ -16,17 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import fresh
-from .audio import ambient, loudness, mixer, true_peak
+from .audio import ambient, loudness, mixer
 from .audio.events import AudioEvent
-from .mp3 import pieces
-from .mp3.encode import encode_mp3
-from .mp3.tags import Chapter, write_tags
-from .output import site
-from .output.captions import captions_vtt
-from .output.feed import chapters_json
-from .output.files import atomic_paths
-from .output.page import render_page
-from .output.plan_json import plan_json
+from .mp3 import pieces, true_peak
+from .output import site, track
 from .pcm import sample_index
 from .routine import Routine
 from .script import Progress, prepare, routine_sounds
@@ -129,14 +122,14 @@ def _build(
         sounding=[(0, total)] if bed is not None else [(p.start, p.end) for p in placed],
         review=peak_check,
     )
-    paths = export(
-        script,
+    paths = track.export(
+        to_document(script),
         source,
         out_dir,
+        name=name,
         description=routine.description,
         fingerprint=fingerprint,
         on_samples=None if progress is None else _counter(total, progress),
-        name=name,
     )
     if peak_check.left_over:
         worst = max(peak_check.left_over.values())
@@ -147,51 +140,6 @@ def _build(
         )
         script = dataclasses.replace(script, warnings=(*script.warnings, warning))
     return BuildResult(paths, script)
-
-
-def chapters(script: Script) -> list[Chapter]:
-    return [
-        Chapter(p.start_ms, p.end_ms, f"{p.number}. {p.title}" if p.number else p.title)
-        for p in script.plan.parts
-    ]
-
-
-def export(
-    script: Script,
-    source: pieces.Source | Iterable[bytes],
-    out_dir: Path,
-    *,
-    description: str = "",
-    fingerprint: str | None = None,
-    on_samples: Callable[[int], None] | None = None,
-    name: str | None = None,
-) -> list[Path]:
-    """Encode and tag the MP3, then write the JSON plan, the captions, the player page and
-    the podcast chapters: all or none.
-
-    ``source`` is a ``pieces.Source`` (encoded in pieces, side by side) or the
-    track's PCM blocks (encoded by one ffmpeg).
-    """
-    files = site.track_files(out_dir, name or script.plan.routine_id)
-    mp3, sidecar, captions, page, marks = (
-        files[k] for k in ("mp3", "plan", "captions", "page", "chapters")
-    )
-    targets = (mp3, sidecar, captions, page, marks)
-    with atomic_paths(*targets) as (mp3_tmp, sidecar_tmp, captions_tmp, page_tmp, marks_tmp):
-        if isinstance(source, pieces.Source):
-            pieces.encode(source, mp3_tmp, on_samples=on_samples)
-        else:
-            encode_mp3(source, mp3_tmp)
-        write_tags(
-            mp3_tmp, title=script.plan.title, chapters=chapters(script), description=description
-        )
-        document = to_document(script)
-        sidecar_tmp.write_text(plan_json(document, fingerprint=fingerprint), encoding="utf-8")
-        lines = [(e.start_ms, e.end_ms, e.text) for e in script.speech]
-        captions_tmp.write_text(captions_vtt(script.plan.title, lines), encoding="utf-8")
-        page_tmp.write_text(render_page(document, mp3.name, captions.name), encoding="utf-8")
-        marks_tmp.write_text(chapters_json(document), encoding="utf-8")
-    return list(targets)
 
 
 def _counter(total: int, progress: Progress) -> Callable[[int], None]:

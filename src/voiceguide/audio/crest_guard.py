@@ -10,7 +10,7 @@ espeak-ng's (16 dB over their loud half in the median, up to 19.5): at
 
 The guard lowers such a sentence as a whole, by just enough that the
 limiter takes ``most_db`` off its crest and no more. Lowering a sentence
-keeps its crest whole; the limiter was taking its loudness along with its
+keeps its crest whole; the limiter would take its loudness along with its
 peaks anyway, so after the limiter the sentences the guard lowers are not
 much quieter than the limiter alone would have left them (the bench shows
 the spread: ``scripts/bench --speech``).
@@ -37,7 +37,7 @@ from .limiter import BLOCK, Limiter
 FRAME_BLOCKS = 28  # a frame of the loud-half RMS: 448 samples, 20.3 ms at 22,050 Hz
 _SPAN_DB = 30.0  # the guard is looked for up to this much peak cut over the limit
 _STEPS = 10  # bisection steps: 30 dB / 2**10, 0.03 dB (a guard at most that far under)
-SETTINGS = f"crest guard 1: {FRAME_BLOCKS} {_SPAN_DB} {_STEPS}"  # in the level cache's key
+SETTINGS = f"crest guard 1: {FRAME_BLOCKS} {_SPAN_DB} {_STEPS}"  # in the level cache's fingerprint
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The level a track was given, kept beside the clip cache: a warm build reads it and
-measures nothing (``loudness.level``). Keyed by the track's cues, clips, sounds and target;
+measures nothing (``loudness.level``). Found by the fingerprint of the track's cues,
+clips, sounds and target;
 an entry that does not read back as numbers that make sense is measured again and replaced.
 """
 
@@ -24,13 +25,13 @@ class Level:
     guard: np.ndarray  # per clip, the gain over which it is lowered whole (crest_guard)
 
 
-def path_of(cache_dir: Path, key: str) -> Path:
-    return cache_dir / "levels" / f"{key}.json"
+def path_of(cache_dir: Path, fingerprint: str) -> Path:
+    return cache_dir / "levels" / f"{fingerprint}.json"
 
 
-def load(cache_dir: Path, key: str) -> Level | None:
+def load(cache_dir: Path, fingerprint: str) -> Level | None:
     """A warm build reuses the gains and peaks found before: finding them costs, reading nothing."""
-    path = path_of(cache_dir, key)
+    path = path_of(cache_dir, fingerprint)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         gain_db = float(doc["gain_db"])
@@ -51,10 +52,10 @@ def load(cache_dir: Path, key: str) -> Level | None:
     return Level(gain_db, sound_db, peaks, clip_db, guard)
 
 
-def store(cache_dir: Path, key: str, found: Level, *, replace: bool) -> None:
+def store(cache_dir: Path, fingerprint: str, found: Level, *, replace: bool) -> None:
     """Write what is missing on disk (the gains' JSON, the peaks beside it), atomically; with
     ``replace``, also what is there."""
-    path = path_of(cache_dir, key)
+    path = path_of(cache_dir, fingerprint)
     doc = json.dumps(
         {
             "gain_db": found.gain_db,

@@ -55,11 +55,12 @@ __all__ = [
 ]  # fmt: skip
 
 MP3_LOSS_LU = 0.4  # 64 kb/s MP3 measures this much quieter than its PCM
-CEILING_DBFS = -1.4  # speech's true peaks after the limiter. The MP3 at LAME's quality 7
-# (mp3.encode) does not lift them: over the four routines' pieces, both voices, at most
-# 0.04 dB over their PCM, and 0.35 dB under in the median (LAME's default quality lifted
-# them by up to 2.1 dB, and this was -1.8). What goes over is still taken off piece by piece
-# (see true_peak). Against -1.8, -1.4 takes 0.4 to 0.6 dB less off the sentences' peaks.
+# Speech's true peaks after the limiter: near the -1 dBTP limit, as the MP3 at LAME's quality
+# 7 (mp3.encode) does not lift them at the default target (over the four routines' pieces,
+# both voices, at most 0.04 dB over their PCM, 0.35 dB under in the median). What goes over,
+# at a louder target, is taken off where the file is made (mp3.true_peak). A ceiling of -1.8
+# would take 0.4 to 0.6 dB more off the sentences' peaks.
+CEILING_DBFS = -1.4
 # The most the limiter takes off a sentence's crest (its peak over its loud half's RMS, see
 # crest_guard); a sentence that would lose more is lowered as a whole instead. 5.9 holds the
 # sentences to 6 dB: the guard works on blocks, within 0.03 dB of the samples' figure on the
@@ -78,7 +79,7 @@ MAX_QUIETER_DB = 3.5
 SOUND_CEILING_DBFS = -8.0  # a bell never peaks above this
 SOUND_UNDER_LU = {"step": 5.0, "reminder": 7.0, "end": 4.0}  # bells a few LU under the voice
 
-_VERSION = b"level 7"  # part of the cache key: gains found by another limiter do not carry over
+_VERSION = b"level 7"  # in the fingerprint: gains found by another limiter do not carry over
 
 # ------------------------------------------------------------------ levelling
 
@@ -112,12 +113,12 @@ def level(
     they were stored: then nothing is measured at all.
     """
     ceiling = 32767 * db_to_gain(CEILING_DBFS)
-    key = _key(events, clips, sounds, target)
-    if key not in _CACHE and cache_dir is not None:
-        stored = level_cache.load(cache_dir, key)
+    fingerprint = _fingerprint(events, clips, sounds, target)
+    if fingerprint not in _CACHE and cache_dir is not None:
+        stored = level_cache.load(cache_dir, fingerprint)
         if stored is not None:
-            _CACHE[key] = stored
-    known = _CACHE.get(key)
+            _CACHE[fingerprint] = stored
+    known = _CACHE.get(fingerprint)
     if known is not None and (
         not known.clip_db.size == known.guard.size == len(clips)
         or set(known.sound_db) != set(sounds)
@@ -152,7 +153,7 @@ def level(
             fresh = True  # the stored peaks were damaged: store these over them
         else:
             peaks = known.peaks
-    _CACHE[key] = Level(gain_db, sound_db, peaks, clip_db, guard)
+    _CACHE[fingerprint] = Level(gain_db, sound_db, peaks, clip_db, guard)
     limiter = _limiter(peaks, blocks, [room.get(t, ceiling) for t in texts]).guarded(guard)
     gains = limiter.gains(db_to_gain(gain_db))
     lowered = 20 * np.log10(1 / limiter.clip_scales(db_to_gain(gain_db)))
@@ -163,7 +164,8 @@ def level(
         total = np.float32(db_to_gain(gain_db + float(clip_db[index])))
         out[text] = samples * (curve * total)  # int16 * float32: float32
     if cache_dir is not None:
-        level_cache.store(cache_dir, key, _CACHE[key], replace=fresh)  # fresh: over a damaged one
+        # fresh: the stored entry was damaged, and these replace it
+        level_cache.store(cache_dir, fingerprint, _CACHE[fingerprint], replace=fresh)
     return Leveled(
         out,
         leveled_sounds,
@@ -355,7 +357,7 @@ def _headroom(
     return room
 
 
-def _key(
+def _fingerprint(
     events: Sequence[AudioEvent],
     clips: Mapping[str, np.ndarray],
     sounds: Mapping[str, np.ndarray],
@@ -365,11 +367,11 @@ def _key(
         f"{target:.3f} {CEILING_DBFS:.3f} {MAX_CREST_CUTS_DB} {MAX_GAIN_OVER_DB} "
         f"{MAX_QUIETER_DB} {crest_guard.SETTINGS}"
     )
-    digest = hashlib.sha256(_VERSION + settings.encode())
+    hashed = hashlib.sha256(_VERSION + settings.encode())
     for event in events:
-        digest.update(f"{event.start}\0{event.kind}\0{event.key}\0".encode())
+        hashed.update(f"{event.start}\0{event.kind}\0{event.key}\0".encode())
     for text in sorted(clips):
-        digest.update(hashlib.sha256(clips[text].tobytes()).digest())
+        hashed.update(hashlib.sha256(clips[text].tobytes()).digest())
     for name in sorted(sounds):
-        digest.update(name.encode() + hashlib.sha256(sounds[name].tobytes()).digest())
-    return digest.hexdigest()
+        hashed.update(name.encode() + hashlib.sha256(sounds[name].tobytes()).digest())
+    return hashed.hexdigest()

@@ -20,7 +20,7 @@ MP3_BITRATE = "64k"
 # 6.4-7.6 at LAME's default, and scored higher, not lower, on wideband PESQ (ITU-T P.862.2,
 # 10 s windows): 4.57 against 4.50 with Piper's joe, 4.47 against 4.30 with espeak-ng. Its
 # error is smaller sample by sample too (25 dB under the speech, not 19.5), so fewer pieces
-# go over the true-peak limit and are encoded again (audio.true_peak).
+# go over the true-peak limit and are encoded again (true_peak).
 LAME_QUALITY = 7
 
 

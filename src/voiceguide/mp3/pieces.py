@@ -45,16 +45,16 @@ MARGIN = 8 * FRAME  # silence kept inside a piece on either side of its sounds
 # what a piece more does.
 MERGE_GAP = 10 * RATE_HZ
 # A piece this long is cut at its next silence: cores share the work, and a piece the true
-# peak check sends back (audio.true_peak) is encoded again in less time. From 2 minutes to 20 s
-# warm builds of therapeutic at 60 minutes took 0.4 to 1.6 s less CPU with Piper's voice (6
-# pieces encoded again) and 0.6 s less with espeak-ng's (1), 3 runs each; 10 s cost more.
-# (Measured at LAME's default quality; at quality 7 neither voice has a piece encoded again.)
+# peak check sends back (true_peak: at a louder --loudness) is encoded again in less time.
+# Against 2 minutes, 20 s took 0.4 to 1.6 s less CPU on warm builds of therapeutic at 60
+# minutes with Piper's voice (6 pieces encoded again) and 0.6 s less with espeak-ng's (1),
+# 3 runs each, at LAME's default quality; 10 s cost more.
 LONGEST = 20 * RATE_HZ
 SPLIT_GAP = 2 * MARGIN + TAIL + 2 * FRAME  # the least silence two pieces can meet in
 
 Render = Callable[[int, int], Iterable[bytes]]  # PCM of the track's samples [begin, end)
 # after a piece [begin, end) is encoded into a file: None if the file will do, or a render
-# to encode the piece with again (the true peak of what was encoded, see audio.true_peak)
+# to encode the piece with again (the true peak of what was encoded, see true_peak)
 Review = Callable[[int, int, Path], Render | None]
 MAX_ENCODES = 5  # a piece is encoded at most this often: then the last one stands
 

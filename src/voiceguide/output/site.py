@@ -69,13 +69,13 @@ def find_tracks(directory: Path) -> list[dict[str, Any]]:
         except OSError:
             continue
         title = str(plan.get("title") or routine_id)
-        stamp = str(plan.get("fingerprint") or "")[:16] or str(stat.st_mtime_ns)
+        fingerprint = str(plan.get("fingerprint") or "")[:16] or str(stat.st_mtime_ns)
         tracks.append(
             {
                 "id": routine_id,
                 "title": title,
                 "description": f"{title}: a voice-guided massage, one chapter per part.",
-                "guid": f"voiceguide:{routine_id}:{stamp}",
+                "guid": f"voiceguide:{routine_id}:{fingerprint}",
                 "published": datetime.fromtimestamp(stat.st_mtime, UTC),
                 "page": files["page"].name,
                 "mp3": files["mp3"].name,
