@@ -81,7 +81,7 @@ def test_the_engine_settles_a_plain_name_on_its_voice_and_speaks_with_it(
         english.check_voice()
         german.check_voice()
         assert (english.voice, german.voice) == ("gmw/en", "gmw/de")
-        assert "gmw/en\0" in english.id
+        assert "gmw/en\0" in english.fingerprint
         said = {e.voice: e.synthesize("Guten Tag, wie geht es dir?") for e in (english, german)}
         assert all(s.size > 10_000 for s in said.values())
         assert said["gmw/en"].size != said["gmw/de"].size  # two voices, two readings
