@@ -32,23 +32,30 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # included. Tests get the real engine only through `real_engine` (directly or through
 # `real_speaker`, `speaker`, `clip_cache` and the builds made with them), and pytest's
 # `item.fixturenames` lists every fixture a test uses, through other fixtures too: so the mark
-# follows from what a test uses, not from a list. A test slow for another reason carries
-# @pytest.mark.slow with a comment saying why. CI runs everything.
-REAL_SPEECH = "real_engine"
+# follows from what a test uses, not from a list. A test that builds a whole track (mixes and
+# encodes it, whatever the engine) asks for `whole_track`, and is slow too. A test slow for
+# another reason carries @pytest.mark.slow with a comment saying why. CI runs everything.
+SLOW_BY_USE = {"real_engine", "whole_track"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if REAL_SPEECH in getattr(item, "fixturenames", ()):
+        if SLOW_BY_USE & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def whole_track() -> None:
+    """Asked for by a test that builds a whole track with the fake engine: it is slow."""
 
 
 @pytest.fixture(autouse=True)
 def _no_real_speech_in_the_fast_lane(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A test left in the fast lane fails if the real engine speaks in this process: it should
-    have asked for `real_engine` (or a fixture using it). Subprocesses are not watched."""
+    """A test left in the fast lane fails if the real engine speaks or a whole track is built in
+    this process: it should have asked for `real_engine` (or a fixture using it) or
+    `whole_track`. Subprocesses are not watched."""
     if request.node.get_closest_marker("slow") is not None:
         return
     from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
@@ -60,6 +67,13 @@ def _no_real_speech_in_the_fast_lane(
         )
 
     monkeypatch.setattr(Pyttsx3Engine, "synthesize", refuse)
+
+    import voiceguide.build
+
+    def refuse_track(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a whole track was built in a fast-lane test: ask for whole_track")
+
+    monkeypatch.setattr(voiceguide.build, "_build", refuse_track)
 
 
 ROOT = Path(__file__).resolve().parent.parent

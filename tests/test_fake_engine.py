@@ -53,6 +53,7 @@ def test_the_cache_key_follows_the_engine_fingerprint(tmp_path: Path) -> None:
         assert a.fingerprint("Rest now.") != b.fingerprint("Rest now.")
 
 
+@pytest.mark.usefixtures("whole_track")
 def test_chimes_and_words_land_where_the_plan_says_with_the_fake_voice(tmp_path: Path) -> None:
     """The timing contract, measured in the decoded MP3, with instant tones for words."""
     routine = load_routine(tiny_routine(tmp_path / "routines", text=TINY))
@@ -69,6 +70,7 @@ def test_chimes_and_words_land_where_the_plan_says_with_the_fake_voice(tmp_path:
         assert found is not None and abs(found - event["start_ms"]) <= 50, event
 
 
+@pytest.mark.usefixtures("whole_track")
 def test_an_engine_that_says_nothing_fails_the_build_naming_the_words(tmp_path: Path) -> None:
     routine = load_routine(tiny_routine(tmp_path / "routines", text=TINY))
     silent = FakeEngine(lambda text: np.zeros(RATE_HZ, dtype=np.int16))
@@ -80,6 +82,7 @@ def test_an_engine_that_says_nothing_fails_the_build_naming_the_words(tmp_path: 
     assert not (tmp_path / "out" / "tiny.mp3").exists()
 
 
+@pytest.mark.usefixtures("whole_track")
 def test_an_engine_failing_midway_leaves_the_previous_track(tmp_path: Path) -> None:
     routine = load_routine(tiny_routine(tmp_path / "routines", text=TINY))
     with Speaker(FakeEngine(), cache_dir=None) as speaker:
@@ -98,6 +101,7 @@ def test_an_engine_failing_midway_leaves_the_previous_track(tmp_path: Path) -> N
     assert after == before
 
 
+@pytest.mark.usefixtures("whole_track")
 def test_a_track_left_over_the_true_peak_limit_says_so_in_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
