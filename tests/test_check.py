@@ -140,6 +140,16 @@ CASES = {
         edited("Stroke the back.", "\"{{ 'ab ' * 30000000 }}\""),
         f"6: steps[0].say: template refused: arithmetic is not allowed; {TEMPLATE_ACCEPTED}",
     ),
+    "template that grows while it renders": (  # once 73 s and 7.6 GB before the length check
+        edited("Stroke the back.", '\'{{ "abcdefghij"' + '|join("0123456789")' * 8 + " }} end.'"),
+        '6: steps[0].say: template refused: the filter "join" would make 11980 characters; '
+        "a value made while a text renders can have at most 4000",
+    ),
+    "template of names that grows while it renders": (
+        edited("Stroke the back.", "'{{ routine.title" + "|join(routine.title)" * 6 + " }}'"),
+        '6: steps[0].say: template refused: the filter "join" would make 9376 characters; '
+        "a value made while a text renders can have at most 4000",
+    ),
     "template with a loop": (
         edited("Stroke the back.", '"{% for i in range(9) %}Rub. {% endfor %}"'),
         "6: steps[0].say: template refused: a loop ({% for %}) is not allowed; "

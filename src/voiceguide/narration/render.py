@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import RoutineError
 from ..routine.model import (
@@ -29,7 +28,7 @@ from ..routine.model import (
 )
 from ..routine.schema import MAX_TEXT_CHARS, unspeakable
 from .lengths import spoken_length
-from .sandbox import ACCEPTED, refused_construct
+from .sandbox import ACCEPTED, BoundedSandbox, TooLong, refused_construct
 
 # Pauses that belong to the words, in milliseconds.
 SENTENCE_PAUSE_MS = 650  # room to breathe: about 150 words a minute with the pauses
@@ -90,7 +89,7 @@ class Narration:
 
 # ---------------------------------------------------------------- rendering
 
-_ENV = ImmutableSandboxedEnvironment(
+_ENV = BoundedSandbox(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
 
@@ -148,6 +147,8 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
         raise fault(f"template refused: {refused}; {ACCEPTED}")
     try:
         out = _compiled(template).render(**context) if out is None else out
+    except TooLong as exc:
+        raise fault(f"template refused: {exc}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise fault(f"template error: {exc.message}") from None
     except jinja2.UndefinedError as exc:

@@ -4,13 +4,29 @@ The Jinja sandbox stops templates from reaching Python internals, but not
 from spending unbounded time or memory: ``{{ 'ab' * 10**9 }}``, nested
 ``{% for %}`` loops or ``'{:>999999999}'.format(1)`` are all "safe" to it.
 A routine's words need only names (``{{ step.title }}``), a few filters and
-conditions, so every other construct is refused before rendering; what is
-left costs at most a few times the template's own length.
+conditions, so every other construct is refused before rendering. What is
+left can still grow: ``join`` puts its separator between every two
+characters, so ``"abcdefghij"|join("0123456789")`` nested eight times asks
+for about 2 * 10**9 characters. ``BoundedSandbox`` therefore checks every
+filter's result (and ``join``'s size before it joins) against
+``MAX_VALUE_CHARS``, whether the filter runs while the template renders or
+when Jinja folds constants as it compiles: no value made while rendering is
+longer than a text may be, so a template costs at most its own length times
+that limit.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sized
+from typing import Any
+
 from jinja2 import Environment, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ..routine.schema import MAX_TEXT_CHARS
+
+MAX_VALUE_CHARS = MAX_TEXT_CHARS  # any value made while rendering, as long as a text may be
 
 ALLOWED_FILTERS = frozenset(
     {"upper", "lower", "capitalize", "title", "trim", "default", "d", "string", "length",
@@ -57,3 +73,70 @@ def refused_construct(env: Environment, source: str) -> str | None:
 ACCEPTED = "a routine's text may use {{ names }}, {% if %} and the filters " + ", ".join(
     sorted(ALLOWED_FILTERS)
 )
+
+
+class TooLong(Exception):
+    """A filter would make a value over ``MAX_VALUE_CHARS`` long while a template renders."""
+
+    def __init__(self, name: str, size: int) -> None:
+        self.name, self.size = name, size
+        super().__init__(
+            f'the filter "{name}" would make {size} characters; a value made while a text '
+            f"renders can have at most {MAX_VALUE_CHARS}"
+        )
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, str | Sized) else 0
+
+
+def _join_size(value: object, separator: object) -> int:
+    """What ``join`` would make, counted before it is made (a string or a list of values)."""
+    if isinstance(value, str):
+        items: list[object] = list(value)
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return 0  # a context object: joined, then measured
+    return sum(len(str(i)) for i in items) + max(len(items) - 1, 0) * len(str(separator))
+
+
+def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` with its result (and ``join``'s, before joining) held to ``MAX_VALUE_CHARS``;
+    the wrapper keeps Jinja's ``pass_eval_context`` marks, which ``wraps`` copies."""
+
+    @functools.wraps(func)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        if name == "join":
+            values = [a for a in args if not _is_context(a)]
+            if values:
+                separator = values[1] if len(values) > 1 else kwargs.get("d", "")
+                size = _join_size(values[0], separator)
+                if size > MAX_VALUE_CHARS:
+                    raise TooLong(name, size)
+        out = func(*args, **kwargs)
+        size = _size(out)
+        if size > MAX_VALUE_CHARS:
+            raise TooLong(name, size)
+        return out
+
+    return bounded
+
+
+def _is_context(value: object) -> bool:
+    from jinja2.nodes import EvalContext
+    from jinja2.runtime import Context
+
+    return isinstance(value, EvalContext | Context | Environment)
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox with only the allowed filters, each bounded (``_bounded``)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filters = {
+            name: _bounded(name, func)
+            for name, func in self.filters.items()
+            if name in ALLOWED_FILTERS
+        }
