@@ -67,6 +67,14 @@ CASES = {
         '6: steps[0].mni: unknown key; did you mean "min"? '
         "(known keys: id, title, duration, say, min, max, cues, reminders)",
     ),
+    "a list as a key": (  # once "unexpected TypeError", exit 1
+        "? [a, b]\n: x\n" + MINIMAL,
+        "1: keys must be plain words, not a list",
+    ),
+    "a mapping as a key in a step": (
+        MINIMAL + "    ? {x: 1}\n    : y\n",
+        "7: steps[0]: keys must be plain words, not a mapping",
+    ),
     "missing field": (
         edited("    title: One\n", ""),
         "3: steps[0].title: missing; steps[0] needs id, title, duration and say",

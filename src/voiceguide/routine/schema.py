@@ -226,7 +226,10 @@ class Doc:
         mapping: dict[str, Entry] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
-                self.report(key_node, field_path, "keys must be plain words")
+                kind = {yaml.SequenceNode: ", not a list", yaml.MappingNode: ", not a mapping"}
+                self.report(
+                    key_node, field_path, "keys must be plain words" + kind.get(type(key_node), "")
+                )
                 continue
             key = key_node.value
             child = f"{field_path}.{key}" if field_path else key
@@ -259,8 +262,8 @@ class Doc:
         known: dict[str, Entry] = {}
         for key_node, _ in node.value:
             key = key_node.value
-            if key not in mapping:
-                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key not in mapping:
+                continue  # a list or mapping as a key (? [a, b]) is reported by value()
             if key in allowed:
                 known[key] = mapping[key]
                 continue
