@@ -2,6 +2,7 @@
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -155,4 +156,43 @@ def test_check_reports_a_bad_file_with_exit_2(tmp_path) -> None:
 def test_every_error_is_one_line_exit_2_without_a_usage_banner(args: list[str], line: str) -> None:
     result = CliRunner().invoke(cli, args)
     assert (result.exit_code, result.stderr) == (2, line + "\n")
+    assert result.stdout == ""
+
+
+def _numeric_options() -> list[tuple[str, str]]:
+    """(command, option) for every option of every command that takes a number or a time."""
+    from voiceguide.cli.options import DurationType, Number, StepPinType
+
+    numeric = (Number, DurationType, StepPinType, click.IntRange, click.FloatRange)
+    found = []
+    for name, command in sorted(cli.commands.items()):
+        for param in command.params:
+            if isinstance(param, click.Option) and (
+                isinstance(param.type, numeric) or param.type in (click.INT, click.FLOAT)
+            ):
+                found.append((name, param.opts[-1]))
+    return found
+
+
+NUMERIC_OPTIONS = _numeric_options()
+
+
+def test_the_numeric_options_are_all_found() -> None:
+    assert {option for _, option in NUMERIC_OPTIONS} >= {
+        "--duration", "--step", "--rest", "--pause", "--max-silence", "--lead-in", "--rate",
+        "--loudness", "--jobs", "--port",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999", "-nan"])
+@pytest.mark.parametrize(("command", "option"), NUMERIC_OPTIONS)
+def test_every_numeric_option_refuses_nan_and_infinities_in_one_line(
+    command: str, option: str, value: str
+) -> None:
+    """--loudness nan once built a silent track (-70 LUFS) with exit 0."""
+    given = f"one={value}" if option == "--step" else value
+    routine = [] if command in ("serve", "voices", "list") else ["classic"]
+    result = CliRunner().invoke(cli, [command, *routine, option, given])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: {option}") and result.stderr.count("\n") == 1
     assert result.stdout == ""

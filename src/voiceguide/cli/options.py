@@ -9,6 +9,7 @@ so defaults that live in those stages are resolved in ``make_options``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,7 @@ class Number(click.ParamType):
                 number = None
         if (
             number is None
+            or not math.isfinite(number)  # nan passes every comparison: a silent track
             or (self.low is not None and number < self.low)
             or (self.high is not None and number > self.high)
         ):
