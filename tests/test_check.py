@@ -203,6 +203,39 @@ CASES = {
         "6: steps[0].say: contains the character U+0000, which cannot be spoken; "
         "use letters, digits and punctuation",
     ),
+    "right-to-left override in the title": (  # it reached the page, captions, feed and tags
+        edited("title: Tiny", 'title: "Tiny \\u202Erub"'),
+        "1: title: contains the character U+202E (RIGHT-TO-LEFT OVERRIDE), which changes the "
+        "order text is shown in; remove it",
+    ),
+    "zero-width space in the title": (
+        edited("title: Tiny", 'title: "Ti\\u200Bny"'),
+        "1: title: contains the invisible character U+200B (ZERO WIDTH SPACE); remove it",
+    ),
+    "escape in the description": (  # description was not checked at all: ESC reached the ID3
+        edited("title: Tiny", 'title: Tiny\ndescription: "Calm \\e[2J words"'),
+        "2: description: contains the control character U+001B; remove it",
+    ),
+    "NUL in the description": (
+        edited("title: Tiny", 'title: Tiny\ndescription: "Calm\\0 words"'),
+        "2: description: contains the control character U+0000; remove it",
+    ),
+    "C1 control in a step title": (
+        edited("title: One", 'title: "One\\x9b"'),
+        "4: steps[0].title: contains the character U+009B, which cannot be spoken; "
+        "use letters, digits and punctuation",
+    ),
+    "zero-width joiner alone": (  # was refused as "contains the emoji"
+        edited("title: One", 'title: "\\u200D"'),
+        "4: steps[0].title: contains the invisible character U+200D (ZERO WIDTH JOINER) "
+        "outside a word; it belongs only right after a letter, in the scripts that need it: "
+        "remove it",
+    ),
+    "left-to-right isolate made by a template": (
+        edited("Stroke the back.", "'Stroke {{ \"\\u2066\" }}the back.'"),
+        "6: steps[0].say: has a sentence that contains the character U+2066 (LEFT-TO-RIGHT "
+        "ISOLATE), which changes the order text is shown in; remove it",
+    ),
     "include that tries to leave the parts folder": (
         MINIMAL + "include: [../../etc/passwd]\n",
         '7: include[0]: "../../etc/passwd" is not a shared part '
@@ -228,6 +261,19 @@ def test_bad_file_gives_one_exact_line_and_exit_2(tmp_path: Path, case: str) -> 
     assert result.exit_code == 2
     assert result.stderr == f"Error: {path}:{expected}\n"
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: a non-joiner inside
+        "\u0915\u094d\u200d\u0937",  # Devanagari: a joiner after the virama
+        "\u0d28\u0d4d\u200d",  # Malayalam: a chillu written with a joiner at the word's end
+    ],
+)
+def test_a_joiner_that_a_script_needs_inside_a_word_is_accepted(tmp_path: Path, word: str) -> None:
+    path = write(tmp_path, edited("Stroke the back.", f'"{word} {word}."'))
+    assert problems_in(path) == []
 
 
 def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
