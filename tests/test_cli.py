@@ -196,3 +196,45 @@ def test_every_numeric_option_refuses_nan_and_infinities_in_one_line(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"Error: {option}") and result.stderr.count("\n") == 1
     assert result.stdout == ""
+
+
+def _failed_build(tmp_path, failure: str):
+    routine = tmp_path / "mine.yaml"
+    say = "Stroke {{ nobody }}." if failure == "routine" else "Stroke the back."
+    voice = "voice: nosuchvoice\n" if failure == "voice" else ""
+    routine.write_text(f"title: T\n{voice}steps:\n  - id: one\n    title: One\n    duration: 1m\n    say: {say}\n")  # fmt: skip
+    (tmp_path / "afile").write_text("")
+    cache = tmp_path / ("afile/clips" if failure == "cache" else "clips")
+    out = tmp_path / "new" / "deeper"
+    result = CliRunner().invoke(
+        cli, ["build", str(routine), "-o", str(out), "--cache-dir", str(cache)]
+    )
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_build_with_an_unknown_voice_leaves_no_new_folder_behind(tmp_path) -> None:
+    """A routine error, an unknown voice or an unwritable cache once left the new, empty
+    output folder (and its parents) behind."""
+    _failed_build(tmp_path, "voice")
+
+
+@pytest.mark.usefixtures("whole_track")  # the build gets as far as narrating or speaking
+@pytest.mark.parametrize("failure", ["routine", "cache"])
+def test_a_build_failed_in_its_routine_or_cache_leaves_no_new_folder_behind(
+    tmp_path, monkeypatch, failure: str
+) -> None:
+    from voiceguide.speech import FakeEngine
+
+    monkeypatch.setattr("voiceguide.speakers.make_engine", lambda *a, **k: FakeEngine())
+    _failed_build(tmp_path, failure)
+
+
+@pytest.mark.usefixtures("whole_track")  # the template is rendered where the track is built
+def test_a_folder_that_was_there_stays_after_a_failed_build(tmp_path) -> None:
+    routine = tmp_path / "mine.yaml"
+    routine.write_text("title: T\nsteps:\n  - {id: one, title: One, duration: 1m, say: '{{ x }}'}\n")  # fmt: skip
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(cli, ["build", str(routine), "-o", str(out)])
+    assert result.exit_code == 2 and out.is_dir()

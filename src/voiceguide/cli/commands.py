@@ -178,7 +178,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
         voiceguide build --all --base-url https://example.org/massage/
     """
     from ..build import build
-    from ..output.files import check_output_dir, output_name
+    from ..output.files import check_output_dir, output_name, remove_empty
     from ..routine import load_routine
     from ..routine.library import catalogue, find_routine
     from ..runner import build_many, make_speaker
@@ -211,7 +211,8 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     options = make_options(**kw)
     # one routine: its error is the command's error, found before any synthesis
     routine = load_routine(paths[0]) if len(paths) == 1 else None
-    check_output_dir(out_dir)  # and a mistake in the folder too
+    made = check_output_dir(out_dir)  # and a mistake in the folder too
+    click.get_current_context().call_on_close(lambda: remove_empty(made))  # if left empty
     bars = Bars() if interactive(sys.stdout) else None
     if routine is not None:
         with make_speaker(options, routine) as speaker:

@@ -76,26 +76,45 @@ def _temp_beside(target: Path) -> Path:
     return tmp_path
 
 
-def check_output_dir(out_dir: Path) -> None:
-    """Fail before any work if ``out_dir`` cannot be created or written to."""
+def check_output_dir(out_dir: Path) -> list[Path]:
+    """Fail before any work if ``out_dir`` cannot be created or written to; the folders it
+    made, innermost first, for ``remove_empty`` once the command is over."""
     if "\0" in str(out_dir):
         raise OutputError("-o: a folder name cannot contain a NUL byte")
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(
             f"-o {out_dir}: is a file, not a folder; give a folder, or FILE.mp3 to name the track"
         )
+    made: list[Path] = []
+    folder = Path(os.path.abspath(out_dir))
+    while not folder.exists() and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".voiceguide-probe.", suffix=".part")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
+        remove_empty(made)
         if is_disk_full(exc):
             raise disk_full(out_dir) from exc
         reason = exc.strerror or str(exc)
         raise OutputError(
             f"-o {out_dir}: cannot write to this folder ({reason}); choose one you can write to"
         ) from exc
+    return made
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a command made (innermost first) that it left empty: a build
+    refused for its routine, its voice or its cache leaves no new, empty folder behind. One
+    that holds anything, and every folder that was there before, stays."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _umask() -> int:
