@@ -550,3 +550,13 @@ def test_a_routine_is_found_by_its_id_as_every_command_finds_it(tmp_path: Path) 
     assert result.stdout == f"ok {mine / 'neck.yaml'}\n"  # the next one is still checked
     assert result.stderr.startswith('Error: no routine "nekc"; did you mean "neck"? ')
     assert result.stderr.count("\n") == 1
+
+
+def test_a_routines_unknown_voice_is_refused_by_check_as_by_build(tmp_path: Path) -> None:
+    """The probe's `voice: nosuchvoice`: check must not say ok where build refuses."""
+    path = write(tmp_path, "title: Tiny\nvoice: nosuchvoice\n" + MINIMAL.split("\n", 1)[1])
+    checked = check(path)
+    built = CliRunner().invoke(cli, ["build", str(path), "-o", str(tmp_path / "out")])
+    assert (checked.exit_code, checked.stdout) == (2, "")
+    assert checked.stderr.startswith(f"Error: {path}:2: voice: no such voice")
+    assert (built.exit_code, built.stderr) == (2, checked.stderr)
