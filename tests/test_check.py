@@ -111,6 +111,33 @@ CASES = {
         "3: steps: the steps at their max and the rest add up to 7h; "
         "a routine can last at most 6h in all",
     ),
+    "5,000 steps": (  # once 88 s, 1.7 GB and 1.5 GB of clips for 5,000 error lines
+        "title: T\nsteps:\n"
+        + "  - {id: s, title: S, duration: 3s, say: Stroke the back slowly.}\n" * 5000,
+        "3: steps: has 5000 steps; a routine can have at most 100",
+    ),
+    "21 cues in a step": (
+        MINIMAL + "    cues:\n" + "      - {at: half, say: Rub.}\n" * 21,
+        "8: steps[0].cues: has 21 cues; a step can have at most 20",
+    ),
+    "21 reminders in a step": (
+        MINIMAL + "    reminders:\n" + "      - Rub.\n" * 21,
+        "8: steps[0].reminders: has 21 texts; it can have at most 20",
+    ),
+    "51 cautions": (
+        MINIMAL + "cautions:\n" + "  - Mind the neck.\n" * 51,
+        "8: cautions: has 51 texts; it can have at most 50",
+    ),
+    "801 words in a text": (
+        edited("Stroke the back.", "Stroke" + " on" * 800 + "."),
+        "6: steps[0].say: has 801 words; a text can have at most 800 (about five minutes of "
+        "speech): shorten it or split it into cues",
+    ),
+    "over 10,000 words in all": (
+        MINIMAL + "cautions:\n" + ("  - Mind" + " on" * 799 + ".\n") * 13,
+        "1: its texts have 10405 words in all; a routine can have at most 10000 (about an hour "
+        "of speech)",
+    ),
     "min greater than max": (
         edited("    duration: 1m\n", "    duration: 1m\n    min: 3m\n    max: 2m\n"),
         "6: steps[0].min: 3m is longer than max 2m; min must be at most max",
@@ -560,3 +587,37 @@ def test_a_routines_unknown_voice_is_refused_by_check_as_by_build(tmp_path: Path
     assert (checked.exit_code, checked.stdout) == (2, "")
     assert checked.stderr.startswith(f"Error: {path}:2: voice: no such voice")
     assert (built.exit_code, built.stderr) == (2, checked.stderr)
+
+
+def test_check_shows_20_problems_of_a_file_then_how_many_more(tmp_path: Path) -> None:
+    steps = "".join(f"  - {{id: s{i}, title: S, duration: soon, say: Rub.}}\n" for i in range(30))
+    path = write(tmp_path, "title: T\nsteps:\n" + steps)
+    result = check(path)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 21
+    assert lines[0].startswith(f'Error: {path}:3: steps[0].duration: "soon" is not a duration')
+    assert lines[-1] == f"Error: {path}: and 10 more; fix these and check again"
+
+
+def test_one_routine_adds_at_most_so_much_speech_to_the_clip_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The budget is charged with each sentence's guessed length before it is spoken, so a
+    routine over it writes nothing. Here the limit is made small; it is two hours."""
+    from voiceguide import script
+    from voiceguide.errors import InputError
+    from voiceguide.routine import load_routine
+    from voiceguide.settings import BuildOptions
+    from voiceguide.speech import FakeEngine
+
+    assert script.MAX_NEW_SPEECH_MS == 2 * 3_600_000
+    monkeypatch.setattr(script, "MAX_NEW_SPEECH_MS", 5_000)
+    routine = load_routine(write(tmp_path, MINIMAL))
+    cache = tmp_path / "clips"
+    with Speaker(FakeEngine(), cache_dir=cache) as speaker, pytest.raises(InputError) as err:
+        script.prepare(routine, BuildOptions(cache_dir=cache), speaker)
+    assert str(err.value) == (
+        f"{routine.path}: would add over 5s of new speech to the clip cache (about 0 MB); "
+        "a routine may add at most that in one command: shorten its texts or use fewer steps"
+    )
+    assert not cache.exists() or not any(cache.rglob("*.wav"))

@@ -87,13 +87,14 @@ def timing_problems(routine: Routine, speaker: Speaker, options: BuildOptions) -
     made again; a part whose need grows with the words that say its new
     length is reported once.
     """
-    from .script import prepare
+    from .script import SpeechBudget, prepare
 
     found: list[str] = []
     given: set[str] = set()
+    budget = SpeechBudget(routine.path or routine.id)  # one for every time the script is made
     for _ in range(2 * len(routine.steps) + 3):
         try:
-            prepare(routine, options, speaker)
+            prepare(routine, options, speaker, budget=budget)
         except RoutineTimingError as exc:
             if exc.part_id not in given:
                 found.append(str(exc))

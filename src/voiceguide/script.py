@@ -13,9 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from .audio import sounds
-from .errors import RoutineError, SpeechError, shortened
+from .errors import InputError, RoutineError, SpeechError, shortened
 from .narration import Narration
+from .pcm import RATE_HZ
 from .routine import Routine
+from .routine.durations import format_duration
 from .settings import BuildOptions, narrate_with
 from .speech.pace import guess_ms
 from .timeline import Plan, Script, fit, place
@@ -58,6 +60,32 @@ def sound_lengths(
     return sounds.sound_lengths_ms(routine_sounds(routine) if own_sounds is None else own_sounds)
 
 
+# New speech one routine may add to the clip cache in one command (check or build): about
+# 320 MB of clips. The shipped routines add 3 to 6 minutes each, cold (docs/architecture.md).
+MAX_NEW_SPEECH_MS = 2 * 3_600_000
+
+
+class SpeechBudget:
+    """What one routine may still add to the clip cache in this command, charged with the
+    guessed length of each sentence before it is spoken (so nothing is written past it).
+    ``check`` makes the script again for every step too short: one budget covers them all."""
+
+    def __init__(self, source: str, limit_ms: int | None = None) -> None:
+        self.source = source
+        self.limit_ms = MAX_NEW_SPEECH_MS if limit_ms is None else limit_ms
+        self.spent_ms = 0
+
+    def charge(self, ms: int) -> None:
+        self.spent_ms += ms
+        if self.spent_ms > self.limit_ms:
+            megabytes = self.limit_ms * RATE_HZ * 2 // 1000 // 1_000_000
+            raise InputError(
+                f"{self.source}: would add over {format_duration(self.limit_ms)} of new speech "
+                f"to the clip cache (about {megabytes} MB); a routine may add at most that in "
+                "one command: shorten its texts or use fewer steps"
+            )
+
+
 class SpeakingAhead:
     """Sentences spoken before they are measured, in batches, side by side where the engine
     can (Piper: a worker per core): one at a time, Piper's second worker would idle.
@@ -77,8 +105,10 @@ class SpeakingAhead:
         options: BuildOptions,
         sound_ms: Mapping[str, int],
         progress: Progress | None = None,
+        budget: SpeechBudget | None = None,
     ) -> None:
         self.speaker, self.options, self.sound_ms = speaker, options, sound_ms
+        self.budget = budget or SpeechBudget("this routine")
         self._progress = progress  # shown for the first batch with anything in it
         # each sentence is asked for again and again (every plan, round and placement)
         self._known: dict[str, int] = {}
@@ -97,6 +127,7 @@ class SpeakingAhead:
         """How long ``text`` takes, spoken now if it was not before."""
         known = self.known_ms(text)
         if known is None:
+            self.budget.charge(self.guess(text))
             known = self._known[text] = self.speaker.length_ms(text)
         return known
 
@@ -105,6 +136,7 @@ class SpeakingAhead:
         timing a routine from a warm cache reads only the clips' headers."""
         wanted = list(dict.fromkeys(sentences))
         missing = [s for s in wanted if self.known_ms(s) is None]
+        self.budget.charge(sum(self.guess(s) for s in missing))
         progress = self._progress if wanted else None
         shown = None
         if progress is not None:
@@ -159,6 +191,7 @@ def prepare(
     speaker: Speaker,
     progress: Progress | None = None,
     own_sounds: Mapping[str, np.ndarray] | None = None,
+    budget: SpeechBudget | None = None,
 ) -> Script:
     """Narrate, measure, fit and place: the timed script, with every clip it says cached.
 
@@ -179,7 +212,8 @@ def prepare(
 
     speaker = speaker.for_routine(routine.pronounce)  # the routine's words said its way
     sound_ms = sound_lengths(routine, own_sounds)
-    ahead = SpeakingAhead(speaker, options, sound_ms, progress)
+    budget = budget or SpeechBudget(routine.path or routine.id)
+    ahead = SpeakingAhead(speaker, options, sound_ms, progress, budget)
     guessed = ahead.guessed(routine, words)
     try:
         narration, plan = fit(

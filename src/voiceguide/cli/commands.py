@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 # `list` and `check` answer without loading numpy, the mixer or the encoder.
 
 
+MAX_PROBLEMS_SHOWN = 20  # a file's problems check prints; then how many more there are
+
+
 def checked_name(routine: str) -> str:
     """A ROUTINE argument: an id or a path, never one with a NUL byte in it."""
     if "\0" in routine:
@@ -349,8 +352,11 @@ def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> No
             speakers()
         for name in names:
             path, checked = check_one(name)
-            for problem in checked.problems:
+            for problem in checked.problems[:MAX_PROBLEMS_SHOWN]:
                 click.echo(f"Error: {shown(problem)}", err=True)
+            if len(checked.problems) > MAX_PROBLEMS_SHOWN:
+                more = len(checked.problems) - MAX_PROBLEMS_SHOWN
+                click.echo(f"Error: {path}: and {more} more; fix these and check again", err=True)
             warn([shown(w) for w in checked.warnings])
             if checked.problems:
                 failed = True

@@ -28,7 +28,7 @@ from .model import (
     SharedPart,
     Step,
 )
-from .schema import ID_PATTERN, INVALID, MAX_TOTAL_MS, Doc, Entry, Skip
+from .schema import ID_PATTERN, INVALID, MAX_ROUTINE_WORDS, MAX_TOTAL_MS, Doc, Entry, Skip
 from .steps import read_steps
 
 TOP_KEYS = ("title", "steps")
@@ -236,6 +236,16 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
                 origins["rest.say"] = (part.path, part.lines.get("rest.say"), "rest.say")
                 break
 
+    spoken = [*intro, *cautions, *contra, title]
+    spoken += [t for s in steps for t in (s.title, s.say, *(c.say for c in s.cues), *s.reminders)]
+    words = sum(len(t.split()) for t in spoken) + (len(rest.say.split()) if rest else 0)
+    if words > MAX_ROUTINE_WORDS:
+        doc.report(
+            doc.root,
+            "",
+            f"its texts have {words} words in all; a routine can have at most "
+            f"{MAX_ROUTINE_WORDS} (about an hour of speech)",
+        )
     longest = sum(s.max_ms for s in steps) + (rest.duration_ms if rest else 0)
     if longest > MAX_TOTAL_MS:
         doc.report(

@@ -25,6 +25,15 @@ from .yaml_words import plain_reason
 T = TypeVar("T")
 
 MAX_TEXT_CHARS = 4000  # about four and a half minutes of speech at 150 words a minute
+# Bounds no real routine reaches, so a stranger's file costs bounded work (docs/architecture.md
+# gives the shipped routines' figures): the most the four have is 10 steps, 2 cues and 3
+# reminders in a step, 68 words in a text and 818 words in all.
+MAX_STEPS = 100
+MAX_CUES = 20  # in one step
+MAX_REMINDERS = 20  # in one step
+MAX_LIST_TEXTS = 50  # intro, contraindications, cautions: each
+MAX_TEXT_WORDS = 800  # about five minutes of speech
+MAX_ROUTINE_WORDS = 10_000  # about an hour of speech at 150 words a minute
 MAX_TOTAL_MS = 6 * 3_600_000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # routine, step and part ids: slugs
 
@@ -356,12 +365,22 @@ class Doc:
                 f"is {len(out)} characters long; a text can have at most {MAX_TEXT_CHARS} "
                 "(about four minutes of speech): shorten it or split it into cues",
             )
+        words = len(out.split()) if spoken else 0
+        if words > MAX_TEXT_WORDS:
+            raise self.fail(
+                node,
+                field_path,
+                f"has {words} words; a text can have at most {MAX_TEXT_WORDS} "
+                "(about five minutes of speech): shorten it or split it into cues",
+            )
         why = (unspeakable if spoken else unshowable)(out) if out else None
         if why:
             raise self.fail(node, field_path, why)
         return out
 
-    def texts(self, entry: Entry, field_path: str) -> tuple[str, ...]:
+    def texts(
+        self, entry: Entry, field_path: str, *, limit: int = MAX_LIST_TEXTS
+    ) -> tuple[str, ...]:
         value, node = entry
         if value is INVALID:
             raise Skip
@@ -370,6 +389,10 @@ class Doc:
         if not isinstance(value, list):
             raise self.fail(
                 node, field_path, f"must be text or a list of texts, not {_kind(value)}"
+            )
+        if len(value) > limit:
+            raise self.fail(
+                node, field_path, f"has {len(value)} texts; it can have at most {limit}"
             )
         out = [
             self.attempt(self.text, item, f"{field_path}[{i}]", default=None)

@@ -15,7 +15,7 @@ import yaml
 from ..errors import RoutineError
 from .durations import format_duration
 from .model import Anchor, CueSpec, Step
-from .schema import ID_PATTERN, INVALID, Doc, Entry, Skip
+from .schema import ID_PATTERN, INVALID, MAX_CUES, MAX_REMINDERS, MAX_STEPS, Doc, Entry, Skip
 
 
 def read_steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
@@ -26,6 +26,8 @@ def read_steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
         raise Skip
     if not isinstance(value, list) or not value:
         raise doc.fail(node, "steps", "must be a list with at least one step (id, title, duration, say)")  # fmt: skip
+    if len(value) > MAX_STEPS:  # refused unread: each step would cost a check and speech
+        raise doc.fail(node, "steps", f"has {len(value)} steps; a routine can have at most {MAX_STEPS}")  # fmt: skip
     steps: list[Step] = []
     seen: dict[str, int] = {}
     for index, (_, step_node) in enumerate(value):
@@ -92,6 +94,12 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
         cue_value, cue_node = found["cues"]
         if cue_value is not INVALID and not isinstance(cue_value, list):
             doc.report(cue_node, f"{where}.cues", "must be a list of cues, each with at: and say:")
+        elif isinstance(cue_value, list) and len(cue_value) > MAX_CUES:
+            doc.report(
+                cue_node,
+                f"{where}.cues",
+                f"has {len(cue_value)} cues; a step can have at most {MAX_CUES}",
+            )
         elif isinstance(cue_value, list):
             for i, (_, item) in enumerate(cue_value):
                 cue = doc.attempt(_cue, doc, item, f"{where}.cues[{i}]", high, default=None)
@@ -99,7 +107,9 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
                     cues.append(cue)
     lines: tuple[str, ...] = ()
     if "reminders" in found:
-        lines = doc.attempt(doc.texts, found["reminders"], f"{where}.reminders", default=())
+        lines = doc.attempt(
+            doc.texts, found["reminders"], f"{where}.reminders", limit=MAX_REMINDERS, default=()
+        )
     if None in (step_id, title, say) or not bounds_ok:
         raise Skip
     return Step(step_id, title, say, duration, low, high, tuple(cues), lines)
