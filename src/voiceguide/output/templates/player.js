@@ -72,10 +72,14 @@
     titleBox.style.overflowWrap = "normal";
     let size = parseFloat(getComputedStyle(titleBox).fontSize);
     const least = 20;
-    while (titleBox.scrollWidth > titleBox.clientWidth + 1 && size > least) {
+    let shrunk = false;
+    while (titleBox.scrollWidth > titleBox.clientWidth && size > least) {
       size = Math.max(least, size * 0.92);
       titleBox.style.fontSize = `${size}px`;
+      shrunk = true;
     }
+    // scrollWidth is rounded to whole pixels: leave a little room so no letter is left over
+    if (shrunk) titleBox.style.fontSize = `${Math.max(least, size * 0.97)}px`;
     titleBox.style.overflowWrap = "";  // a word longer than the screen even so: break it
   };
   window.addEventListener("resize", fitTitle);
