@@ -486,3 +486,14 @@ def test_a_routine_is_found_by_its_id_as_every_command_finds_it(tmp_path: Path) 
     assert result.stdout == f"ok {mine / 'neck.yaml'}\n"  # the next one is still checked
     assert result.stderr.startswith('Error: no routine "nekc"; did you mean "neck"? ')
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("written", "meant"), [("time", "duration"), ("text", "say")])
+def test_a_key_written_with_another_word_finds_the_key_it_means(
+    tmp_path: Path, written: str, meant: str
+) -> None:
+    text = "title: T\nsteps:\n  - id: a\n    title: A\n    duration: 1m\n    say: Stroke.\n"
+    path = write(tmp_path, text.replace(f"    {meant}:", f"    {written}:"))
+    result = check(path)
+    assert result.exit_code == 2
+    assert f'steps[0].{written}: unknown key; did you mean "{meant}"?' in result.stderr
