@@ -1,4 +1,4 @@
-"""Phone-sized screenshots (390x844) of the player page, for the README.
+"""Phone-sized screenshots (390x844, or --width) of the player page, for the README.
 
 Run through ``scripts/screenshot``. Builds a routine with the real engine into
 a temporary folder (``voiceguide build``), serves it with ``voiceguide serve``
@@ -25,14 +25,14 @@ CLI = [sys.executable, "-c", "from voiceguide.cli import main; main()"]
 LAUNCH_ARGS = ["--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-sandbox"]
 
 
-def shoot(url: str, out_dir: Path, step: int) -> list[Path]:
-    """Open the page at 390x844, jump to ``step``, play from its middle, capture."""
+def shoot(url: str, out_dir: Path, step: int, width: int = 390) -> list[Path]:
+    """Open the page at ``width``x844, jump to ``step``, play from its middle, capture."""
     written = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
         for scheme in ("light", "dark"):
             context = browser.new_context(
-                viewport={"width": 390, "height": 844},
+                viewport={"width": width, "height": 844},
                 is_mobile=True,
                 has_touch=True,
                 color_scheme=scheme,
@@ -62,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routine", default="classic", help="routine id or file (classic)")
     parser.add_argument("--step", type=int, default=3, help="the step shown (3)")
+    parser.add_argument("--width", type=int, default=390, help="CSS pixels wide (390)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder (docs/)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,7 @@ def main() -> None:
             if not url:
                 sys.exit("voiceguide serve printed no address")
             routine_id = Path(args.routine).stem
-            for path in shoot(f"{url}{routine_id}.html", args.out, args.step):
+            for path in shoot(f"{url}{routine_id}.html", args.out, args.step, args.width):
                 print(path)
         finally:
             server.send_signal(signal.SIGINT)

@@ -10,16 +10,21 @@ set) a missing chromium fails these tests; elsewhere it skips them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from .phone import Served, serve_command
+from voiceguide.output.names import track_title
+from voiceguide.output.page import render_page
+
+from .phone import Served, copy_site, serve_command
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -147,7 +152,11 @@ def test_play_jump_seek_and_media_session(page: Page, phone_build: dict) -> None
     metadata = page.evaluate(
         "(({title, artist, album}) => ({title, artist, album}))(navigator.mediaSession.metadata)"
     )
-    assert metadata == {"title": fourth["title"], "artist": plan["title"], "album": "voiceguide"}
+    assert metadata == {
+        "title": fourth["title"],
+        "artist": track_title(plan),
+        "album": "voiceguide",
+    }
     assert page.evaluate("navigator.mediaSession.playbackState") == "playing"
 
     page.click("#play")
@@ -204,4 +213,175 @@ def test_index_links_to_the_page(browser: Browser, served: Served, phone_build: 
     page.click(f"text={phone_build['plan']['title']}")
     page.wait_for_url("**/four.html")
     assert text(page, "#part-title") == phone_build["plan"]["parts"][0]["title"]
+    context.close()
+
+
+def test_resume_after_a_reload(page: Page, phone_build: dict) -> None:
+    """A call or a reload must not send the listener back to the start: the page keeps the
+    position and offers it, and resuming plays on from there."""
+    parts = phone_build["plan"]["parts"]
+    third = parts[2]
+    assert not page.is_visible("#resume")  # nothing kept yet
+    page.click("#play")
+    wait_state(page, "playing")
+    page.click('#parts button[data-index="2"]')
+    wait_title(page, third["title"])
+    page.evaluate("() => { const a = document.getElementById('audio'); a.currentTime += 4; }")
+    page.click("#play")  # pause: the position is kept
+    wait_state(page, "paused")
+    kept = page.evaluate("() => document.getElementById('audio').currentTime")
+    page.reload()
+    expect(page.locator("#resume")).to_be_visible()
+    assert text(page, "#part-title") == parts[0]["title"]  # nothing moved until asked
+    stopped = text(page, "#resume-at")
+    assert stopped.endswith(f"Step {third['number']} of 4: {third['title']}"), stopped
+    page.click("#resume-go")
+    wait_state(page, "playing")
+    wait_title(page, third["title"])
+    now = page.evaluate("() => document.getElementById('audio').currentTime")
+    assert kept - 0.5 <= now <= kept + 3
+    assert not page.is_visible("#resume")
+    assert page.evaluate("() => document.activeElement.id") == "play"
+
+
+def test_start_over_forgets_the_position(page: Page) -> None:
+    page.evaluate("() => { const a = document.getElementById('audio'); a.currentTime = 30; }")
+    wait_until(page, "() => document.getElementById('audio').currentTime >= 29")
+    page.evaluate("() => window.dispatchEvent(new Event('pagehide'))")
+    page.reload()
+    expect(page.locator("#resume")).to_be_visible()
+    page.click("#resume-no")
+    assert not page.is_visible("#resume")
+    page.reload()
+    assert not page.is_visible("#resume")
+
+
+def test_links_home_and_to_the_mp3(page: Page) -> None:
+    assert page.get_attribute("a.home", "href") == "index.html"
+    assert page.get_attribute("a[download]", "href") == "four.mp3"
+    assert page.get_attribute("link[rel=manifest]", "href") == "four.manifest.json"
+
+
+def test_plain_http_says_what_works(browser: Browser, served: Served) -> None:
+    context = browser.new_context()
+    context.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false});")
+    page = context.new_page()
+    page.goto(served.url + "four.html")
+    note = text(page, "#http-note")
+    assert "cannot keep the screen on, install as an app or play offline" in note
+    assert "download the MP3" in note
+    assert not page.is_visible("#wake") and not page.is_visible("#wake-note")
+    context.close()
+
+
+# What the listener sees first, and the longest words of the shipped routines' titles.
+LONG_TITLES = ["Introduction", "Before the steps", "Effleurage", "Counterstrain release"]
+
+# The words of the big title that the browser broke across lines (a Range per word: more
+# than one line box means the word was split).
+BROKEN_WORDS = """() => {
+  const title = document.getElementById('part-title');
+  const node = title.firstChild;
+  const broken = [];
+  for (const match of node.textContent.matchAll(/\\S+/g)) {
+    const range = document.createRange();
+    range.setStart(node, match.index);
+    range.setEnd(node, match.index + match[0].length);
+    const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+    if (lines.size !== 1) broken.push(match[0]);
+  }
+  if (title.scrollWidth > title.clientWidth + 1) broken.push('(wider than the screen)');
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 390, 430])
+def test_the_title_never_breaks_inside_a_word(
+    browser: Browser, phone_build: dict, tmp_path: Path, width: int
+) -> None:
+    plan = json.loads(json.dumps(phone_build["plan"]))
+    for part, title in zip(plan["parts"], LONG_TITLES, strict=False):
+        part["title"] = title
+    site = copy_site(phone_build["dir"], tmp_path / "site")
+    (site / "long.html").write_text(render_page(plan, "four.mp3", "four.vtt"), encoding="utf-8")
+    context = browser.new_context(viewport={"width": width, "height": 780})
+    page = context.new_page()
+    with serve_command(site) as served:
+        page.goto(served.url + "long.html")
+        for index, title in enumerate(LONG_TITLES):
+            page.click(f'#parts button[data-index="{index}"]')
+            wait_title(page, title)
+            assert page.evaluate(BROKEN_WORDS) == [], (width, title)
+            size = page.evaluate(
+                "() => parseFloat(getComputedStyle(document.getElementById('part-title')).fontSize)"
+            )
+            assert size >= 30, (width, title, size)  # still big: read at arm's length
+    context.close()
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now (axe's own script,
+    from the axe-playwright-python wheel, evaluated through DevTools: no eval in the page)."""
+    import axe_playwright_python
+
+    source = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text("utf-8")
+    page.evaluate(source)
+    found = page.evaluate(
+        """async () => (await axe.run(document)).violations.map(v => ({
+            id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_page_and_index_pass_axe(browser: Browser, served: Served, scheme: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 780}, color_scheme=scheme)
+    context.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false});")
+    page = context.new_page()
+    page.goto(served.url)
+    assert axe_violations(page) == []
+    page.goto(served.url + "four.html")
+    page.evaluate("() => { const a = document.getElementById('audio'); a.currentTime = 30; }")
+    wait_until(page, "() => document.getElementById('audio').currentTime >= 29")
+    page.evaluate("() => window.dispatchEvent(new Event('pagehide'))")
+    page.reload()  # with the HTTP note and the offer to resume showing
+    expect(page.locator("#resume")).to_be_visible()
+    assert axe_violations(page) == []
+    page.click("#play")
+    wait_state(page, "playing")
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_keyboard_alone(page: Page) -> None:
+    """Tab reaches the controls in order and Enter or Space works them, focus always shown."""
+    order = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        order.append(
+            page.evaluate("() => document.activeElement.id || document.activeElement.className")
+        )
+    assert order[:5] == ["home", "wake", "back", "play", "skip"], order
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")  # back on play
+    assert page.evaluate("() => document.activeElement.id") == "play"
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    page.keyboard.press("Enter")
+    wait_state(page, "playing")
+    page.keyboard.press("Space")
+    wait_state(page, "paused")
+
+
+def test_reduced_motion_is_honoured(browser: Browser, served: Served) -> None:
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(served.url + "four.html")
+    durations = page.evaluate(
+        """() => Array.from(document.querySelectorAll('*'))
+            .map(e => getComputedStyle(e))
+            .filter(s => parseFloat(s.transitionDuration) > 0 || (s.animationName || 'none') !== 'none')
+            .length"""
+    )
+    assert durations == 0
     context.close()

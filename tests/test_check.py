@@ -621,3 +621,14 @@ def test_one_routine_adds_at_most_so_much_speech_to_the_clip_cache(
         "a routine may add at most that in one command: shorten its texts or use fewer steps"
     )
     assert not cache.exists() or not any(cache.rglob("*.wav"))
+
+
+@pytest.mark.parametrize(("written", "meant"), [("time", "duration"), ("text", "say")])
+def test_a_key_written_with_another_word_finds_the_key_it_means(
+    tmp_path: Path, written: str, meant: str
+) -> None:
+    text = "title: T\nsteps:\n  - id: a\n    title: A\n    duration: 1m\n    say: Stroke.\n"
+    path = write(tmp_path, text.replace(f"    {meant}:", f"    {written}:"))
+    result = check(path)
+    assert result.exit_code == 2
+    assert f'steps[0].{written}: unknown key; did you mean "{meant}"?' in result.stderr

@@ -6,7 +6,7 @@ temporary folder holding the example files the README names
 also shows output: each shown line (``...`` aside) must appear in what the
 command prints, in order, with numbers, lengths and spacing free to differ
 (speech lengths vary by milliseconds between runs of espeak-ng). ``scripts/run ARGS`` is checked as the
-``voiceguide build`` command the script runs.
+``voiceguide build`` command the script runs, ``scripts/serve`` as its ``voiceguide serve output``.
 """
 
 from __future__ import annotations
@@ -116,6 +116,20 @@ def as_run(command: str) -> str:
     return shlex.join(["voiceguide", "build", *([] if names else ["--all"]), *args])
 
 
+def as_serve(command: str) -> str:
+    """``scripts/serve ARGS`` as the ``voiceguide serve`` command the script runs."""
+    script = (ROOT / "scripts" / "serve").read_text()
+    assert 'exec "$VENV/bin/voiceguide" serve "$ROOT/output" "$@"' in script
+    return shlex.join(["voiceguide", "serve", "output", *shlex.split(command)[1:]])
+
+
+def test_scripts_run_says_the_next_step() -> None:
+    """The quick start's first command ends by naming the second (after a build that worked)."""
+    script = (ROOT / "scripts" / "run").read_text()
+    assert script.rstrip().endswith('exit "$status"')
+    assert 'echo "Next: scripts/serve, then scan its QR code' in script
+
+
 def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     if command.startswith("scripts/run"):
         command = as_run(command)
@@ -183,11 +197,13 @@ def digits_free(line: str) -> str:
 @pytest.mark.usefixtures("real_engine")  # the examples build and check, speaking with it
 @pytest.mark.parametrize("example", ALL, ids=lambda e: f"{e.where}: {e.command}")
 def test_example_runs_as_shown(example: Example, workdir: Path) -> None:
-    serving = example.command.split()[:2] in (
+    command = as_serve(example.command) if example.command.startswith("scripts/serve") else None
+    serving = command is not None or example.command.split()[:2] in (
         ["voiceguide", "serve"],
         [".venv/bin/voiceguide", "serve"],
     )
-    result = serve(example.command, workdir) if serving else run(example.command, workdir)
+    command = command or example.command
+    result = serve(command, workdir) if serving else run(command, workdir)
     output = (result.stdout + result.stderr).splitlines()
     refused = any(line.startswith("Error:") for line in example.shown)
     expected = 130 if serving else 2 if refused else 0  # a server runs until Ctrl-C

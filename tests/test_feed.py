@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from voiceguide.output.feed import checked_base_url, feed_base_url, feed_xml, itunes_duration
+from voiceguide.output.names import track_title
 from voiceguide.output.site import find_tracks, refresh
 
 from .phone import BASE_URL, CLI, copy_site
@@ -100,7 +101,7 @@ def test_built_feed_parses_without_complaint(phone_build: dict) -> None:
     )
     [entry] = parsed.entries
     plan = phone_build["plan"]
-    assert entry.title == plan["title"]
+    assert entry.title == track_title(plan)
     assert entry.id.startswith("voiceguide:four:")
     assert entry.link == f"{BASE_URL}four.html"
     [enclosure] = entry.enclosures
@@ -113,6 +114,21 @@ def test_built_feed_parses_without_complaint(phone_build: dict) -> None:
         "type": "application/json+chapters",
     }
     assert entry.published_parsed is not None
+    # the words as a transcript, the chapters as timestamps in the description
+    assert entry.podcast_transcript == {
+        "url": f"{BASE_URL}four.vtt",
+        "type": "text/vtt",
+        "rel": "captions",
+        "language": "en",
+    }
+    stamps = [
+        line for line in entry.description.splitlines() if line[:2].isdigit() and ":" in line[:5]
+    ]
+    assert stamps == [
+        f"{p['start_ms'] // 60_000:02d}:{p['start_ms'] // 1000 % 60:02d} "
+        + (f"Step {p['number']}: {p['title']}" if p["number"] else p["title"])
+        for p in plan["parts"]
+    ]
 
 
 def test_feed_escapes_text() -> None:

@@ -100,7 +100,14 @@ def test_build_a_built_in_routine_from_any_folder_and_name_its_files(
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--name", "../up"], '"../up" cannot name the files'),
+        (["--name", "../up"], '--name "../up": a track\'s name is lowercase letters, digits'),
+        # names whose files the folder would not list, or that would overwrite another's
+        (["--name", "Mine"], '--name "Mine": a track\'s name is lowercase letters, digits'),
+        (["--name", "x.mp3"], '--name "x.mp3": a track\'s name is lowercase'),
+        (["--name", "foo.chapters"], '--name "foo.chapters": a track\'s name is lowercase'),
+        (["--name", "index"], '--name "index": the folder\'s own files use this name'),
+        (["--name", "feed"], '--name "feed": the folder\'s own files use this name'),
+        (["-o", "out/Mine.mp3"], '-o "Mine": a track\'s name is lowercase letters, digits'),
         (["--name", "a", "-o", "x.mp3"], "-o x.mp3 names the file already; leave out --name"),
         (["classic", "--name", "two"], "--name and -o FILE.mp3 name one routine's track"),
     ],
@@ -125,3 +132,14 @@ def test_a_routines_folder_that_is_not_there_is_exit_2_naming_it(
         f'Error: --routines: "{tmp_path / "nothere"}" is not a folder; '
         "give the folder that holds your routine files\n"
     )
+
+
+def test_a_routine_whose_id_is_a_folder_file_needs_a_name(tmp_path: Path) -> None:
+    routine = tiny_routine(tmp_path, "index", TINY)
+    result = run(tmp_path, "build", str(routine))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        'Error: the routine id "index": the folder\'s own files use this name; give the track'
+        " another with --name, for example classic-30m\n"
+    )
+    assert not (tmp_path / "output" / "index.mp3").exists()

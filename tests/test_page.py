@@ -79,9 +79,12 @@ def test_page_is_self_contained(phone_build: dict) -> None:
     html = (phone_build["dir"] / "four.html").read_text(encoding="utf-8")
     page = parse(html)
     for tag, attrs in page.tags:
-        if tag == "link":  # only the inline icon; no stylesheets or fonts from elsewhere
-            assert attrs["rel"] == "icon"
-            assert (attrs.get("href") or "").startswith("data:")
+        if tag == "link":  # the inline icons and the track's manifest; no stylesheets or fonts
+            assert attrs["rel"] in ("icon", "apple-touch-icon", "manifest")
+            href = attrs.get("href") or ""
+            assert (
+                href == "four.manifest.json" if attrs["rel"] == "manifest" else href[:5] == "data:"
+            )
         for name in ("src", "href"):
             value = attrs.get(name) or ""
             assert not re.match(r"^([a-z]+:)?//", value), (tag, value)
@@ -95,8 +98,9 @@ def test_controls_are_labelled(phone_build: dict) -> None:
     plan = phone_build["plan"]
     page = parse(render_page(plan, "four.mp3", "four.vtt"))
     buttons = [attrs for tag, attrs in page.tags if tag == "button"]
-    assert len(buttons) == 4 + len(plan["parts"])  # wake, back, play, next + one per part
-    assert all(attrs.get("aria-label") for attrs in buttons)
+    # wake, back, play, next, resume and start over (named by their text) + one per part
+    assert len(buttons) == 6 + len(plan["parts"])
+    assert all(attrs.get("aria-label") or attrs["id"].startswith("resume-") for attrs in buttons)
     live = [attrs for _, attrs in page.tags if attrs.get("aria-live")]
     assert live and live[0]["aria-live"] == "polite"
     audio = next(attrs for tag, attrs in page.tags if tag == "audio")

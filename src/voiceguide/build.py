@@ -20,6 +20,7 @@ from .audio import ambient, loudness, mixer
 from .audio.events import AudioEvent
 from .mp3 import pieces, true_peak
 from .output import site, track
+from .output.files import output_name
 from .pcm import sample_index
 from .routine import Routine
 from .script import Progress, prepare, routine_sounds
@@ -62,8 +63,8 @@ def build(
     from the same inputs (see ``fresh.fingerprint``) and are complete.
     ``base_url`` (where the folder is published) also writes ``feed.xml``.
     """
+    name = output_name(name) if name else output_name(routine.id, option="the routine id")
     fingerprint = fresh.fingerprint(routine, options, speaker)
-    name = name or routine.id
     with fresh.output_lock(out_dir / f"{name}.mp3"):
         if not force and (done := fresh.up_to_date(name, out_dir, fingerprint)):
             result = BuildResult(done, None)
@@ -123,7 +124,7 @@ def _build(
         review=peak_check,
     )
     paths = track.export(
-        to_document(script),
+        {**to_document(script), **track_facts(routine, options, speaker, name)},
         source,
         out_dir,
         name=name,
@@ -140,6 +141,47 @@ def _build(
         )
         script = dataclasses.replace(script, warnings=(*script.warnings, warning))
     return BuildResult(paths, script)
+
+
+def track_facts(
+    routine: Routine, options: BuildOptions, speaker: Speaker, name: str
+) -> dict[str, object]:
+    """What the plan records besides the timeline: the name the files were given, the voice
+    and the language it was read in, and the options the track was built with (so the
+    folder can tell its tracks apart, and a listener can see how one was made)."""
+    voice, language = _voice_of(speaker)
+    timing = options.timing
+    return {
+        "name": name,
+        "voice": voice,
+        "language": getattr(routine, "language", None) or "en",  # the words; English until 25
+        "voice_language": language,
+        "options": {
+            "duration_ms": timing.total_ms,
+            "steps_ms": dict(timing.pins),
+            "rest_ms": timing.rest_ms,
+            "intro": timing.intro,
+            "checklist": options.checklist,
+            "heads_up": options.heads_up,
+            "pause_ms": options.pause_ms,
+            "max_silence_ms": options.max_silence_ms,
+            "lead_in_ms": options.lead_in_ms,
+            "rate_wpm": options.rate_wpm,
+            "ambient": options.ambient,
+            "loudness_lufs": options.loudness_lufs,
+        },
+    }
+
+
+def _voice_of(speaker: Speaker) -> tuple[str, str | None]:
+    """The voice's id as ``voiceguide voices`` lists it, and its language (``en-us``)."""
+    chosen = getattr(speaker.engine, "voice", None)
+    info = getattr(chosen, "info", None)  # a Piper voice carries its own
+    if info is None and isinstance(chosen, str):
+        info = next((v for v in speaker.voices() if v.id == chosen), None)
+    if info is None:
+        return ("" if chosen is None else str(chosen)), None
+    return info.id, (info.languages[0].lower() if info.languages else None)
 
 
 def _counter(total: int, progress: Progress) -> Callable[[int], None]:

@@ -111,7 +111,7 @@ def up_to_date(routine_id: str, out_dir: Path, fingerprint: str) -> list[Path] |
         return None
     if not isinstance(doc, dict) or doc.get("fingerprint") != fingerprint:
         return None
-    sidecars = [files["captions"], files["page"], files["chapters"]]
+    sidecars = [files["captions"], files["page"], files["chapters"], files["manifest"]]
     if not all(p.is_file() for p in sidecars) or not _complete_mp3(mp3, doc.get("total_ms")):
         return None
     return [mp3, sidecar, *sidecars]

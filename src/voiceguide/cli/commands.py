@@ -206,11 +206,11 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     if out_dir.suffix.lower() == ".mp3":
         if name is not None:
             raise InputError(f"-o {out_dir} names the file already; leave out --name")
-        out_dir, name = out_dir.parent, out_dir.stem
-    if name is not None:
+        out_dir, name = out_dir.parent, output_name(out_dir.stem, option="-o")
+    elif name is not None:
         output_name(name)
-        if len(paths) != 1:
-            raise InputError("--name and -o FILE.mp3 name one routine's track; give one ROUTINE")
+    if name is not None and len(paths) != 1:
+        raise InputError("--name and -o FILE.mp3 name one routine's track; give one ROUTINE")
     options = make_options(**kw)
     # one routine: its error is the command's error, found before any synthesis
     routine = load_routine(paths[0]) if len(paths) == 1 else None

@@ -271,6 +271,8 @@ def narrate(
             "steps": len(routine.steps),
             "person": routine.person,
             "position": routine.position,
+            # the shared preparation's couch and sheet are for one who lies down
+            "lying": not any(w in routine.position.lower() for w in ("sit", "chair", "stand")),
             "length": spoken_length(massage_ms),
         },
         "rest": {"length": spoken_length(said[REST_ID]) if has_rest and REST_ID in said else ""},

@@ -18,6 +18,8 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from .names import track_title
+
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -33,7 +35,7 @@ def chapters_json(plan: Mapping[str, Any]) -> str:
         {"startTime": p["start_ms"] / 1000, "endTime": p["end_ms"] / 1000, "title": p["title"]}
         for p in plan["parts"]
     ]
-    doc = {"version": "1.2.0", "title": plan["title"], "chapters": chapters}
+    doc = {"version": "1.2.0", "title": track_title(plan), "chapters": chapters}
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
@@ -98,6 +100,14 @@ def _item(channel: ET.Element, track: Mapping[str, Any], base_url: str) -> None:
     _sub(item, _q("itunes", "explicit"), "false")
     chapters = {"url": _url(base_url, track["chapters"]), "type": CHAPTERS_TYPE}
     _sub(item, _q("podcast", "chapters"), attrib=chapters)
+    if track.get("captions"):  # the words, which AntennaPod and Apple Podcasts show
+        transcript = {
+            "url": _url(base_url, track["captions"]),
+            "type": "text/vtt",
+            "rel": "captions",
+            "language": str(track.get("language") or "en"),
+        }
+        _sub(item, _q("podcast", "transcript"), attrib=transcript)
 
 
 def feed_xml(

@@ -123,15 +123,26 @@ def _umask() -> int:
     return mask
 
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# A track's files are <name>.mp3, .json, .vtt, .html, .chapters.json and .manifest.json, and
+# the folder lists every <name>.json it finds (``site.find_tracks``): a name with no dot and
+# no capital cannot be another track's file ("foo.chapters") or one the folder skips ("Mine").
+TRACK_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+# The folder's own files and names kept for them: index.html, feed.xml, ...
+RESERVED_NAMES = frozenset({"index", "feed", "manifest", "icon", "sw", "service-worker"})
 
 
-def output_name(name: str) -> str:
-    """A name for a track's files (``--name``, ``-o FILE.mp3``): a plain file name, so the
-    files stay in the output folder."""
-    if not _NAME.match(name) or name.endswith("."):
+def output_name(name: str, *, option: str = "--name") -> str:
+    """A name for a track's files (``--name``, ``-o FILE.mp3``, a routine's id): one that
+    stays in the output folder, is listed by its index and feed, and cannot overwrite another
+    track's files or the folder's own."""
+    if not TRACK_NAME.fullmatch(name):
         raise OutputError(
-            f'"{one_line(name)}" cannot name the files; use letters, digits, ".", "-" and "_" '
-            "(for example classic-30m)"
+            f'{option} "{one_line(name)}": a track\'s name is lowercase letters, digits, "-" and'
+            ' "_" (no dots), starting with a letter or digit, for example classic-30m'
+        )
+    if name in RESERVED_NAMES:
+        raise OutputError(
+            f'{option} "{name}": the folder\'s own files use this name; give the track another'
+            " with --name, for example classic-30m"
         )
     return name

@@ -13,10 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
+
+from . import icon
+from .names import track_title
 
 # Sandboxed, and autoescape on for every template: titles and spoken lines come
 # from routine files a user may have written, and must never become markup.
@@ -66,7 +70,15 @@ def page_data(plan: Mapping[str, Any]) -> dict[str, Any]:
         for e in plan.get("events", [])
         if e.get("kind") == "speech"
     ]
-    return {"title": plan["title"], "total_ms": plan["total_ms"], "parts": parts, "lines": lines}
+    return {
+        "title": track_title(plan),
+        "total_ms": plan["total_ms"],
+        # where the listener stopped is kept per track and per build: a rebuild at another
+        # length is another track, whose old position means nothing
+        "key": f"voiceguide:{plan.get('name') or plan.get('routine')}:{plan['total_ms']}",
+        "parts": parts,
+        "lines": lines,
+    }
 
 
 def script_json(data: Any) -> Markup:
@@ -82,12 +94,17 @@ def script_json(data: Any) -> Markup:
     return Markup(text)
 
 
-def render_page(plan: Mapping[str, Any], mp3_name: str, vtt_name: str) -> str:
-    """The player page for one track; its MP3 and captions are linked relative to it."""
+def render_page(
+    plan: Mapping[str, Any], mp3_name: str, vtt_name: str, manifest_name: str = ""
+) -> str:
+    """The player page for one track; its MP3, captions and manifest are linked relative to it."""
     data = page_data(plan)
     first = data["parts"][0]
     return _ENV.get_template("player.html.j2").render(
         title=data["title"],
+        short_title=str(plan["title"]),
+        manifest_name=manifest_name or mp3_name.removesuffix(".mp3") + ".manifest.json",
+        touch_icon=icon.data_url(),
         parts=data["parts"],
         first=first,
         next_title=data["parts"][1]["title"] if len(data["parts"]) > 1 else "",
@@ -98,6 +115,29 @@ def render_page(plan: Mapping[str, Any], mp3_name: str, vtt_name: str) -> str:
         vtt_name=vtt_name,
         plan_json=script_json(data),
     )
+
+
+def manifest_json(plan: Mapping[str, Any], page_name: str) -> str:
+    """The web app manifest of one track's page: "add to home screen" opens this track."""
+    manifest = {
+        "name": track_title(plan),
+        "short_name": str(plan["title"])[:30],
+        "start_url": quote(page_name),
+        "scope": "./",
+        "display": "standalone",
+        "background_color": "#f6f4ef",
+        "theme_color": "#1f6f5f",
+        "icons": [
+            {"src": icon.data_url(), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {
+                "src": icon.data_url(),
+                "sizes": "192x192",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
 
 
 def render_index(tracks: Sequence[Mapping[str, Any]], *, feed: str | None = None) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from .feed import FEED_NAME, feed_base_url, feed_xml
 from .files import write_text
+from .names import track_title
 from .page import render_index
 
 INDEX_NAME = "index.html"
@@ -32,6 +33,7 @@ def track_files(out_dir: Path, routine_id: str) -> dict[str, Path]:
         "captions": out_dir / f"{routine_id}.vtt",
         "page": out_dir / f"{routine_id}.html",
         "chapters": out_dir / f"{routine_id}.chapters.json",
+        "manifest": out_dir / f"{routine_id}.manifest.json",
     }
 
 
@@ -68,24 +70,46 @@ def find_tracks(directory: Path) -> list[dict[str, Any]]:
             stat = files["mp3"].stat()
         except OSError:
             continue
-        title = str(plan.get("title") or routine_id)
+        title = track_title({"routine": routine_id, **plan})
         fingerprint = str(plan.get("fingerprint") or "")[:16] or str(stat.st_mtime_ns)
         tracks.append(
             {
                 "id": routine_id,
                 "title": title,
-                "description": f"{title}: a voice-guided massage, one chapter per part.",
+                "description": description(title, plan),
                 "guid": f"voiceguide:{routine_id}:{fingerprint}",
                 "published": datetime.fromtimestamp(stat.st_mtime, UTC),
                 "page": files["page"].name,
                 "mp3": files["mp3"].name,
                 "chapters": files["chapters"].name,
+                "captions": files["captions"].name if files["captions"].is_file() else None,
+                "language": str(plan.get("language") or "en"),
                 "bytes": stat.st_size,
                 "duration_ms": plan["total_ms"],
                 "steps": sum(1 for p in plan["parts"] if p.get("kind") == "step"),
             }
         )
     return tracks
+
+
+def description(title: str, plan: dict[str, Any]) -> str:
+    """The feed item's description: what the track is, then its chapters as timestamps
+    ("04:36 Step 1: Stroking"), which some podcast apps read instead of the JSON chapters."""
+    lines = [f"{title}: a voice-guided massage, one chapter per part.", ""]
+    for part in plan["parts"]:
+        if not isinstance(part, dict):
+            continue
+        start = int(part.get("start_ms") or 0) // 1000
+        hours, rest = divmod(start, 3600)
+        stamp = (
+            f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+            if hours
+            else f"{rest // 60:02d}:{rest % 60:02d}"
+        )
+        number = part.get("number")
+        name = f"Step {number}: {part.get('title')}" if number else str(part.get("title"))
+        lines.append(f"{stamp} {name}")
+    return "\n".join(lines)
 
 
 def stored_base_url(directory: Path) -> str | None:

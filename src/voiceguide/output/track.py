@@ -20,7 +20,8 @@ from ..mp3.tags import Chapter, write_tags
 from .captions import captions_vtt
 from .feed import chapters_json
 from .files import atomic_paths
-from .page import render_page
+from .names import track_title
+from .page import manifest_json, render_page
 from .plan_json import plan_json
 from .site import track_files
 
@@ -35,8 +36,8 @@ def export(
     fingerprint: str | None = None,
     on_samples: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """Encode and tag the MP3, then write the JSON plan, the captions, the player page and
-    the podcast chapters into ``out_dir`` as ``<name>.*`` (the routine's id by default):
+    """Encode and tag the MP3, then write the JSON plan, the captions, the player page, the
+    podcast chapters and the page's web app manifest into ``out_dir`` as ``<name>.*`` (the routine's id by default):
     all or none. Returns their paths, the MP3 first and the plan second.
 
     ``sound`` is a ``pieces.Source`` (encoded in pieces, side by side, each
@@ -45,21 +46,25 @@ def export(
     next build to tell whether these files are up to date.
     """
     files = track_files(out_dir, name or str(document["routine"]))
-    mp3, plan, captions, page, marks = (
-        files[k] for k in ("mp3", "plan", "captions", "page", "chapters")
+    mp3, plan, captions, page, marks, manifest = (
+        files[k] for k in ("mp3", "plan", "captions", "page", "chapters", "manifest")
     )
-    targets = (mp3, plan, captions, page, marks)
-    with atomic_paths(*targets) as (mp3_tmp, plan_tmp, captions_tmp, page_tmp, marks_tmp):
+    targets = (mp3, plan, captions, page, marks, manifest)
+    with atomic_paths(*targets) as temps:
+        mp3_tmp, plan_tmp, captions_tmp, page_tmp, marks_tmp, manifest_tmp = temps
         if isinstance(sound, pieces.Source):
             pieces.encode(sound, mp3_tmp, on_samples=on_samples)
         else:
             encode_mp3(sound, mp3_tmp)
-        title = str(document["title"])
+        title = track_title(document)
         write_tags(mp3_tmp, title=title, chapters=id3_chapters(document), description=description)
         plan_tmp.write_text(plan_json(document, fingerprint=fingerprint), encoding="utf-8")
         captions_tmp.write_text(captions_vtt(title, spoken_lines(document)), encoding="utf-8")
-        page_tmp.write_text(render_page(document, mp3.name, captions.name), encoding="utf-8")
+        page_tmp.write_text(
+            render_page(document, mp3.name, captions.name, manifest.name), encoding="utf-8"
+        )
         marks_tmp.write_text(chapters_json(document), encoding="utf-8")
+        manifest_tmp.write_text(manifest_json(document, page.name), encoding="utf-8")
     return list(targets)
 
 

@@ -43,6 +43,34 @@ _PLAIN_TAGS = {
 _STR = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()
 
+# Keys written with another word for what a known key means, and the key meant: a
+# misspelling finds its key by spelling, a synonym by meaning ("time:" is not "title:").
+KEY_SYNONYMS = {
+    "time": "duration",
+    "length": "duration",
+    "minutes": "duration",
+    "seconds": "duration",
+    "text": "say",
+    "words": "say",
+    "speak": "say",
+    "spoken": "say",
+    "instructions": "say",
+    "name": "title",
+    "heading": "title",
+    "shortest": "min",
+    "minimum": "min",
+    "longest": "max",
+    "maximum": "max",
+    "tips": "reminders",
+    "repeat": "reminders",
+    "when": "at",
+    "sound": "sounds",
+    "parts": "include",
+    "warnings": "cautions",
+    "pose": "position",
+    "posture": "position",
+}
+
 
 class Skip(Exception):
     """A field whose problem is already recorded: stop checking it, go on with the rest."""
@@ -335,7 +363,10 @@ class Doc:
             if key in allowed:
                 known[key] = mapping[key]
                 continue
-            close = difflib.get_close_matches(str(key), allowed, n=1)
+            meant = KEY_SYNONYMS.get(str(key).lower())
+            close = (
+                [meant] if meant in allowed else difflib.get_close_matches(str(key), allowed, n=1)
+            )
             hint = f'; did you mean "{close[0]}"?' if close else ""
             child = f"{field_path}.{key}" if field_path else str(key)
             self.report(key_node, child, f"unknown key{hint} (known keys: {', '.join(allowed)})")

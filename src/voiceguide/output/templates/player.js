@@ -64,11 +64,36 @@
     } catch (_) { /* position outside duration while metadata settles */ }
   };
 
+  // The big title is as large as fits, but never broken inside a word: with the words kept
+  // whole (no wrapping inside one), shrink the type until the longest word fits the width.
+  const titleBox = $("part-title");
+  const fitTitle = () => {
+    titleBox.style.fontSize = "";
+    titleBox.style.overflowWrap = "normal";
+    let size = parseFloat(getComputedStyle(titleBox).fontSize);
+    const least = 20;
+    let shrunk = false;
+    while (titleBox.scrollWidth > titleBox.clientWidth && size > least) {
+      size = Math.max(least, size * 0.92);
+      titleBox.style.fontSize = `${size}px`;
+      shrunk = true;
+    }
+    // scrollWidth is rounded to whole pixels: leave a little room so no letter is left over
+    if (shrunk) titleBox.style.fontSize = `${Math.max(least, size * 0.97)}px`;
+    titleBox.style.overflowWrap = "";  // a word longer than the screen even so: break it
+  };
+  window.addEventListener("resize", fitTitle);
+
+  const setTitle = (title) => {
+    titleBox.textContent = title;
+    fitTitle();
+  };
+
   const showPart = (index) => {
     const part = parts[index];
     const next = parts[index + 1];
     $("part-label").textContent = part.label;
-    $("part-title").textContent = part.title;
+    setTitle(part.title);
     $("next").hidden = !next;
     $("next-title").textContent = next ? next.title : "";
     $("left-text").textContent = part.kind === "step" ? "left in this step" : "left in this part";
@@ -83,7 +108,7 @@
 
   const showFinished = () => {
     $("part-label").textContent = data.title;
-    $("part-title").textContent = "Finished";
+    setTitle("Finished");
     $("next").hidden = true;
     $("time-left").textContent = clock(0);
     $("bar").style.width = "100%";
@@ -227,9 +252,58 @@
       if (wanted && !sentinel && document.visibilityState === "visible") acquire();
     });
     wakeButton.hidden = false;
-  } else {
-    $("wake-note").hidden = false;
+  } else if (window.isSecureContext) {
+    $("wake-note").hidden = false;  // over plain HTTP, the note below says it with the rest
   }
 
+  // Where the listener stopped, kept on this phone for this track: a call, a reload or a
+  // closed tab must not send them back to the start of a 45-minute session.
+  const store = (() => {
+    try { return window.localStorage; } catch (_) { return null; }
+  })();
+  const saved = () => {
+    try { return Number(store && store.getItem(data.key)) || 0; } catch (_) { return 0; }
+  };
+  const remember = () => {
+    if (!store) return;
+    const ms = audio.ended ? 0 : Math.round(nowMs());
+    try {
+      if (ms > 5000) store.setItem(data.key, String(ms));
+      else store.removeItem(data.key);
+    } catch (_) { /* storage full or refused: the page still plays */ }
+  };
+  let lastSaved = 0;
+  audio.addEventListener("timeupdate", () => {
+    if (Math.abs(nowMs() - lastSaved) >= 5000) { lastSaved = nowMs(); remember(); }
+  });
+  for (const name of ["pause", "seeked", "ended"]) audio.addEventListener(name, remember);
+  window.addEventListener("pagehide", remember);
+
+  const resumeBox = $("resume");
+  const hideResume = () => { resumeBox.hidden = true; };
+  const stoppedAt = saved();
+  if (stoppedAt > 5000 && stoppedAt < data.total_ms - 5000) {
+    const part = parts[partAt(stoppedAt)];
+    $("resume-at").textContent = `${clock(stoppedAt)}, ${part.label ? part.label + ": " : ""}${part.title}`;
+    $("resume-go").textContent = `Resume at ${clock(stoppedAt)}`;
+    resumeBox.hidden = false;
+    $("resume-go").addEventListener("click", () => {
+      hideResume();
+      seekTo(stoppedAt / 1000);
+      play();
+      playButton.focus();
+    });
+    $("resume-no").addEventListener("click", () => {
+      hideResume();
+      try { store.removeItem(data.key); } catch (_) { /* nothing kept */ }
+      playButton.focus();
+    });
+    audio.addEventListener("play", hideResume);
+  }
+
+  // Over plain HTTP (a phone on the LAN) say what works and what does not.
+  if (!window.isSecureContext) $("http-note").hidden = false;
+
   render();
+  fitTitle();
 })();
