@@ -363,8 +363,7 @@ def _intro_words(
 
     return _builtin("intro.j2").render(
         title=routine.title,
-        child=routine.audience
-        == "child",  # the checklist is for the parent, before the child lies down
+        child=routine.audience == "child",  # said to the parent, before the child lies down
         contraindications=texts("contraindications") if checklist else [],
         cautions=texts("cautions") if checklist else [],
         intro=texts("intro") if intro else [],
