@@ -114,7 +114,6 @@ KEY_INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
             "ask how the pressure feels, and stop at once if it hurts",
             "light strokes",
             "from the shoulders down towards the waist",
-            "keep the pressure light",
             "press gently",
             "no special effort",
         ],
@@ -442,7 +441,7 @@ CAUTIONS: dict[tuple[str, str], list[str]] = {
     ("therapeutic", "along-spine"): ["beside it", "not on it"],
     ("therapeutic", "neck"): ["beside the spine", "stay off the spine itself"],
     # "On the patient's body there may be acne that is injured during the procedure."
-    ("classic", "intro"): ["spots on the back", "keep off spots and broken skin"],
+    ("classic", "intro"): ["keep off any spots or broken skin on the back"],
     ("therapeutic", "hands"): ["spots on the back", "can break them"],
     ("therapeutic", "oil"): ["keep off any spots or broken skin"],
     ("partner", "ready"): ["spots on the back", "can break them"],
