@@ -266,12 +266,12 @@ CASES = {
     "include that tries to leave the parts folder": (
         MINIMAL + "include: [../../etc/passwd]\n",
         '7: include[0]: "../../etc/passwd" is not a shared part '
-        "(parts: child-safety, preparation, principles, rest, safety, women)",
+        "(parts: child-principles, child-safety, preparation, principles, rest, safety, women)",
     ),
     "include of an unknown part": (
         MINIMAL + "include: [safty]\n",
         '7: include[0]: "safty" is not a shared part; did you mean "safety"? '
-        "(parts: child-safety, preparation, principles, rest, safety, women)",
+        "(parts: child-principles, child-safety, preparation, principles, rest, safety, women)",
     ),
     "unknown audience": (
         edited("title: Tiny", "title: Tiny\naudience: baby"),

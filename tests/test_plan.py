@@ -359,3 +359,27 @@ def test_cues_keep_their_anchors_and_never_overlap_or_cross_a_boundary(data) -> 
             w for w in script.warnings if w.startswith(f'step {part.number} "{part.title}": the ')
         ]
         assert len(tones) + len(dropped) == len(step.cues) + 1
+
+
+# Steps that ask for set-up (the surface, washing and warming the hands, the cream, the room):
+# the hands must be able to do them however short the session.
+SETUP_STEPS = {"therapeutic": ["surface", "hands", "oil"], "partner": ["atmosphere", "ready"]}
+
+
+@pytest.mark.parametrize("routine_id", sorted(SETUP_STEPS))
+def test_set_up_steps_keep_their_length_at_the_shortest_duration(routine_id: str) -> None:
+    """Shortening takes from the massage steps: at the shortest total the routine allows,
+    each set-up step keeps its default length, a minute at least."""
+    from voiceguide.speech.pace import guess_ms
+
+    routine = load_routine(ROUTINES / f"{routine_id}.yaml")
+    narration = narrate(routine)
+    need = needs(narration, lambda text: guess_ms(text, 150), sound_lengths_ms())
+    low, _ = feasible_range(routine, TimingRequest(), need)
+    plan = make_plan(routine, TimingRequest(total_ms=low), need)
+    defaults = {s.id: s.duration_ms for s in routine.steps}
+    for step_id in SETUP_STEPS[routine_id]:
+        length = plan.part(step_id).length_ms
+        assert length >= 60_000 and length == defaults[step_id], step_id
+    hands = plan.part("hands" if routine_id == "therapeutic" else "ready").length_ms
+    assert hands >= 2 * 60_000  # go, wash with soap and disinfectant, warm them, come back

@@ -91,7 +91,8 @@ def test_part_names_never_resolve_outside_the_parts_folder(name: str) -> None:
 
 def test_every_shipped_part_loads() -> None:
     assert part_names() == [
-        "child-safety", "preparation", "principles", "rest", "safety", "women",
+        "child-principles", "child-safety", "preparation", "principles", "rest", "safety",
+        "women",
     ]  # fmt: skip
     for name in part_names():
         part = load_part(name)

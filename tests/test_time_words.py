@@ -199,11 +199,11 @@ def test_a_guess_a_few_percent_off_has_every_sentence_spoken_ahead(miss: float) 
     """With the guessed plan's words go those of plans for speech 5% shorter and longer:
     where the guess was off and a length the words say crossed a rounding edge ("five
     minutes", "five and a half"), the wording the measured speech needs was spoken ahead,
-    so a cold build never waits for a round. Over totals 20 seconds apart, 30 to 43 minutes."""
+    so a cold build never waits for a round. Over totals 10 seconds apart, 30 to 43 minutes."""
     routine = load_routine(ROUTINES / "classic.yaml")
     speech_ms = _words_a_minute(150)
     rounds: list[int] = []
-    for total_s in range(30 * 60, 43 * 60, 20):
+    for total_s in range(30 * 60, 43 * 60, 10):
         request = TimingRequest(total_ms=total_s * 1000, rest_ms=0)
         plans, ahead = _ahead(routine, request, lambda text: round(speech_ms(text) * miss))
         heard: list[list[str]] = []

@@ -19,7 +19,7 @@ from .speech.engine import DEFAULT_RATE_WPM
 from .timeline.plan import TimingRequest
 
 PAUSE_MS = 120_000  # after the intro: towel, sheet, oil, washed and warmed hands
-MAX_SILENCE_MS = 180_000  # no silence inside a step lasts longer, by default
+MAX_SILENCE_MS = 90_000  # no silence inside a step lasts longer, by default
 
 
 @dataclass(frozen=True)

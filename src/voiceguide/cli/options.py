@@ -124,7 +124,7 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-intro", is_flag=True, help="Skip the preparation; the checklist and cautions are still read (see --no-checklist)."),
         click.option("--no-checklist", is_flag=True, help="Do not read the checklist of contraindications and the cautions (prints a warning)."),
         click.option("--pause", "pause", type=DURATION, show_default="2m", help="Silence after the intro to get ready, ended by the bell of step 1; 0 for none."),
-        click.option("--max-silence", type=DURATION, show_default="3m", help="Longest silence inside a step; the step's reminders fill longer ones."),
+        click.option("--max-silence", type=DURATION, show_default="90s", help="Longest silence inside a step; the step's reminders fill longer ones."),
         click.option("--no-reminders", is_flag=True, help="Do not fill long silences inside steps with the steps' reminders."),
         click.option("--lead-in", type=DURATION, show_default="6s", help="Time from 'get ready' to the first instruction."),
         click.option("--no-heads-up", is_flag=True, help="Do not name the next step 30 seconds before each step ends."),

@@ -324,12 +324,16 @@ def narrate(
     if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
         parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
-    # With the rest dropped (--rest 0) the closing words must not say it is over.
+    # With the rest dropped (--rest 0) the closing words must not say it is over; after a rest
+    # shorter than the article's, they say how long it should have been.
     outro = (
         render(routine.outro, base, routine=routine, field="outro")
         if routine.outro
         else _builtin("outro.j2").render(
-            rest=has_rest, person=routine.person, at_least=spoken_length(MIN_REST_MS)
+            rest=has_rest,
+            short=has_rest and said.get(REST_ID, MIN_REST_MS) < MIN_REST_MS,  # as --rest 0 does
+            person=routine.person,
+            at_least=spoken_length(MIN_REST_MS),
         )
     )
     parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
@@ -362,6 +366,7 @@ def _intro_words(
 
     return _builtin("intro.j2").render(
         title=routine.title,
+        child=routine.audience == "child",  # said to the parent, before the child lies down
         contraindications=texts("contraindications") if checklist else [],
         cautions=texts("cautions") if checklist else [],
         intro=texts("intro") if intro else [],
