@@ -28,7 +28,14 @@ def small_script() -> Script:
     return Script(plan, (Event(2_000, 4_000, "sound", "step", "a"),))
 
 
-DEMO_FILES = ["demo.chapters.json", "demo.html", "demo.json", "demo.mp3", "demo.vtt"]
+DEMO_FILES = [
+    "demo.chapters.json",
+    "demo.html",
+    "demo.json",
+    "demo.manifest.json",
+    "demo.mp3",
+    "demo.vtt",
+]
 
 
 def silence(ms: int):
@@ -40,7 +47,7 @@ def test_export_writes_mp3_with_chapters_and_plan(tmp_path: Path) -> None:
         to_document(small_script()), silence(5_000), tmp_path, description="Just a demo"
     )
     tags = ID3(mp3)
-    assert str(tags["TIT2"]) == "Demo" and str(tags["TCON"]) == "Speech"
+    assert str(tags["TIT2"]) == "Demo · 1 min" and str(tags["TCON"]) == "Speech"  # length named
     chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
     assert [(c.start_time, c.end_time) for c in chapters] == [(0, 2_000), (2_000, 5_000)]
     assert tags.getall("CTOC")[0].child_element_ids == [c.element_id for c in chapters]
@@ -83,7 +90,7 @@ def test_every_file_is_made_from_the_one_plan_document(tmp_path: Path) -> None:
     script = small_script()
     said = Event(2_500, 3_500, "speech", "Warm your hands.", "a")
     script = Script(script.plan, (*script.events, said))
-    mp3, sidecar, captions, _page, marks = export(to_document(script), silence(5_000), tmp_path)
+    mp3, sidecar, captions, _page, marks, *_ = export(to_document(script), silence(5_000), tmp_path)
     chapters = sorted(ID3(mp3).getall("CHAP"), key=lambda c: c.start_time)
     assert [str(c.sub_frames["TIT2"]) for c in chapters] == ["Introduction", "1. Alpha"]
     vtt = captions.read_text()

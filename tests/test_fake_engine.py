@@ -159,12 +159,12 @@ def _as_guessed(text: str) -> np.ndarray:
 
 def test_speech_as_long_as_guessed_is_spoken_in_one_round() -> None:
     """The first words spoken are those of a plan fitted to the guessed speech, not the
-    routine's own lengths: at 60 minutes every length said changes from the routine's, and
+    routine's own lengths: at 70 minutes every length said changes from the routine's, and
     a cold build would speak those sentences twice."""
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
     engine = _SideBySide(_as_guessed)
     with Speaker(engine, cache_dir=None) as speaker:
-        script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms=60 * 60_000)), speaker)
+        script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms=70 * 60_000)), speaker)
         said = {speaker.spoken(e.text) for e in script.speech}
     batches = [batch for batch in engine.batches if batch]
     assert len(batches) == 1
@@ -203,7 +203,8 @@ def test_a_cold_build_speaks_what_the_track_says_and_only_other_wordings_of_leng
     spoken; what is spoken and not said is another wording of a length, spoken ahead in case
     the measured speech crossed a rounding edge (``timeline.fit``)."""
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / f"{name}.yaml")
-    for total_ms in (None, 60 * 60_000 if name != "child" else 30 * 60_000):
+    other_total = {"classic": 60, "therapeutic": 70, "partner": 50, "child": 30}[name] * 60_000
+    for total_ms in (None, other_total):
         engine = FakeEngine()
         with Speaker(engine, cache_dir=None, pronounce=routine.pronounce) as speaker:
             script = prepare(routine, BuildOptions(timing=TimingRequest(total_ms)), speaker)
@@ -256,14 +257,14 @@ def test_the_script_is_the_same_from_an_empty_cache_and_one_filled_at_another_le
     """What is spoken ahead depends on the cache (only what is missing is spoken); the fitted
     plan and the placed words must not: the same inputs give the same track."""
     routine = load_routine(Path(voiceguide.__file__).parent / "routines" / "therapeutic.yaml")
-    hour = BuildOptions(timing=TimingRequest(total_ms=60 * 60_000))
+    seventy = BuildOptions(timing=TimingRequest(total_ms=70 * 60_000))
     with Speaker(FakeEngine(_fast), cache_dir=tmp_path / "filled") as speaker:
-        prepare(routine, BuildOptions(timing=TimingRequest(total_ms=75 * 60_000)), speaker)
+        prepare(routine, BuildOptions(timing=TimingRequest(total_ms=85 * 60_000)), speaker)
     scripts, spoken = [], []
     for cache in ("filled", "empty"):
         engine = FakeEngine(_fast)
         with Speaker(engine, cache_dir=tmp_path / cache) as speaker:
-            scripts.append(prepare(routine, hour, speaker))
+            scripts.append(prepare(routine, seventy, speaker))
         spoken.append(len(engine.said))
     assert spoken[0] < spoken[1]  # the filled cache spared sentences: the two took other paths
     assert scripts[0] == scripts[1]
