@@ -95,7 +95,7 @@ def _build(
 ) -> BuildResult:
     chosen = routine_sounds(routine)  # a routine's own files are decoded once a build
     script = prepare(routine, options, speaker, progress, chosen)
-    said = speaker.for_routine(routine.pronounce)
+    said = speaker.for_routine(routine.pronounce, routine.language)
     clips = said.clips(e.text for e in script.speech)  # by the words as written
     events = audio_events(script)
     leveled = loudness.level(
