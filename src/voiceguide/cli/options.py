@@ -154,6 +154,13 @@ def _a_folder(path: Any) -> Any:
     return path
 
 
+language_option = click.option(
+    "--language",
+    metavar="TAG",
+    envvar="VOICEGUIDE_LANGUAGE",
+    help="The language of the built-in routines to use (en, de, ru; default: $VOICEGUIDE_LANGUAGE, else en). A routine given by path speaks its own language:.",
+)
+
 routines_option = click.option(
     "--routines",
     "routines_dir",
