@@ -123,7 +123,7 @@ def _build(
         review=peak_check,
     )
     paths = track.export(
-        to_document(script),
+        {**to_document(script), "language": routine.language},
         source,
         out_dir,
         name=name,

@@ -122,7 +122,8 @@ def feed_xml(
     _sub(channel, "title", title)
     _sub(channel, "link", _url(base_url, ""))
     _sub(channel, "description", description)
-    _sub(channel, "language", language)
+    spoken = {str(t.get("language") or "en") for t in tracks}
+    _sub(channel, "language", spoken.pop() if len(spoken) == 1 else language)
     _sub(channel, "generator", "voiceguide")
     newest = max((t["published"] for t in tracks), default=datetime(2000, 1, 1, tzinfo=UTC))
     _sub(channel, "lastBuildDate", format_datetime(newest.astimezone(UTC), usegmt=True))

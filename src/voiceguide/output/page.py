@@ -88,6 +88,7 @@ def render_page(plan: Mapping[str, Any], mp3_name: str, vtt_name: str) -> str:
     first = data["parts"][0]
     return _ENV.get_template("player.html.j2").render(
         title=data["title"],
+        language=str(plan.get("language") or "en"),
         parts=data["parts"],
         first=first,
         next_title=data["parts"][1]["title"] if len(data["parts"]) > 1 else "",

@@ -83,6 +83,7 @@ def find_tracks(directory: Path) -> list[dict[str, Any]]:
                 "bytes": stat.st_size,
                 "duration_ms": plan["total_ms"],
                 "steps": sum(1 for p in plan["parts"] if p.get("kind") == "step"),
+                "language": str(plan.get("language") or "en"),
             }
         )
     return tracks
