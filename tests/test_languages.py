@@ -1,0 +1,187 @@
+# ruff: noqa: RUF001  (Russian words are written in Cyrillic on purpose)
+"""Everything said in a routine's own language: catalogues as data, lengths by CLDR plural
+rules and num2words, the voice that speaks it, and refusals in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from voiceguide import languages
+from voiceguide.cli import cli
+from voiceguide.narration import narrate, split_sentences
+from voiceguide.narration.lengths import spoken_length
+from voiceguide.narration.readability import hard_to_say
+from voiceguide.routine import load_routine
+from voiceguide.routine.load import load_part, part_names
+
+RU_ROUTINE = """\
+title: Короткий массаж
+language: ru
+include: [safety, principles, women, preparation, rest]
+steps:
+  - id: stroking
+    title: Поглаживание
+    duration: 2m
+    min: 1m
+    max: 5m
+    say: Начните с поглаживания, т. е. с лёгких движений вдоль позвоночника.
+  - id: rubbing
+    title: Растирание
+    duration: 3m
+    min: 1m
+    max: 30m
+    say: Растирайте ребром ладони.
+"""
+
+
+def routine_file(tmp_path: Path, text: str = RU_ROUTINE, name: str = "kurz.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("tag", "ms", "said"),
+    [
+        ("ru", 60_000, "одна минута"),
+        ("ru", 120_000, "две минуты"),
+        ("ru", 300_000, "пять минут"),
+        ("ru", 1_260_000, "двадцать одна минута"),
+        ("ru", 1_320_000, "двадцать две минуты"),
+        ("ru", 90_000, "полторы минуты"),
+        ("ru", 150_000, "две с половиной минуты"),
+        ("ru", 330_000, "пять с половиной минут"),
+        ("ru", 1_000, "одна секунда"),
+        ("ru", 3_000, "три секунды"),
+        ("ru", 45_000, "сорок пять секунд"),
+        ("ru", 3_600_000, "один час"),
+        ("ru", 5_400_000, "полтора часа"),
+        ("ru", 4_500_000, "один час пятнадцать минут"),
+        ("de", 60_000, "eine Minute"),
+        ("de", 120_000, "zwei Minuten"),
+        ("de", 90_000, "anderthalb Minuten"),
+        ("de", 150_000, "zweieinhalb Minuten"),
+        ("de", 1_260_000, "einundzwanzig Minuten"),
+        ("de", 1_000, "eine Sekunde"),
+        ("de", 30_000, "dreißig Sekunden"),
+        ("de", 5_400_000, "anderthalb Stunden"),
+        ("de", 4_500_000, "eine Stunde und fünfzehn Minuten"),
+    ],
+)
+def test_lengths_follow_the_languages_grammar(tag: str, ms: int, said: str) -> None:
+    assert spoken_length(ms, tag) == said
+
+
+@pytest.mark.parametrize("tag", [t for t in languages.known() if t != "en"])
+def test_every_catalogue_has_the_english_keys_forms_and_placeholders(tag: str) -> None:
+    language = languages.get(tag)
+    assert languages.differences(language, languages.get("en")) == []
+    for name in part_names():
+        assert (language.parts_dir / f"{name}.yaml").is_file(), name
+        load_part(name, tag)
+
+
+def test_a_language_tag_with_a_region_is_spoken_by_its_languages_catalogue() -> None:
+    assert languages.get("de-AT").tag == "de"
+    assert languages.normal_tag("pt_br") == "pt-BR"
+
+
+def test_the_splitter_knows_each_languages_abbreviations() -> None:
+    ru = [s.text for s in split_sentences("Делайте так, т. е. медленно. Потом быстрее.", "ru")]
+    assert ru == ["Делайте так, т. е. медленно.", "Потом быстрее."]
+    de = [s.text for s in split_sentences("Nimm z. B. Öl. Dann streich.", "de")]
+    assert de == ["Nimm z. B. Öl.", "Dann streich."]
+
+
+def test_check_warns_of_each_languages_shortened_words() -> None:
+    assert any('"т. е."' in w for w in hard_to_say("Делайте так, т. е. медленно.", "ru"))
+    assert any('"и т. д."' in w or '"т. д."' in w for w in hard_to_say("Руки и т. д.", "ru"))
+    assert any('"z. B."' in w for w in hard_to_say("Nimm z. B. Öl.", "de"))
+    assert any('"usw."' in w for w in hard_to_say("Öl, Creme usw.", "de"))
+    assert any('"2 мин"' in w for w in hard_to_say("Ждите 2 мин.", "ru"))
+
+
+def test_a_russian_routine_says_everything_in_russian(tmp_path: Path) -> None:
+    routine = load_routine(routine_file(tmp_path))
+    assert routine.language == "ru" and routine.person == "человек"
+    said = narrate(routine, lengths={"stroking": 120_000, "rubbing": 1_260_000, "rest": 900_000})
+    text = [s.text for part in said.parts.values() for s in part.opening]
+    text += [s.text for p in said.parts.values() for c in p.cues for s in c.sentences]
+    assert "Шаг 1, всего 2." in text and "Две минуты." in text
+    assert "Двадцать одна минута." in text
+    assert "Тридцать секунд до конца шага." in text and "Дальше: Растирание." in text
+    assert "Отдых: пятнадцать минут." in text
+    assert "Высокая температура тела." in text
+    ascii_words = [t for t in text if any("a" <= c.lower() <= "z" for c in t)]
+    assert ascii_words == []  # nothing in English
+
+
+def test_a_routine_in_a_language_without_a_catalogue_names_the_file_to_write(
+    tmp_path: Path,
+) -> None:
+    path = routine_file(tmp_path, RU_ROUTINE.replace("language: ru", "language: fr"))
+    result = CliRunner().invoke(cli, ["script", str(path)])
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert "French" in line and "languages/fr/phrases.yaml" in line and "de, en, ru" in line
+
+
+def test_an_unknown_language_or_a_missing_translation_is_one_line_naming_what_exists() -> None:
+    unknown = CliRunner().invoke(cli, ["script", "classic", "--language", "xx"])
+    assert unknown.exit_code == 2
+    assert unknown.stderr == "Error: --language xx: no such language; languages: de, en, ru\n"
+    listed = CliRunner().invoke(cli, ["list"], env={"VOICEGUIDE_LANGUAGE": "xx"})
+    assert listed.exit_code == 2
+
+
+def test_joe_reading_a_russian_routine_names_the_voices_that_would(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["script", str(routine_file(tmp_path)), "--voice", "joe"])
+    assert result.exit_code == 2
+    assert "--voice joe speaks en-us, not Russian" in result.stderr
+    assert "zle/ru" in result.stderr and "voiceguide voices --language ru" in result.stderr
+
+
+def test_a_piper_voice_is_checked_against_the_routines_language_by_its_config(
+    tmp_path: Path,
+) -> None:
+    """No Piper voice but joe can be installed here: the config file alone is enough."""
+    model = tmp_path / "de_DE-thorsten-medium.onnx"
+    model.write_bytes(b"\x08\x07")
+    config = {"language": {"code": "de_DE"}, "espeak": {"voice": "de"}}
+    (tmp_path / (model.name + ".json")).write_text(json.dumps(config), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["script", str(routine_file(tmp_path)), "--voice", str(model)])
+    assert result.exit_code == 2
+    assert "speaks de-de, not Russian" in result.stderr
+
+
+@pytest.mark.usefixtures("real_engine")
+def test_a_russian_routine_by_path_is_spoken_with_the_russian_voice(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["script", str(routine_file(tmp_path)), "--duration", "30m", "--no-cache"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Шаг 2, всего 2." in result.stdout
+    assert "Приготовьтесь." in result.stdout
+
+
+@pytest.mark.usefixtures("real_engine")
+@pytest.mark.parametrize(
+    ("tag", "say", "warned"),
+    [
+        ("ru", "Начните с поглаживания, т. е. с лёгких движений.", '"т. е."'),
+        ("de", "Beginne mit Streichen, z. B. mit leichten Bewegungen.", '"z. B."'),
+    ],
+)
+def test_check_a_routine_in_each_language(tmp_path: Path, tag: str, say: str, warned: str) -> None:
+    text = RU_ROUTINE.replace("language: ru", f"language: {tag}")
+    text = text.replace("Начните с поглаживания, т. е. с лёгких движений вдоль позвоночника.", say)
+    path = routine_file(tmp_path, text)
+    result = CliRunner().invoke(cli, ["check", str(path), "--no-cache"])
+    assert result.exit_code == 0, result.stderr
+    assert f"ok {path}" in result.stdout
+    assert warned in result.stderr and "is read as a word" in result.stderr
