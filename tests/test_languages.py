@@ -15,8 +15,10 @@ from voiceguide.cli import cli
 from voiceguide.narration import narrate, split_sentences
 from voiceguide.narration.lengths import spoken_length
 from voiceguide.narration.readability import hard_to_say
-from voiceguide.routine import load_routine
+from voiceguide.output.track import id3_chapters
+from voiceguide.routine import INTRO_ID, OUTRO_ID, load_routine
 from voiceguide.routine.load import load_part, part_names
+from voiceguide.timeline import TimingRequest, make_plan
 
 RU_ROUTINE = """\
 title: Короткий массаж
@@ -185,3 +187,31 @@ def test_check_a_routine_in_each_language(tmp_path: Path, tag: str, say: str, wa
     assert result.exit_code == 0, result.stderr
     assert f"ok {path}" in result.stdout
     assert warned in result.stderr and "is read as a word" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("tag", "titles"),
+    [
+        ("en", ["Introduction", "Stroking", "Rubbing", "Rest", "Finish"]),
+        ("ru", ["Вступление", "Поглаживание", "Растирание", "Отдых", "Завершение"]),
+        ("de", ["Einführung", "Streichen", "Reiben", "Ruhepause", "Abschluss"]),
+    ],
+)
+def test_the_parts_around_the_steps_are_named_in_the_routines_language(
+    tmp_path: Path, tag: str, titles: list[str]
+) -> None:
+    """The plan's titles are the chapters (ID3 and JSON), the page's and `script`'s."""
+    text = RU_ROUTINE.replace("language: ru", f"language: {tag}")
+    for russian, own in zip(("Поглаживание", "Растирание"), titles[1:3], strict=True):
+        text = text.replace(russian, own)
+    routine = load_routine(routine_file(tmp_path, text))
+    needs = {INTRO_ID: 20_000, OUTRO_ID: 10_000}
+    plan = make_plan(routine, TimingRequest(), needs)
+    assert [p.title for p in plan.parts] == titles
+    document = {
+        "parts": [
+            {"title": p.title, "number": p.number, "start_ms": p.start_ms, "end_ms": p.end_ms}
+            for p in plan.parts
+        ]
+    }
+    assert [c.title for c in id3_chapters(document)][-1] == titles[-1]

@@ -124,6 +124,7 @@ class Language:
     position: str
     phrases: Mapping[str, str]
     lengths: Mapping[str, Any]
+    part_titles: Mapping[str, str]  # intro, rest, outro: the parts around the steps
     genders: Mapping[str, str] = field(default_factory=dict)  # unit -> num2words gender
     number_language: str = ""  # num2words' code, when it is not the tag
     abbreviations: tuple[str, ...] = ()
@@ -202,6 +203,7 @@ def _load(tag: str) -> Language:
             position=str(doc["position"]),
             phrases={str(k): str(v) for k, v in doc["phrases"].items()},
             lengths=dict(doc["lengths"]),
+            part_titles={str(k): str(v) for k, v in doc["part_titles"].items()},
             genders={str(k): str(v) for k, v in (numbers.get("genders") or {}).items()},
             number_language=str(numbers.get("language") or ""),
             abbreviations=tuple(str(a) for a in doc.get("abbreviations") or ()),
@@ -243,6 +245,9 @@ def differences(language: Language, source: Language) -> list[str]:
             lacking = sorted(wanted - set(value))
             if lacking:
                 out.append(f"lengths.{key} lacks the forms {', '.join(lacking)}")
+    for kind in source.part_titles:
+        if kind not in language.part_titles:
+            out.append(f'part_titles.{kind} is missing (English: "{source.part_titles[kind]}")')
     for name in ("adult", "child"):
         if name not in language.person:
             out.append(f"person.{name} is missing")
