@@ -5,6 +5,8 @@ rules and num2words, the voice that speaks it, and refusals in one line."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from voiceguide.cli import cli
 from voiceguide.narration import narrate, split_sentences
 from voiceguide.narration.lengths import spoken_length
 from voiceguide.narration.readability import hard_to_say
+from voiceguide.output.captions import captions_vtt
+from voiceguide.output.feed import PODCAST_NS, feed_xml
 from voiceguide.output.track import id3_chapters
 from voiceguide.routine import INTRO_ID, OUTRO_ID, load_routine
 from voiceguide.routine.load import load_part, part_names
@@ -215,3 +219,30 @@ def test_the_parts_around_the_steps_are_named_in_the_routines_language(
         ]
     }
     assert [c.title for c in id3_chapters(document)][-1] == titles[-1]
+
+
+def test_the_feed_and_the_captions_carry_the_tracks_language() -> None:
+    track = {
+        "title": "Короткий массаж",
+        "guid": "voiceguide:kurz:1",
+        "published": datetime(2026, 1, 2, tzinfo=UTC),
+        "page": "kurz.html",
+        "mp3": "kurz.mp3",
+        "chapters": "kurz.chapters.json",
+        "captions": "kurz.vtt",
+        "bytes": 123,
+        "duration_ms": 60_000,
+        "language": "ru",
+    }
+    rss = ET.fromstring(feed_xml([track], "http://192.168.1.2:8000/"))
+    assert rss.findtext("channel/language") == "ru"
+    transcript = rss.find(f"channel/item/{{{PODCAST_NS}}}transcript")
+    assert transcript is not None
+    assert transcript.attrib == {
+        "url": "http://192.168.1.2:8000/kurz.vtt",
+        "type": "text/vtt",
+        "language": "ru",
+        "rel": "captions",
+    }
+    vtt = captions_vtt("Короткий массаж", [(0, 1_000, "Приготовьтесь.")], "ru")
+    assert vtt.startswith("WEBVTT\nKind: captions\nLanguage: ru\n\n")

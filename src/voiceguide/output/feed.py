@@ -98,6 +98,14 @@ def _item(channel: ET.Element, track: Mapping[str, Any], base_url: str) -> None:
     _sub(item, _q("itunes", "explicit"), "false")
     chapters = {"url": _url(base_url, track["chapters"]), "type": CHAPTERS_TYPE}
     _sub(item, _q("podcast", "chapters"), attrib=chapters)
+    if track.get("captions"):
+        transcript = {
+            "url": _url(base_url, track["captions"]),
+            "type": "text/vtt",
+            "language": str(track.get("language") or "en"),
+            "rel": "captions",
+        }
+        _sub(item, _q("podcast", "transcript"), attrib=transcript)
 
 
 def feed_xml(
@@ -112,8 +120,9 @@ def feed_xml(
     """RSS 2.0 feed, one item per track.
 
     A track has: title, guid, published (aware datetime), page, mp3, bytes (exact
-    size: podcast apps check it), duration_ms, chapters (file name); description
-    is optional. base_url is where the folder is reached (with the token, if any).
+    size: podcast apps check it), duration_ms, chapters (file name); description,
+    captions (the WebVTT file's name: a podcast:transcript in the track's language) and
+    language are optional. base_url is where the folder is reached (with the token, if any).
     """
     for prefix, uri in _NAMESPACES.items():
         ET.register_namespace(prefix, uri)

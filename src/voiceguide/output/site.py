@@ -80,6 +80,7 @@ def find_tracks(directory: Path) -> list[dict[str, Any]]:
                 "page": files["page"].name,
                 "mp3": files["mp3"].name,
                 "chapters": files["chapters"].name,
+                "captions": files["captions"].name if files["captions"].is_file() else "",
                 "bytes": stat.st_size,
                 "duration_ms": plan["total_ms"],
                 "steps": sum(1 for p in plan["parts"] if p.get("kind") == "step"),

@@ -55,15 +55,18 @@ def export(
         else:
             encode_mp3(sound, mp3_tmp)
         title = str(document["title"])
+        language = str(document.get("language") or "en")
         write_tags(
             mp3_tmp,
             title=title,
             chapters=id3_chapters(document),
             description=description,
-            language=str(document.get("language") or "en"),
+            language=language,
         )
         plan_tmp.write_text(plan_json(document, fingerprint=fingerprint), encoding="utf-8")
-        captions_tmp.write_text(captions_vtt(title, spoken_lines(document)), encoding="utf-8")
+        captions_tmp.write_text(
+            captions_vtt(title, spoken_lines(document), language), encoding="utf-8"
+        )
         page_tmp.write_text(render_page(document, mp3.name, captions.name), encoding="utf-8")
         marks_tmp.write_text(chapters_json(document), encoding="utf-8")
     return list(targets)
