@@ -246,3 +246,19 @@ def test_the_feed_and_the_captions_carry_the_tracks_language() -> None:
     }
     vtt = captions_vtt("Короткий массаж", [(0, 1_000, "Приготовьтесь.")], "ru")
     assert vtt.startswith("WEBVTT\nKind: captions\nLanguage: ru\n\n")
+
+
+@pytest.mark.parametrize(
+    ("tag", "text", "suggested"),
+    [
+        ("en", "Wait 2 min.", "(two minutes, ten centimetres)"),
+        ("de", "Warte 2 Min.", "(zwei Minuten, zehn Zentimeter)"),
+        ("ru", "Ждите 2 мин.", "(две минуты, десять сантиметров)"),
+    ],
+)
+def test_checks_advice_suggests_words_in_the_routines_language(
+    tag: str, text: str, suggested: str
+) -> None:
+    """The message is for the author (English); the words it suggests are the routine's."""
+    [warning] = hard_to_say(text, tag)
+    assert warning.endswith(f"write it out in words {suggested}")

@@ -130,6 +130,7 @@ class Language:
     abbreviations: tuple[str, ...] = ()
     shortened: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
+    written_out: str = ""  # check's example of lengths in words ("two minutes, ten centimetres")
     signs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -209,6 +210,7 @@ def _load(tag: str) -> Language:
             abbreviations=tuple(str(a) for a in doc.get("abbreviations") or ()),
             shortened=tuple(str(a) for a in doc.get("shortened") or ()),
             units=tuple(str(a) for a in doc.get("units") or ()),
+            written_out=str(doc.get("written_out") or ""),
             signs={str(k): tuple(str(w) for w in v) for k, v in (doc.get("signs") or {}).items()},
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -248,6 +250,8 @@ def differences(language: Language, source: Language) -> list[str]:
     for kind in source.part_titles:
         if kind not in language.part_titles:
             out.append(f'part_titles.{kind} is missing (English: "{source.part_titles[kind]}")')
+    if source.written_out and not language.written_out:
+        out.append(f'written_out is missing (English: "{source.written_out}")')
     for name in ("adult", "child"):
         if name not in language.person:
             out.append(f"person.{name} is missing")

@@ -20,9 +20,11 @@ _TEMPLATE = re.compile(r"\{[{%#].*?[}%#]\}", re.DOTALL)
 
 
 @functools.cache
-def _patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
-    """The language's numbers with a shortened unit, shortened words and signs (its
-    catalogue's ``units``, ``shortened`` and ``signs``)."""
+def _patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str], str]:
+    """The language's numbers with a shortened unit, shortened words, signs and an example of
+    lengths in words (its catalogue's ``units``, ``shortened``, ``signs``, ``written_out``):
+    the messages are for the author, in English, but what they suggest writing is in the
+    routine's language."""
     lang = languages.get(tag)
     units = "|".join(re.escape(u) for u in sorted(lang.units, key=len, reverse=True))
     number_with_unit = re.compile(rf"\b\d+(?:[.,]\d+)?\s?(?:{units})(?![^\W\d_])\.?", re.IGNORECASE)
@@ -36,7 +38,7 @@ def _patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str
         sign: "write " + _either([f'"{w}"' for w in instead])
         for sign, instead in lang.signs.items()
     }
-    return number_with_unit, shortened, signs
+    return number_with_unit, shortened, signs, lang.written_out
 
 
 def _either(words: list[str]) -> str:
@@ -45,7 +47,7 @@ def _either(words: list[str]) -> str:
 
 def hard_to_say(text: str, language: str = languages.DEFAULT) -> list[str]:
     """Why parts of ``text`` would be read badly, one reason each; empty if none."""
-    number_with_unit, shortened, signs = _patterns(language)
+    number_with_unit, shortened, signs, written_out = _patterns(language)
     text = _TEMPLATE.sub(" ", text)  # {{ names }} and {% if %} are not read out
     found: list[str] = []
     for sign, instead in signs.items():
@@ -55,7 +57,7 @@ def hard_to_say(text: str, language: str = languages.DEFAULT) -> list[str]:
         written = match.group(0).strip().rstrip(".")
         found.append(
             f'"{written}": a number with a shortened unit is read letter by letter or guessed; '
-            "write it out in words (two minutes, ten centimetres)"
+            f"write it out in words ({written_out})"
         )
     for match in shortened.finditer(text):
         if number_with_unit.search(text[max(0, match.start() - 6) : match.end()]):
