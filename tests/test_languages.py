@@ -5,6 +5,7 @@ rules and num2words, the voice that speaks it, and refusals in one line."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,10 @@ from voiceguide.output.feed import PODCAST_NS, feed_xml
 from voiceguide.output.track import id3_chapters
 from voiceguide.routine import INTRO_ID, OUTRO_ID, load_routine
 from voiceguide.routine.load import load_part, part_names
-from voiceguide.timeline import TimingRequest, make_plan
+from voiceguide.script import prepare
+from voiceguide.settings import BuildOptions
+from voiceguide.speech import FakeEngine, Speaker
+from voiceguide.timeline import Plan, TimingRequest, make_plan
 
 RU_ROUTINE = """\
 title: Короткий массаж
@@ -262,3 +266,93 @@ def test_checks_advice_suggests_words_in_the_routines_language(
     """The message is for the author (English); the words it suggests are the routine's."""
     [warning] = hard_to_say(text, tag)
     assert warning.endswith(f"write it out in words {suggested}")
+
+
+DE_ROUTINE = (
+    RU_ROUTINE.replace("language: ru", "language: de")
+    .replace("Короткий массаж", "Kurze Massage")
+    .replace("Поглаживание", "Streichen")
+    .replace("Растирание", "Reiben")
+    .replace("Начните с поглаживания, т. е. с лёгких движений вдоль позвоночника.", "Streiche.")
+    .replace("Растирайте ребром ладони.", "Reibe mit der Handkante.")
+)
+
+
+def said_at(tmp_path: Path, text: str, **timing: object) -> tuple[list[str], Plan]:
+    """Every sentence of the timed script at these settings (the fake voice: the words are
+    the point), and its plan."""
+    routine = load_routine(routine_file(tmp_path, text))
+    options = BuildOptions(timing=TimingRequest(**timing))  # type: ignore[arg-type]
+    with Speaker(FakeEngine(), cache_dir=None) as speaker:
+        script = prepare(routine, options, speaker)
+    return [e.text for e in script.speech], script.plan
+
+
+@pytest.mark.parametrize(
+    ("text", "timing", "said"),
+    [
+        (
+            RU_ROUTINE,
+            {"pins": {"stroking": 60_000, "rubbing": 120_000}, "rest_ms": 300_000},
+            ["Одна минута.", "Две минуты.", "Отдых: пять минут.", "Тридцать секунд до конца шага."],
+        ),
+        (
+            RU_ROUTINE,
+            {"pins": {"stroking": 90_000, "rubbing": 1_260_000}, "rest_ms": 60_000},
+            ["Полторы минуты.", "Двадцать одна минута.", "Отдых: одна минута."],
+        ),
+        (
+            RU_ROUTINE,
+            {"pins": {"stroking": 300_000, "rubbing": 1_320_000}, "rest_ms": 1_200_000},
+            ["Пять минут.", "Двадцать две минуты.", "Отдых: двадцать минут."],
+        ),
+        (
+            DE_ROUTINE,
+            {"pins": {"stroking": 60_000, "rubbing": 120_000}, "rest_ms": 300_000},
+            [
+                "Eine Minute.",
+                "Zwei Minuten.",
+                "ruhen: fünf Minuten lang.",
+                "Noch dreißig Sekunden.",
+            ],
+        ),
+        (
+            DE_ROUTINE,
+            {"pins": {"stroking": 90_000, "rubbing": 1_260_000}, "rest_ms": 60_000},
+            ["Anderthalb Minuten.", "Einundzwanzig Minuten.", "ruhen: eine Minute lang."],
+        ),
+        (
+            DE_ROUTINE,
+            {"pins": {"stroking": 150_000, "rubbing": 1_320_000}, "rest_ms": 90_000},
+            ["Zweieinhalb Minuten.", "Zweiundzwanzig Minuten.", "ruhen: anderthalb Minuten lang."],
+        ),
+    ],
+)
+def test_lengths_said_at_step_and_rest_settings(
+    tmp_path: Path, text: str, timing: dict[str, object], said: list[str]
+) -> None:
+    """--step and --rest as a build takes them: each length is said in the routine's language."""
+    sentences, _ = said_at(tmp_path, text, **timing)
+    for expected in said:
+        assert any(s.endswith(expected) for s in sentences), (expected, sentences)
+
+
+@pytest.mark.parametrize(("text", "tag"), [(RU_ROUTINE, "ru"), (DE_ROUTINE, "de")])
+@pytest.mark.parametrize(
+    "timing",
+    [
+        {"total_ms": 10 * 60_000, "rest_ms": 0},
+        {"total_ms": 25 * 60_000},
+        {"total_ms": 40 * 60_000, "pins": {"stroking": 90_000}},
+    ],
+)
+def test_lengths_said_at_duration_settings(
+    tmp_path: Path, text: str, tag: str, timing: dict[str, object]
+) -> None:
+    """--duration: the fitted steps' lengths are said, in words of the routine's language."""
+    sentences, plan = said_at(tmp_path, text, **timing)
+    assert plan.total_ms == timing["total_ms"]
+    for step in plan.steps:
+        length = spoken_length(step.length_ms, tag)
+        assert f"{length[:1].upper()}{length[1:]}." in sentences, (length, sentences)
+        assert not re.search(r"\d", length)
