@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from voiceguide.cli import cli
+from voiceguide.narration import narrate
 from voiceguide.pcm import RATE_HZ
+from voiceguide.routine import load_routine
 
 from .audio import decoded, onset_ms
 from .test_languages import DE_ROUTINE, RU_ROUTINE
@@ -92,3 +95,22 @@ def test_the_captions_and_chapters_are_in_the_routines_language(built) -> None:
         assert [line for line in said if english.search(line)] == []
         assert titles == ["Einführung", "Streichen", "Reiben", "Abschluss"]
         assert "Schritt 2 von 2: Reiben. Eine Minute." in " ".join(said)
+
+
+@pytest.mark.parametrize(
+    ("tag", "voice", "wpm"), [("de", "gmw/de", 135.3), ("ru", "zle/ru", 127.4)]
+)
+def test_rate_150_speaks_each_language_at_the_pace_docs_voices_gives(
+    tmp_path: Path, real_speaker, clip_cache: Path, tag: str, voice: str, wpm: float
+) -> None:
+    """No per-language factor: --rate 150 is English's setting, and German and Russian words,
+    longer than English ones, come out fewer a minute (docs/voices.md, "--rate in other
+    languages"): the tool's own sentences, words over the clips' trimmed seconds."""
+    text = RU_ROUTINE if tag == "ru" else DE_ROUTINE
+    (tmp_path / "kurz.yaml").write_text(text, encoding="utf-8")
+    texts = list(dict.fromkeys(narrate(load_routine(tmp_path / "kurz.yaml")).sentences()))
+    with real_speaker(cache_dir=clip_cache, voice=voice, rate_wpm=150) as speaker:
+        speaker.prefetch(texts)
+        seconds = sum(speaker.clip(t).size for t in texts) / RATE_HZ
+    measured = sum(len(t.split()) for t in texts) / seconds * 60
+    assert abs(measured - wpm) <= 0.08 * wpm, measured
