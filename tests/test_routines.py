@@ -101,7 +101,7 @@ def test_every_shipped_part_loads() -> None:
 
 def test_a_template_fault_in_a_part_names_the_part_file(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "mine.yaml").write_text("intro:\n  - Hello.\n  - Hello {{ nobody }}.\n")
-    monkeypatch.setattr(routines, "_parts_dir", lambda: tmp_path)
+    monkeypatch.setattr(routines, "_parts_dir", lambda language="en": tmp_path)
     load_part.cache_clear()
     try:
         routine = parse(MINIMAL + "include: [mine]\n")

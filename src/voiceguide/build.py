@@ -96,7 +96,7 @@ def _build(
 ) -> BuildResult:
     chosen = routine_sounds(routine)  # a routine's own files are decoded once a build
     script = prepare(routine, options, speaker, progress, chosen)
-    said = speaker.for_routine(routine.pronounce)
+    said = speaker.for_routine(routine.pronounce, routine.language)
     clips = said.clips(e.text for e in script.speech)  # by the words as written
     events = audio_events(script)
     leveled = loudness.level(
@@ -154,7 +154,7 @@ def track_facts(
     return {
         "name": name,
         "voice": voice,
-        "language": getattr(routine, "language", None) or "en",  # the words; English until 25
+        "language": routine.language,  # the words
         "voice_language": language,
         "options": {
             "duration_ms": timing.total_ms,

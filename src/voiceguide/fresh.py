@@ -56,7 +56,9 @@ def inputs(routine: Routine, options: BuildOptions, speaker: Speaker) -> list[li
     """Everything a track is made from, as [what, which, content] rows: files by their bytes'
     sha256, so a file saved again unchanged leaves the track up to date."""
     rows = [["routine", routine.path, _file(routine.path)]]
-    rows += [["part", name, _file(load_part(name).path)] for name in routine.include]
+    rows += [
+        ["part", name, _file(load_part(name, routine.language).path)] for name in routine.include
+    ]
     rows += [["sound", name, _file(path)] for name, path in sorted(routine.sounds.items())]
     rows.append(["voiceguide", __version__, code_fingerprint()])
     rows.append(["engine", options.voice or routine.voice or "", speaker.engine_fingerprint])

@@ -210,7 +210,9 @@ def prepare(
             said[lengths_said] = narrate_with(routine, options, lengths)
         return said[lengths_said]
 
-    speaker = speaker.for_routine(routine.pronounce)  # the routine's words said its way
+    speaker = speaker.for_routine(
+        routine.pronounce, routine.language
+    )  # the routine's words said its way
     sound_ms = sound_lengths(routine, own_sounds)
     budget = budget or SpeechBudget(routine.path or routine.id)
     ahead = SpeakingAhead(speaker, options, sound_ms, progress, budget)

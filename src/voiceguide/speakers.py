@@ -1,35 +1,98 @@
-"""The speaker a routine is spoken with: ``--voice``, else the routine's ``voice:``.
+"""The speaker a routine is spoken with: ``--voice``, else the routine's ``voice:``, else
+the voice of the routine's language.
 
 One way from settings to a speaker for every command (``script``,
-``build``, ``check``), so an unknown voice is refused alike everywhere, with
-the closest names of both engines (``speech.select.check_voice``), before
-any synthesis.
+``build``, ``check``), so an unknown voice, or one that does not speak the
+routine's language, is refused alike everywhere, with the closest names of
+both engines (``speech.select.check_voice``), before any synthesis.
 """
 
 from __future__ import annotations
 
+from . import languages
 from .errors import InputError, RoutineError, one_line
 from .routine import Routine
 from .settings import BuildOptions
 from .speech import Speaker
+from .speech.engine import Engine
+from .speech.piper_voice import is_piper_voice, voice_languages
 from .speech.select import check_voice, make_engine
+
+
+def chosen_voice(options: BuildOptions, routine: Routine | None) -> str | None:
+    """The voice a routine is spoken with: ``--voice``, else the routine's ``voice:``, else,
+    for a routine not in English, espeak-ng's voice for its language (from the language's
+    catalogue); None: the engine's default."""
+    if options.voice:
+        return options.voice
+    if routine is None:
+        return None
+    if routine.voice:
+        return routine.voice
+    if routine.language != languages.DEFAULT:
+        return languages.get(routine.language).espeak_voice
+    return None
+
+
+def speaks(voice_langs: tuple[str, ...] | list[str], tag: str) -> bool:
+    """Whether a voice of these languages (``en-us``, ``en_US``) speaks ``tag`` (by its
+    language subtag: ``en-gb`` speaks an ``en`` routine)."""
+    wanted = tag.split("-")[0].lower()
+    return any(lang.replace("_", "-").split("-")[0].lower() == wanted for lang in voice_langs)
+
+
+def wrong_language(voice: str, voice_langs: tuple[str, ...], routine: Routine) -> InputError:
+    """A voice that does not speak the routine's language: name the voices that would."""
+    language = languages.get(routine.language)
+    said = ", ".join(voice_langs) or "another language"
+    return InputError(
+        f"--voice {one_line(voice)} speaks {said}, not {language.name}, the language of "
+        f"{routine.path or routine.id}; for {language.name} give --voice "
+        f"{language.espeak_voice} (espeak-ng) or a {language.name} Piper voice's .onnx file "
+        f"(see `voiceguide voices --language {language.tag}`)"
+    )
+
+
+def check_language(voice: str | None, engine: Engine | None, routine: Routine | None) -> None:
+    """Refuse a voice that does not speak the routine's language: a Piper voice by its
+    config (``language.code``), an espeak-ng voice by the languages the engine lists."""
+    if not voice or routine is None:
+        return
+    if is_piper_voice(voice):
+        langs = voice_languages(voice)
+        if langs and not speaks(langs, routine.language):
+            raise wrong_language(voice, langs, routine)
+        return
+    if engine is None:
+        return
+    engine_voice = getattr(engine, "voice", voice)
+    for info in engine.voices():
+        if info.id == engine_voice:
+            if info.languages and not speaks(info.languages, routine.language):
+                raise wrong_language(voice, tuple(info.languages), routine)
+            return
 
 
 def make_speaker(
     options: BuildOptions, routine: Routine | None = None, *, workers: int | None = None
 ) -> Speaker:
-    """The speaker for ``options`` (``--voice``) or else the routine's ``voice:``.
+    """The speaker for ``options`` (``--voice``), else the routine's ``voice:``, else its
+    language's voice (``chosen_voice``).
 
-    An unknown or broken voice is an input error, found before any synthesis;
-    if the routine named it, the error names the routine's file and line.
+    An unknown or broken voice, or one that does not speak the routine's
+    language, is an input error, found before any synthesis; if the routine
+    named it, the error names the routine's file and line.
     """
-    voice = options.voice or (routine.voice if routine is not None else None)
+    voice = chosen_voice(options, routine)
     try:
+        check_language(voice, None, routine)  # a Piper voice: by its config, before loading it
         engine = make_engine(voice, options.rate_wpm, workers=workers)
         speaker = Speaker(engine, cache_dir=options.cache_dir)
         if voice:
             try:
                 check_voice(speaker.engine)
+                if voice == options.voice or voice == getattr(routine, "voice", None):
+                    check_language(voice, speaker.engine, routine)
             except BaseException:
                 speaker.close()
                 raise
@@ -57,9 +120,11 @@ class Speakers:
         self._made: dict[str | None, Speaker] = {}
 
     def __call__(self, routine: Routine | None = None) -> Speaker:
-        voice = self.options.voice or (routine.voice if routine is not None else None)
+        voice = chosen_voice(self.options, routine)
         if voice not in self._made:
             self._made[voice] = make_speaker(self.options, routine, workers=self.workers)
+        elif routine is not None and voice in (self.options.voice, routine.voice):
+            check_language(voice, self._made[voice].engine, routine)
         return self._made[voice]
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from .group import Group, handle_errors, shown, warn
 from .options import (
     JOBS,
     SafePath,
+    language_option,
     make_options,
     routines_option,
     sound_options,
@@ -66,22 +67,25 @@ def cli(debug: bool) -> None:
 
 @cli.command("list")
 @routines_option
+@language_option
 @handle_errors
-def list_command(routines_dir: Path | None) -> None:
+def list_command(routines_dir: Path | None, language: str | None) -> None:
     """List the routines, their steps and default length.
 
     The built-in routines are listed with yours (from --routines DIR,
     $VOICEGUIDE_ROUTINES or a routines/ folder here); yours win on a shared id.
+    --language lists their translations (routines/<language>/ID.yaml).
 
     \b
-    Example:
+    Examples:
         voiceguide list
+        voiceguide list --language ru
     """
     from ..routine import load_routine
-    from ..routine.library import catalogue
+    from ..routine.library import catalogue, language_asked
     from .views import routine_line
 
-    for entry in catalogue(routines_dir).values():
+    for entry in catalogue(routines_dir, language_asked(language)).values():
         how = ""
         if entry.replaces is not None:
             how = f"  (yours: {entry.path}, used in place of the built-in one)"
@@ -93,10 +97,11 @@ def list_command(routines_dir: Path | None) -> None:
 @cli.command()
 @click.argument("routine")
 @routines_option
+@language_option
 @timing_options
 @voice_options
 @handle_errors
-def script(routine: str, routines_dir: Path | None, **kw: Any) -> None:
+def script(routine: str, routines_dir: Path | None, language: str | None, **kw: Any) -> None:
     """Print the fitted plan and the narration with timestamps; no audio is written.
 
     ROUTINE is a routine's id (see `voiceguide list`) or a path to a YAML file.
@@ -106,15 +111,17 @@ def script(routine: str, routines_dir: Path | None, **kw: Any) -> None:
     Examples:
         voiceguide script classic
         voiceguide script classic --duration 20m --rest 0
+        voiceguide script classic --language de
     """
     from ..build import prepare
     from ..routine import load_routine
-    from ..routine.library import find_routine
+    from ..routine.library import find_routine, language_asked
     from ..runner import make_speaker
     from .views import script_text
 
     options = make_options(**kw)
-    loaded = load_routine(find_routine(checked_name(routine), routines_dir))
+    found = find_routine(checked_name(routine), routines_dir, language_asked(language))
+    loaded = load_routine(found)
     with make_speaker(options, loaded) as speaker:
         timed = prepare(loaded, options, speaker)
     warn(timed.warnings)
@@ -156,11 +163,12 @@ def script(routine: str, routines_dir: Path | None, **kw: Any) -> None:
     help="Where the output folder is published (https://host/path/): also write feed.xml.",
 )
 @routines_option
+@language_option
 @timing_options
 @voice_options
 @sound_options
 @handle_errors
-def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, name: str | None, jobs: int, force: bool, base_url: str | None, routines_dir: Path | None, **kw: Any) -> None:  # fmt: skip
+def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, name: str | None, jobs: int, force: bool, base_url: str | None, routines_dir: Path | None, language: str | None, **kw: Any) -> None:  # fmt: skip
     """Build voice-guided MP3 tracks (with a JSON plan, WebVTT captions, a player page and
     podcast chapters beside each, and an index.html listing the folder's tracks).
 
@@ -183,10 +191,11 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     from ..build import build
     from ..output.files import check_output_dir, output_name, remove_empty
     from ..routine import load_routine
-    from ..routine.library import catalogue, find_routine
+    from ..routine.library import catalogue, find_routine, language_asked
     from ..runner import build_many, make_speaker
     from .progress import Bars, interactive
 
+    tag = language_asked(language)
     if base_url is not None:
         from ..output.feed import checked_base_url
 
@@ -198,9 +207,9 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
             )
         base_url = checked
     if build_all:
-        paths = [entry.path for entry in catalogue(routines_dir).values()]
+        paths = [entry.path for entry in catalogue(routines_dir, tag).values()]
     elif routines:
-        paths = [find_routine(checked_name(r), routines_dir) for r in routines]
+        paths = [find_routine(checked_name(r), routines_dir, tag) for r in routines]
     else:
         raise InputError("name a ROUTINE (see `voiceguide list`), or give --all")
     if out_dir.suffix.lower() == ".mp3":
@@ -277,8 +286,11 @@ def report_outcome(outcome: Outcome, bars: Bars | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--language", metavar="TAG", help="Only the voices that speak this language (en, de, ru, ...)."
+)
 @handle_errors
-def voices() -> None:
+def voices(language: str | None) -> None:
     """List the voices of both speech engines: id (what --voice takes), engine, name.
 
     pyttsx3 (espeak-ng) is the default engine; Piper voices come with
@@ -290,8 +302,9 @@ def voices() -> None:
     \b
     Examples:
         voiceguide voices
-        voiceguide voices | grep -i english
+        voiceguide voices --language ru
     """
+    from ..speakers import speaks
     from ..speech import Speaker
     from ..speech.piper_voice import INSTALL_HINT as PIPER_INSTALL
     from ..speech.piper_voice import installed as piper_installed
@@ -299,6 +312,10 @@ def voices() -> None:
 
     with Speaker(make_engine(None), cache_dir=None) as speaker:
         found = all_voices(speaker.voices())
+    if language:
+        found = [v for v in found if speaks(v.languages, language)]
+        if not found:
+            raise InputError(f"--language {shown(language)}: no voice speaks it")
     for voice in found:
         click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}")
     if not piper_installed():

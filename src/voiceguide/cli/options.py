@@ -134,7 +134,7 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _apply([
         click.option("--voice", help="A voice from `voiceguide voices`: an espeak-ng id, language (en, en-gb, de) or name (default gmw/en-us), the Piper voice joe, or a Piper voice's NAME.onnx path. Overrides the routine's voice:."),
-        click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in words a minute."),
+        click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in words a minute (in English; other languages at its pace)."),
         click.option("--cache-dir", type=SafePath(file_okay=False), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
     ], func)  # fmt: skip
@@ -155,6 +155,13 @@ def _a_folder(path: Any) -> Any:
         )
     return path
 
+
+language_option = click.option(
+    "--language",
+    metavar="TAG",
+    envvar="VOICEGUIDE_LANGUAGE",
+    help="The language of the built-in routines to use (en, de, ru; default: $VOICEGUIDE_LANGUAGE, else en). A routine given by path speaks its own language:.",
+)
 
 routines_option = click.option(
     "--routines",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
+from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TLAN, TPE1, CTOCFlags
 
 from ..errors import ToolError, disk_full, is_disk_full, os_error_behind
 
@@ -35,19 +35,42 @@ def chapter_ids(titles: Sequence[str]) -> list[str]:
     return [f"chp{i:03d}" + "_" * (longest - size) for i, size in enumerate(sizes)]
 
 
+def id3_language(tag: str) -> str:
+    """A BCP-47 tag as ID3 writes a language: ISO 639-2 (``ru`` -> ``rus``), from CLDR's
+    alias table (Babel); ``und`` (undetermined) if it has none."""
+    if tag.split("-")[0] == "en":
+        return "eng"  # without loading Babel's tables for the usual case
+    from babel.core import get_global
+
+    aliases = get_global("language_aliases")  # three-letter codes -> the two-letter one
+    primary = tag.split("-")[0].lower()
+    if len(primary) == 3:
+        return primary
+    found = sorted(k for k, v in aliases.items() if v == primary and len(k) == 3)
+    return found[0] if found else "und"
+
+
 def write_tags(
-    path: Path, *, title: str, chapters: Sequence[Chapter], description: str = ""
+    path: Path,
+    *,
+    title: str,
+    chapters: Sequence[Chapter],
+    description: str = "",
+    language: str = "en",
 ) -> None:
-    """Title, artist, album, genre Speech, a comment, and one CHAP per chapter listed by an
-    ordered, top-level CTOC (both are needed for players to show chapters)."""
+    """Title, artist, album, genre Speech, the language spoken (TLAN), a comment, and one
+    CHAP per chapter listed by an ordered, top-level CTOC (both are needed for players to
+    show chapters)."""
+    lang = id3_language(language)
     try:
         tags = ID3()
+        tags.add(TLAN(encoding=3, text=lang))
         tags.add(TIT2(encoding=3, text=title))
         tags.add(TPE1(encoding=3, text=ARTIST))
         tags.add(TALB(encoding=3, text=ALBUM))
         tags.add(TCON(encoding=3, text="Speech"))
         if description:
-            tags.add(COMM(encoding=3, lang="eng", desc="", text=description))
+            tags.add(COMM(encoding=3, lang=lang, desc="", text=description))
         ids = chapter_ids([c.title for c in chapters])
         for element, chapter in zip(ids, chapters, strict=True):
             tags.add(

@@ -3,84 +3,44 @@
 The narration says how long each step and the rest last, so the words must
 follow the fitted plan, not the routine's defaults. Lengths are rounded to
 what a listener can use (five seconds under a minute, half minutes under an
-hour, whole minutes above) and the numbers become words through num2words,
-which knows many languages; the phrases around them are in ``_FRAMES``, one
-entry per language, so another language is one more entry.
+hour, whole minutes above); the words come from the language's catalogue
+(``languages/<tag>/phrases.yaml``, ``lengths:``), the form of each unit
+from the number's CLDR plural category (Babel) and the number's words from
+num2words, in the unit's grammatical gender where the language has one.
 """
 
 from __future__ import annotations
 
-_ONES = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen",
-)  # fmt: skip
-_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+from ..languages import Language, get
+from ..languages.numbers import english_number
 
-
-def english_number(value: int) -> str:
-    """0 to 999 in English words as num2words writes them ("forty-five", "one hundred and
-    five"); a length never needs more. Here, not num2words: importing it costs `voiceguide
-    check` about a tenth of its time, and other numbers and languages still go to it."""
-    if not 0 <= value < 1000:
-        raise ValueError(value)
-    hundreds, rest = divmod(value, 100)
-    tens, ones = divmod(rest, 10)
-    said = _ONES[rest] if rest < 20 else _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
-    if not hundreds:
-        return said
-    return f"{_ONES[hundreds]} hundred" + (f" and {said}" if rest else "")
+__all__ = ["english_number", "number_words", "spoken_length"]
 
 
 def number_words(value: int, lang: str = "en") -> str:
-    if lang == "en" and 0 <= value < 1000:
-        return english_number(value)
-    from num2words import num2words  # type: ignore[import-untyped]
-
-    return str(num2words(value, lang=lang))
+    return get(lang).number(value)
 
 
-_FRAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "second": "one second",
-        "seconds": "{n} seconds",
-        "minute": "one minute",
-        "minute_half": "a minute and a half",
-        "minutes": "{n} minutes",
-        "minutes_half": "{n} and a half minutes",
-        "hour": "one hour",
-        "hour_half": "an hour and a half",
-        "hours": "{n} hours",
-        "and": "{a} and {b}",
-    },
-}
-LANGUAGES = tuple(_FRAMES)
-
-
-def spoken_length(ms: int, lang: str = "en") -> str:
+def spoken_length(ms: int, lang: str | Language = "en") -> str:
     """``ms`` as a listener would say it, rounded; e.g. 725_000 -> "twelve minutes"."""
-    frames = _FRAMES[lang]
-
-    def n(value: int) -> str:
-        return number_words(value, lang)
-
+    language = get(lang) if isinstance(lang, str) else lang
     seconds = round(ms / 1000)
     if seconds < 10:
-        return frames["second"] if seconds == 1 else frames["seconds"].format(n=n(seconds))
+        return language.counted("second", seconds)
     fives = round(ms / 5000) * 5
     if fives < 60:
-        return frames["seconds"].format(n=n(fives))
+        return language.counted("second", fives)
     halves = round(ms / 30_000)
     if halves < 120:
         whole, half = divmod(halves, 2)
-        if whole == 1:
-            return frames["minute_half"] if half else frames["minute"]
-        return frames["minutes_half" if half else "minutes"].format(n=n(whole))
+        if whole == 1 and half:
+            return str(language.lengths["one_and_a_half_minutes"])
+        return language.counted("minutes_and_a_half" if half else "minute", whole)
     hours, minutes = divmod(round(ms / 60_000), 60)
     if minutes == 30 and hours == 1:
-        return frames["hour_half"]
-    said_hours = frames["hour"] if hours == 1 else frames["hours"].format(n=n(hours))
+        return str(language.lengths["one_and_a_half_hours"])
+    said_hours = language.counted("hour", hours)
     if minutes == 0:
         return said_hours
-    said_minutes = frames["minute"] if minutes == 1 else frames["minutes"].format(n=n(minutes))
-    return frames["and"].format(a=said_hours, b=said_minutes)
+    said_minutes = language.counted("minute", minutes)
+    return language.say_length("hours_and_minutes", hours=said_hours, minutes=said_minutes)

@@ -9,42 +9,58 @@ and says what to write instead.
 
 from __future__ import annotations
 
+import functools
 import re
 
+from .. import languages
 from ..errors import RoutineError
 from ..routine.model import Routine
 
-_UNITS = r"(?:min|mins|sec|secs|s|m|h|hr|hrs|cm|mm|kg|g|ml|l|°c|°f|°)"
-_NUMBER_WITH_UNIT = re.compile(rf"\b\d+(?:[.,]\d+)?\s?{_UNITS}(?![a-z])\.?", re.IGNORECASE)
-_SHORTENED = re.compile(
-    r"\b(approx|ca|cf|e\.g|i\.e|incl|etc|min|sec|max|vs|no)\.(?=\s|$)", re.IGNORECASE
-)
 _TEMPLATE = re.compile(r"\{[{%#].*?[}%#]\}", re.DOTALL)
-_SIGNS = {
-    "&": 'write "and"',
-    "%": 'write "percent"',
-    "+": 'write "and" or "plus"',
-    "/": 'write "or", "per" or "and"',
-    "=": 'write "is"',
-    "~": 'write "about"',
-}
 
 
-def hard_to_say(text: str) -> list[str]:
+@functools.cache
+def _patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str], str]:
+    """The language's numbers with a shortened unit, shortened words, signs and an example of
+    lengths in words (its catalogue's ``units``, ``shortened``, ``signs``, ``written_out``):
+    the messages are for the author, in English, but what they suggest writing is in the
+    routine's language."""
+    lang = languages.get(tag)
+    units = "|".join(re.escape(u) for u in sorted(lang.units, key=len, reverse=True))
+    number_with_unit = re.compile(rf"\b\d+(?:[.,]\d+)?\s?(?:{units})(?![^\W\d_])\.?", re.IGNORECASE)
+    words = [
+        r"\.\s*".join(re.escape(part) for part in w.rstrip(".").replace(". ", ".").split("."))
+        for w in lang.shortened
+    ]
+    alternatives = "|".join(sorted(words, key=len, reverse=True))
+    shortened = re.compile(rf"(?<![^\W\d_])(?:{alternatives})\.(?=\s|$)", re.IGNORECASE)
+    signs = {
+        sign: "write " + _either([f'"{w}"' for w in instead])
+        for sign, instead in lang.signs.items()
+    }
+    return number_with_unit, shortened, signs, lang.written_out
+
+
+def _either(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def hard_to_say(text: str, language: str = languages.DEFAULT) -> list[str]:
     """Why parts of ``text`` would be read badly, one reason each; empty if none."""
+    number_with_unit, shortened, signs, written_out = _patterns(language)
     text = _TEMPLATE.sub(" ", text)  # {{ names }} and {% if %} are not read out
     found: list[str] = []
-    for sign, instead in _SIGNS.items():
+    for sign, instead in signs.items():
         if sign in text:
             found.append(f'"{sign}" is read differently by each speech engine; {instead}')
-    for match in _NUMBER_WITH_UNIT.finditer(text):
+    for match in number_with_unit.finditer(text):
         written = match.group(0).strip().rstrip(".")
         found.append(
             f'"{written}": a number with a shortened unit is read letter by letter or guessed; '
-            "write it out in words (two minutes, ten centimetres)"
+            f"write it out in words ({written_out})"
         )
-    for match in _SHORTENED.finditer(text):
-        if _NUMBER_WITH_UNIT.search(text[max(0, match.start() - 6) : match.end()]):
+    for match in shortened.finditer(text):
+        if number_with_unit.search(text[max(0, match.start() - 6) : match.end()]):
             continue  # already reported with its number
         found.append(f'"{match.group(0)}" is read as a word; write the word in full')
     return found
@@ -72,6 +88,6 @@ def readability_warnings(routine: Routine) -> list[str]:
     lines: list[str] = []
     for field, text in spoken_fields(routine):
         path, line, shown = routine.where(field)
-        for reason in hard_to_say(text):
+        for reason in hard_to_say(text, routine.language):
             lines.append(str(RoutineError(reason, path=path, line=line, field=shown)))
     return lines

@@ -12,11 +12,12 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 
 import jinja2
 
+from .. import languages
 from ..errors import RoutineError
+from ..languages import Language
 from ..routine.model import (
     INTRO_ID,
     MIN_REST_MS,
@@ -35,7 +36,6 @@ SENTENCE_PAUSE_MS = 650  # room to breathe: about 150 words a minute with the pa
 PARAGRAPH_PAUSE_MS = 1200
 LEAD_IN_MS = 6000  # from "get ready" to the first instruction: its words at 150 wpm, then a pause
 HEADS_UP_MS = 30_000  # before a step ends, the next one is named
-HEADS_UP_WORDS = spoken_length(HEADS_UP_MS).capitalize()  # "Thirty seconds"
 
 
 @dataclass(frozen=True)
@@ -92,16 +92,6 @@ class Narration:
 _ENV = BoundedSandbox(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
-
-
-@functools.cache
-def _builtin(name: str) -> jinja2.Template:
-    text = (
-        resources.files("voiceguide.narration")
-        .joinpath("templates", name)
-        .read_text(encoding="utf-8")
-    )
-    return _ENV.from_string(text)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -166,7 +156,7 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
         raise fault("renders to no words; write something to say")
     if len(out) > MAX_TEXT_CHARS:
         raise fault(f"renders to {len(out)} characters; a text can have at most {MAX_TEXT_CHARS}")
-    for sentence in split_sentences(out):
+    for sentence in split_sentences(out, routine.language):
         why = unspeakable(sentence.text)
         if why:
             raise fault(f"has a sentence that {why}")
@@ -174,45 +164,55 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
-# Words written with a full stop that never end a sentence ("approx. 2 minutes"). Others
-# ("min.", "etc.") end one unless a lowercase word or a digit follows.
-ABBREVIATIONS = frozenset(
-    {"approx", "ca", "cf", "dr", "e.g", "eg", "i.e", "ie", "incl", "mr", "mrs", "ms", "prof",
-     "vs", "resp"}
-)  # fmt: skip
 
 
-def _ends_sentence(before: str, after: str) -> bool:
+@functools.cache
+def _abbreviation_end(tag: str) -> re.Pattern[str]:
+    """Text ending in one of the language's abbreviations, or a leading part of one written
+    with spaces ("z." of "z. B."): words written with a full stop that never end a sentence
+    ("approx. 2 minutes", "z. B. Öl"). Others ("min.", "etc.") end one unless a lowercase
+    word or a digit follows."""
+    endings: set[str] = set()
+    for written in languages.get(tag).abbreviations:
+        words = written.rstrip(".").split()
+        for n in range(1, len(words) + 1):
+            endings.add(r"\s*".join(re.escape(w.rstrip(".")) + r"\." for w in words[:n]))
+    alternatives = "|".join(sorted(endings, key=len, reverse=True))
+    return re.compile(rf"(?:^|[\s(«„\"'])(?:{alternatives})$", re.IGNORECASE)
+
+
+def _ends_sentence(before: str, after: str, tag: str) -> bool:
     """Whether the break between ``before`` and ``after`` ends a sentence.
 
-    A full stop after a known abbreviation, or one followed by a lowercase
-    word or a digit, is inside a sentence.
+    A full stop after one of the language's abbreviations, or one followed
+    by a lowercase word or a digit, is inside a sentence.
     """
     if not before.endswith("."):
         return True
-    if before.rsplit(maxsplit=1)[-1].rstrip(".").lower() in ABBREVIATIONS:
+    if _abbreviation_end(tag).search(before):
         return False
     first = after[:1]
     return not (first.islower() or first.isdigit())
 
 
-def _sentences_in(flat: str) -> list[str]:
+def _sentences_in(flat: str, tag: str) -> list[str]:
     pieces = [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
     out: list[str] = []
     for piece in pieces:
-        if out and not _ends_sentence(out[-1], piece):
+        if out and not _ends_sentence(out[-1], piece, tag):
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
     return out
 
 
-def split_sentences(text: str) -> tuple[Sentence, ...]:
-    """Sentences with the pause after each: short between sentences, longer between paragraphs."""
+def split_sentences(text: str, language: str = languages.DEFAULT) -> tuple[Sentence, ...]:
+    """Sentences with the pause after each: short between sentences, longer between paragraphs.
+    ``language``: whose abbreviations do not end a sentence."""
     out: list[Sentence] = []
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     for p_index, paragraph in enumerate(paragraphs):
-        pieces = _sentences_in(" ".join(paragraph.split()))
+        pieces = _sentences_in(" ".join(paragraph.split()), language)
         for s_index, sentence in enumerate(pieces):
             last_in_paragraph = s_index == len(pieces) - 1
             is_last = last_in_paragraph and p_index == len(paragraphs) - 1
@@ -262,6 +262,15 @@ def narrate(
     timeline to say where the step would otherwise be silent too long.
     """
     has_rest = rest and routine.rest is not None
+    lang = languages.get(routine.language)
+    tag = lang.tag
+
+    def length_of(ms: int) -> str:
+        return spoken_length(ms, lang)
+
+    def split(text: str) -> tuple[Sentence, ...]:
+        return split_sentences(text, tag)
+
     said = dict(lengths) if lengths is not None else default_lengths(routine, rest=has_rest)
     massage_ms = sum(said.get(s.id, s.duration_ms) for s in routine.steps)
     base: dict[str, object] = {
@@ -273,70 +282,72 @@ def narrate(
             "position": routine.position,
             # the shared preparation's couch and sheet are for one who lies down
             "lying": not any(w in routine.position.lower() for w in ("sit", "chair", "stand")),
-            "length": spoken_length(massage_ms),
+            "length": length_of(massage_ms),
         },
-        "rest": {"length": spoken_length(said[REST_ID]) if has_rest and REST_ID in said else ""},
+        "rest": {"length": length_of(said[REST_ID]) if has_rest and REST_ID in said else ""},
     }
     parts: dict[str, PartText] = {}
     body: tuple[Cue, ...] = ()
     hold = pause_ms if intro and routine.intro else 0  # time to do what the intro asked
     if intro or checklist:
-        words = _intro_words(routine, base, intro=intro, checklist=checklist, pause_ms=hold)
-        body = (Cue("start", lead_in_ms, split_sentences(words), sound=None),)
-    get_ready = split_sentences(_builtin("get_ready.j2").render(title=routine.title))
+        words = _intro_words(routine, base, lang, intro=intro, checklist=checklist, pause_ms=hold)
+        body = (Cue("start", lead_in_ms, split(words), sound=None),)
+    get_ready = split(lang.say("get_ready"))
     parts[INTRO_ID] = PartText(INTRO_ID, None, get_ready, body, min_ms=lead_in_ms, hold_ms=hold)
 
-    announce = _builtin("step.j2")
-    heads_up_template = _builtin("heads_up.j2")
+    heads_up_left = length_of(HEADS_UP_MS)
     for number, step in enumerate(routine.steps, start=1):
         where = f"steps[{number - 1}]"
         following = routine.steps[number] if number < len(routine.steps) else None
-        length = spoken_length(said.get(step.id, step.duration_ms))
+        length = length_of(said.get(step.id, step.duration_ms))
         context = {
             **base,
             "step": {"id": step.id, "title": step.title, "number": number, "length": length},
             "next": {"title": following.title if following else ""},
         }
-        header = announce.render(
-            number=number, total=len(routine.steps), title=step.title, length=length
+        header = lang.say(
+            "step", number=number, total=len(routine.steps), title=step.title, length=length
         )
         words_of_step = render(step.say, context, routine=routine, field=f"{where}.say")
         timed = tuple(
-            _cue(cue, render(cue.say, context, routine=routine, field=f"{where}.cues[{i}].say"))
+            _cue(
+                cue,
+                render(cue.say, context, routine=routine, field=f"{where}.cues[{i}].say"),
+                tag,
+            )
             for i, cue in enumerate(step.cues)
         )
         if heads_up:
-            words = heads_up_template.render(
-                left=HEADS_UP_WORDS, next=following.title if following else "", rest=has_rest
-            )
-            timed += (Cue("end", HEADS_UP_MS, split_sentences(words), heads_up=True),)
+            if following:
+                words = lang.say("heads_up_next", left=heads_up_left, next=following.title)
+            else:
+                words = lang.say(
+                    "heads_up_rest" if has_rest else "heads_up_end", left=heads_up_left
+                )
+            timed += (Cue("end", HEADS_UP_MS, split(words), heads_up=True),)
         lines = tuple(
-            split_sentences(render(line, context, routine=routine, field=f"{where}.reminders[{i}]"))
+            split(render(line, context, routine=routine, field=f"{where}.reminders[{i}]"))
             for i, line in enumerate(step.reminders if reminders else ())
         )
         parts[step.id] = PartText(
-            step.id,
-            "step",
-            _join(split_sentences(header), split_sentences(words_of_step)),
-            timed,
-            reminders=lines,
+            step.id, "step", _join(split(header), split(words_of_step)), timed, reminders=lines
         )
     if routine.rest and has_rest:
         rest_words = render(routine.rest.say, base, routine=routine, field="rest.say")
-        parts[REST_ID] = PartText(REST_ID, "end", split_sentences(rest_words))
+        parts[REST_ID] = PartText(REST_ID, "end", split(rest_words))
     # With the rest dropped (--rest 0) the closing words must not say it is over; after a rest
-    # shorter than the article's, they say how long it should have been.
-    outro = (
-        render(routine.outro, base, routine=routine, field="outro")
-        if routine.outro
-        else _builtin("outro.j2").render(
-            rest=has_rest,
-            short=has_rest and said.get(REST_ID, MIN_REST_MS) < MIN_REST_MS,  # as --rest 0 does
-            person=routine.person,
-            at_least=spoken_length(MIN_REST_MS),
+    # shorter than the article's, they say how long it should have been (as --rest 0 does).
+    if routine.outro:
+        outro = render(routine.outro, base, routine=routine, field="outro")
+    elif has_rest and said.get(REST_ID, MIN_REST_MS) < MIN_REST_MS:
+        outro = lang.say(
+            "outro_after_short_rest", person=routine.person, at_least=length_of(MIN_REST_MS)
         )
-    )
-    parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split_sentences(outro))
+    elif has_rest:
+        outro = lang.say("outro_after_rest", person=routine.person)
+    else:
+        outro = lang.say("outro", person=routine.person, at_least=length_of(MIN_REST_MS))
+    parts[OUTRO_ID] = PartText(OUTRO_ID, "end", split(outro))
     return Narration(routine_id=routine.id, parts=parts)
 
 
@@ -351,12 +362,14 @@ def default_lengths(routine: Routine, *, rest: bool = True) -> dict[str, int]:
 def _intro_words(
     routine: Routine,
     base: Mapping[str, object],
+    lang: Language,
     *,
     intro: bool,
     checklist: bool,
     pause_ms: int,
 ) -> str:
-    """Title, checklist and cautions first, then the preparation and the time to do it."""
+    """Title, checklist and cautions first, then the preparation and the time to do it: one
+    paragraph each, each checklist item a sentence of its own."""
 
     def texts(name: str) -> list[str]:
         return [
@@ -364,15 +377,26 @@ def _intro_words(
             for i, t in enumerate(getattr(routine, name))
         ]
 
-    return _builtin("intro.j2").render(
-        title=routine.title,
-        child=routine.audience == "child",  # said to the parent, before the child lies down
-        contraindications=texts("contraindications") if checklist else [],
-        cautions=texts("cautions") if checklist else [],
-        intro=texts("intro") if intro else [],
-        pause=spoken_length(pause_ms) if pause_ms > 0 else "",
-    )
+    paragraphs = [lang.say("title", title=routine.title)]
+    items = texts("contraindications") if checklist else []
+    if items:
+        # a child's checklist is said to the parent, before the child lies down
+        child = routine.audience == "child"
+        paragraphs.append(lang.say("checklist_before_child" if child else "checklist_before"))
+        paragraphs += [_as_sentence(item) for item in items]
+        paragraphs.append(lang.say("checklist_after"))
+    paragraphs += texts("cautions") if checklist else []
+    paragraphs += texts("intro") if intro else []
+    if pause_ms > 0:
+        paragraphs.append(lang.say("pause", pause=spoken_length(pause_ms, lang)))
+    return "\n\n".join(paragraphs)
 
 
-def _cue(cue: CueSpec, words: str) -> Cue:
-    return Cue(cue.anchor, cue.offset_ms, split_sentences(words))
+def _as_sentence(item: str) -> str:
+    """A checklist item said as a sentence: a capital first, a full stop last."""
+    ending = "" if item[-1:] in ".!?" else "."
+    return f"{item[:1].upper()}{item[1:]}{ending}"
+
+
+def _cue(cue: CueSpec, words: str, tag: str) -> Cue:
+    return Cue(cue.anchor, cue.offset_ms, split_sentences(words, tag))

@@ -18,9 +18,13 @@ def _vtt_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def captions_vtt(title: str, lines: Iterable[tuple[int, int, str]]) -> str:
-    """WebVTT with one cue per (start_ms, end_ms, text) line."""
-    out = ["WEBVTT", "", f"NOTE {_vtt_text(title)}", ""]
+def captions_vtt(title: str, lines: Iterable[tuple[int, int, str]], language: str = "en") -> str:
+    """WebVTT with one cue per (start_ms, end_ms, text) line.
+
+    The header says the lines' language (BCP-47) as "Language:", which players that read
+    WebVTT headers take, and the rest ignore; the page's <track srclang> says it too.
+    """
+    out = ["WEBVTT", "Kind: captions", f"Language: {language}", "", f"NOTE {_vtt_text(title)}", ""]
     for index, (start_ms, end_ms, text) in enumerate(lines, start=1):
         out += [str(index), f"{_vtt_time(start_ms)} --> {_vtt_time(end_ms)}", _vtt_text(text), ""]
     return "\n".join(out)

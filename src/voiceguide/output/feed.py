@@ -122,8 +122,9 @@ def feed_xml(
     """RSS 2.0 feed, one item per track.
 
     A track has: title, guid, published (aware datetime), page, mp3, bytes (exact
-    size: podcast apps check it), duration_ms, chapters (file name); description
-    is optional. base_url is where the folder is reached (with the token, if any).
+    size: podcast apps check it), duration_ms, chapters (file name); description,
+    captions (the WebVTT file's name: a podcast:transcript in the track's language) and
+    language are optional. base_url is where the folder is reached (with the token, if any).
     """
     for prefix, uri in _NAMESPACES.items():
         ET.register_namespace(prefix, uri)
@@ -132,7 +133,8 @@ def feed_xml(
     _sub(channel, "title", title)
     _sub(channel, "link", _url(base_url, ""))
     _sub(channel, "description", description)
-    _sub(channel, "language", language)
+    spoken = {str(t.get("language") or "en") for t in tracks}
+    _sub(channel, "language", spoken.pop() if len(spoken) == 1 else language)
     _sub(channel, "generator", "voiceguide")
     newest = max((t["published"] for t in tracks), default=datetime(2000, 1, 1, tzinfo=UTC))
     _sub(channel, "lastBuildDate", format_datetime(newest.astimezone(UTC), usegmt=True))

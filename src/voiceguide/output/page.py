@@ -105,6 +105,7 @@ def render_page(
         short_title=str(plan["title"]),
         manifest_name=manifest_name or mp3_name.removesuffix(".mp3") + ".manifest.json",
         touch_icon=icon.data_url(),
+        language=str(plan.get("language") or "en"),
         parts=data["parts"],
         first=first,
         next_title=data["parts"][1]["title"] if len(data["parts"]) > 1 else "",

@@ -57,9 +57,18 @@ def export(
         else:
             encode_mp3(sound, mp3_tmp)
         title = track_title(document)
-        write_tags(mp3_tmp, title=title, chapters=id3_chapters(document), description=description)
+        language = str(document.get("language") or "en")
+        write_tags(
+            mp3_tmp,
+            title=title,
+            chapters=id3_chapters(document),
+            description=description,
+            language=language,
+        )
         plan_tmp.write_text(plan_json(document, fingerprint=fingerprint), encoding="utf-8")
-        captions_tmp.write_text(captions_vtt(title, spoken_lines(document)), encoding="utf-8")
+        captions_tmp.write_text(
+            captions_vtt(title, spoken_lines(document), language), encoding="utf-8"
+        )
         page_tmp.write_text(
             render_page(document, mp3.name, captions.name, manifest.name), encoding="utf-8"
         )

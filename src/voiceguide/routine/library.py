@@ -17,6 +17,8 @@ from ..errors import InputError
 
 SUFFIXES = (".yaml", ".yml")
 ENV_VAR = "VOICEGUIDE_ROUTINES"
+LANGUAGE_VAR = "VOICEGUIDE_LANGUAGE"
+# A routine's translations sit beside it in a folder named by the language: routines/ru/classic.yaml.
 
 
 def builtin_dir() -> Path:
@@ -50,12 +52,36 @@ def files_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
 
 
-def catalogue(given: Path | None = None) -> dict[str, Entry]:
-    """Every routine by id: the built-in ones, then the user's, which win on a shared name."""
-    found: dict[str, Entry] = {p.stem: Entry(p.stem, p, True) for p in files_in(builtin_dir())}
+def language_asked(given: str | None) -> str | None:
+    """``--language``, else ``$VOICEGUIDE_LANGUAGE``; checked against the catalogues (an
+    unknown one is an ``InputError`` naming those there are). None: English, the files'
+    own."""
+    asked = given or os.environ.get(LANGUAGE_VAR) or None
+    if asked is None:
+        return None
+    from .. import languages
+
+    found = languages.catalogue_tag(asked) if languages.TAG.match(asked) else None
+    if found is None:
+        raise InputError(
+            f"--language {asked}: no such language; languages: {', '.join(languages.known())}"
+        )
+    return None if found == languages.DEFAULT else found
+
+
+def _in_language(folder: Path, language: str | None) -> Path:
+    return folder / language if language else folder
+
+
+def catalogue(given: Path | None = None, language: str | None = None) -> dict[str, Entry]:
+    """Every routine by id, in ``language`` (None: the English files): the built-in ones,
+    then the user's, which win on a shared name."""
+    builtin = _in_language(builtin_dir(), language)
+    found: dict[str, Entry] = {p.stem: Entry(p.stem, p, True) for p in files_in(builtin)}
     mine = user_dir(given)
     if mine is not None and _same(mine, builtin_dir()):
         mine = None
+    mine = _in_language(mine, language) if mine is not None else None
     for path in files_in(mine) if mine is not None else []:
         before = found.get(path.stem)
         found[path.stem] = Entry(path.stem, path, False, before.path if before else None)
@@ -69,17 +95,33 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def find_routine(name: str, given: Path | None = None) -> Path:
-    """ROUTINE is a path to a YAML file, or the id of a built-in or the user's routine: the
-    one way every command (list, script, build, check) finds a routine."""
+def translations(name: str, given: Path | None = None) -> list[str]:
+    """The languages routine ``name`` exists in, English first."""
+    from .. import languages
+
+    tags = [t for t in languages.known() if t != languages.DEFAULT]
+    out = [languages.DEFAULT] if name in catalogue(given) else []
+    return out + [t for t in tags if name in catalogue(given, t)]
+
+
+def find_routine(name: str, given: Path | None = None, language: str | None = None) -> Path:
+    """ROUTINE is a path to a YAML file (which speaks its own ``language:``), or the id of a
+    built-in or the user's routine, in ``language`` (``language_asked``): the one way every
+    command (list, script, build, check) finds a routine."""
     as_path = Path(name)
     if as_path.suffix in SUFFIXES or "/" in name or as_path.is_file():
         if not as_path.is_file():
             raise InputError(f"{name}: no such routine file")
         return as_path
-    known = catalogue(given)
+    known = catalogue(given, language)
     if name in known:
         return known[name].path
+    exists = translations(name, given) if language else []
+    if exists:
+        raise InputError(
+            f'the routine "{name}" has no translation into "{language}"; it exists in: '
+            + ", ".join(exists)
+        )
     import difflib
 
     close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)

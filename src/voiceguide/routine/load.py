@@ -4,9 +4,10 @@ Routine files may come from strangers: the YAML is checked node by node
 (``schema.Doc``), every problem is collected, and each names the file, the
 line and the field and says what would be accepted. Preparation and safety
 texts that many routines share live once, as *parts* shipped inside the
-package (``voiceguide/routine/parts/*.yaml``); a routine names them in
-``include:``, so a user's own file anywhere can use them too. Part names
-are slugs looked up in that one folder, never paths.
+package, one folder per language (``voiceguide/languages/<tag>/parts/*.yaml``);
+a routine names them in ``include:``, so a user's own file anywhere can use
+them too, and gets them in its own ``language:``. Part names are slugs
+looked up in that one folder, never paths.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import functools
 import re
 from pathlib import Path
 
+from .. import languages
 from ..errors import InputError, RoutineError
 from .durations import format_duration
 from .model import (
     AUDIENCES,
-    PERSON,
     Origin,
     Rest,
     Routine,
@@ -34,7 +35,7 @@ from .steps import read_steps
 TOP_KEYS = ("title", "steps")
 TOP_OPTIONAL = (
     "audience", "description", "include", "intro", "contraindications", "cautions", "rest",
-    "outro", "sounds", "person", "position", "voice", "pronounce",
+    "outro", "sounds", "person", "position", "voice", "pronounce", "language",
 )  # fmt: skip
 SOUND_KEYS = ("step", "reminder", "end")  # the routine's own files may replace these sounds
 PART_KEYS = ("about", "intro", "contraindications", "cautions", "rest")
@@ -100,27 +101,36 @@ def parse_routine(text: str, *, path: Path | str, routine_id: str) -> Routine:
 # ---------------------------------------------------------------- parts
 
 
-def _parts_dir() -> Path:
-    # beside this file (package data); not importlib.resources, whose import alone
-    # costs `voiceguide list` a tenth of its start-up
-    return Path(__file__).parent / "parts"
+def _parts_dir(language: str = languages.DEFAULT) -> Path:
+    # package data (not importlib.resources, whose import alone costs `voiceguide list` a
+    # tenth of its start-up)
+    return languages.get(language).parts_dir
 
 
-def part_names() -> list[str]:
-    """The shared parts a routine can include, by name."""
+def part_names(language: str = languages.DEFAULT) -> list[str]:
+    """The shared parts a routine can include, by name: the English ones (every language
+    has the same)."""
+    folder = _parts_dir(languages.DEFAULT)
     return sorted(
         p.name.removesuffix(".yaml")
-        for p in _parts_dir().iterdir()
+        for p in folder.iterdir()
         if p.name.endswith(".yaml") and ID_PATTERN.match(p.name.removesuffix(".yaml"))
     )
 
 
 @functools.cache
-def load_part(name: str) -> SharedPart:
-    """One shared part by name. Only names listed by ``part_names`` are ever opened."""
+def load_part(name: str, language: str = languages.DEFAULT) -> SharedPart:
+    """One shared part by name, in ``language``. Only names listed by ``part_names`` are ever
+    opened; a part the language's folder lacks is an ``InputError`` naming the file to write."""
     if name not in part_names():
         raise KeyError(name)
-    resource = _parts_dir().joinpath(f"{name}.yaml")
+    resource = _parts_dir(language).joinpath(f"{name}.yaml")
+    if not resource.is_file():
+        raise InputError(
+            f'the shared part "{name}" is not translated into '
+            f"{languages.get(language).name}: write {resource} (English: "
+            f"{_parts_dir(languages.DEFAULT).joinpath(name + '.yaml')})"
+        )
     path = str(resource)
     doc = Doc(resource.read_text(encoding="utf-8"), path)
     top = doc.mapping(doc.root, "", required=(), optional=PART_KEYS, what=f'the part "{name}"')
@@ -144,7 +154,7 @@ def load_part(name: str) -> SharedPart:
     return part
 
 
-def _includes(doc: Doc, entry: Entry) -> list[SharedPart]:
+def _includes(doc: Doc, entry: Entry, language: str) -> list[SharedPart]:
     known = part_names()
     parts: list[SharedPart] = []
     for name, node, where in doc.slugs(entry, "include"):
@@ -157,7 +167,10 @@ def _includes(doc: Doc, entry: Entry) -> list[SharedPart]:
         elif any(p.name == name for p in parts):
             doc.report(node, where, f'"{name}" is included twice; name it once')
         else:
-            parts.append(load_part(name))
+            try:
+                parts.append(load_part(name, language))
+            except InputError as exc:
+                doc.report(node, where, str(exc))
     return parts
 
 
@@ -192,11 +205,15 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         if "contraindications" in top
         else nothing
     )
+    language = (
+        doc.attempt(_language, doc, top["language"], default=None) if "language" in top else None
+    ) or languages.DEFAULT
+    speaks = languages.get(language) if language in languages.known() else None
     no_parts: list[SharedPart] = []
     no_steps: tuple[Step, ...] = ()
     parts = (
-        doc.attempt(_includes, doc, top["include"], default=no_parts)
-        if "include" in top
+        doc.attempt(_includes, doc, top["include"], language, default=no_parts)
+        if "include" in top and speaks is not None
         else no_parts
     )
     steps = (
@@ -262,8 +279,10 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         intro=tuple(intro),
         contraindications=tuple(contra),
         cautions=tuple(cautions),
-        person=optional_text("person", PERSON.get(audience, PERSON["adult"])),
-        position=optional_text("position", "lying face down"),
+        person=optional_text(
+            "person", speaks.person.get(audience, speaks.person["adult"]) if speaks else ""
+        ),
+        position=optional_text("position", speaks.position if speaks else ""),
         steps=tuple(steps),
         rest=rest,
         outro=optional_text("outro"),
@@ -273,10 +292,25 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
         pronounce=(
             doc.attempt(_pronounce, doc, top["pronounce"], default={}) if "pronounce" in top else {}
         ),
+        language=language,
         path=doc.path,
         lines=dict(doc.lines),
         origins=origins,
     )
+
+
+def _language(doc: Doc, entry: Entry) -> str | None:
+    """A BCP-47 tag with a catalogue (de-AT is spoken by de's); the catalogue's tag."""
+    written = doc.text(entry, "language", spoken=False)
+    if not languages.TAG.match(written):
+        raise doc.fail(
+            entry[1], "language", f'"{written}" is not a language tag; write one like en, de or ru'
+        )
+    found = languages.catalogue_tag(written)
+    if found is None:
+        raise doc.fail(entry[1], "language", languages.missing_catalogue(written))
+    languages.get(found)  # a broken catalogue is refused here, naming its file
+    return found
 
 
 def _sounds(doc: Doc, entry: Entry) -> dict[str, str]:

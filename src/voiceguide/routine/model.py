@@ -16,7 +16,6 @@ Anchor = Literal["start", "half", "end"]
 Audience = Literal["adult", "child"]
 AUDIENCES: tuple[Audience, ...] = ("adult", "child")
 MIN_REST_MS = 15 * 60_000  # the article: lie under a blanket "for at least 15 minutes"
-PERSON = {"adult": "the person", "child": "the child"}  # the default for `person:`
 
 INTRO_ID = "intro"
 REST_ID = "rest"
@@ -86,6 +85,7 @@ class Routine:
     sounds: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> file path
     voice: str | None = None  # the routine's own voice; --voice overrides it
     pronounce: Mapping[str, str] = field(default_factory=dict, compare=False)  # word -> respelling
+    language: str = "en"  # the catalogue's tag (languages/<tag>/): everything said is in it
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False, repr=False)

@@ -61,6 +61,22 @@ def bundled_voices() -> list[VoiceInfo]:
     ]
 
 
+def voice_languages(voice: str) -> tuple[str, ...]:
+    """The languages a Piper voice speaks, from its config alone (``language.code``, else
+    ``espeak.voice``), lower case with "-" (``en-us``); nothing is loaded. Empty when the
+    config says nothing or cannot be read (resolving the voice reports that)."""
+    name = voice.lower()
+    if name in BUNDLED:
+        return BUNDLED[name][2]
+    config = Path(voice).expanduser()
+    config = config.with_name(config.name + ".json")
+    try:
+        language = _config_language(config)
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return ()
+    return (language,) if language else ()
+
+
 def resolve(voice: str) -> PiperVoice:
     """The voice's files, checked; every fault is one ``InputError`` line naming --voice."""
     shown = f"--voice {one_line(voice)}"

@@ -1,8 +1,9 @@
 """Words said right: a respelling table applied to the text an engine speaks, never to the text shown.
 
 The engines share espeak-ng's phonemizer, and both say "coccyx" as
-"KAH-kicks"; respelled "coxix" it comes out right. The package ships a
-table of such words; a routine's ``pronounce:`` table adds to it. Only the
+"KAH-kicks"; respelled "coxix" it comes out right. Each language ships a
+table of such words (``languages/<tag>/pronounce.yaml``); a routine's
+``pronounce:`` table adds to its language's. Only the
 engine sees the respelling: captions, the plan and ``voiceguide script``
 show the words as written.
 """
@@ -12,24 +13,26 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from importlib import resources
 
 import yaml
 
+from ..languages import DEFAULT, get
+
 
 @functools.cache
-def default_table() -> dict[str, str]:
-    """The packaged table (``pronounce.yaml``), word -> respelling."""
-    text = (
-        resources.files("voiceguide.speech").joinpath("pronounce.yaml").read_text(encoding="utf-8")
-    )
-    doc = yaml.safe_load(text) or {}
+def default_table(language: str = DEFAULT) -> dict[str, str]:
+    """The language's packaged table (``languages/<tag>/pronounce.yaml``, if it has one),
+    word -> respelling: words its voices misread."""
+    path = get(language).folder / "pronounce.yaml"
+    if not path.is_file():
+        return {}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {str(k).lower(): str(v) for k, v in doc.items()}
 
 
-def table_with(own: Mapping[str, str] | None) -> dict[str, str]:
-    """The packaged table with a routine's own entries added (its own win)."""
-    merged = dict(default_table())
+def table_with(own: Mapping[str, str] | None, language: str = DEFAULT) -> dict[str, str]:
+    """The language's packaged table with a routine's own entries added (its own win)."""
+    merged = dict(default_table(language))
     merged.update({k.lower(): v for k, v in (own or {}).items()})
     return merged
 

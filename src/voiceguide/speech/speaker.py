@@ -54,12 +54,12 @@ class Speaker:
         self._memory: dict[str, np.ndarray] = {}  # by the words the engine is given
         self.pronounce: Mapping[str, str] = table_with(pronounce)
 
-    def for_routine(self, own: Mapping[str, str] | None) -> Speaker:
-        """This speaker respelling with the packaged table plus ``own`` (a routine's
-        ``pronounce:``): the same engine, cache and clips in memory, so a clip is spoken once
-        whichever routine asks for it."""
+    def for_routine(self, own: Mapping[str, str] | None, language: str = "en") -> Speaker:
+        """This speaker respelling with ``language``'s packaged table plus ``own`` (a
+        routine's ``pronounce:``): the same engine, cache and clips in memory, so a clip is
+        spoken once whichever routine asks for it."""
         view = copy.copy(self)  # shallow: the engine and the memory are shared
-        view.pronounce = table_with(own)
+        view.pronounce = table_with(own, language)
         return view
 
     def spoken(self, text: str) -> str:

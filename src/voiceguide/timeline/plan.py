@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from .. import languages
 from ..errors import InputError, TimingError
 from ..routine.durations import format_duration, format_human
 from ..routine.model import INTRO_ID, MIN_REST_MS, OUTRO_ID, REST_ID, Routine
@@ -228,9 +229,10 @@ def _layout(
                 f'--step {step_id}: {routine.id} has no step "{step_id}"; '
                 f"its steps are {', '.join(ids)}"
             )
+    titles = languages.get(routine.language).part_titles
     before: list[tuple[str, PartKind, str, int]] = []
     if needs.get(INTRO_ID, 0) > 0:
-        before.append((INTRO_ID, "intro", "Introduction", needs[INTRO_ID]))
+        before.append((INTRO_ID, "intro", titles["intro"], needs[INTRO_ID]))
     after: list[tuple[str, PartKind, str, int]] = []
     if request.rest_ms is None:
         rest_ms = routine.rest.duration_ms if routine.rest else 0
@@ -245,7 +247,7 @@ def _layout(
         if rest_ms > 0:
             check_holds(routine, REST_ID, rest_ms, needs, "--rest")
     if rest_ms > 0:
-        after.append((REST_ID, "rest", "Rest", rest_ms))
+        after.append((REST_ID, "rest", titles["rest"], rest_ms))
     warnings: list[str] = []
     if request.rest_ms is not None and routine.rest is not None and rest_ms < MIN_REST_MS:
         what = "drops the rest" if rest_ms == 0 else "is a short rest"
@@ -254,7 +256,7 @@ def _layout(
             f"{format_duration(MIN_REST_MS)} under a warm blanket after a massage"
         )
     if needs.get(OUTRO_ID, 0) > 0:
-        after.append((OUTRO_ID, "outro", "Finish", needs[OUTRO_ID]))
+        after.append((OUTRO_ID, "outro", titles["outro"], needs[OUTRO_ID]))
 
     pinned: dict[str, int] = {}
     flexible: list[Flexible] = []
