@@ -94,22 +94,19 @@ def needs(
 ) -> Needs:
     """The shortest each part can be: its opening words, the reminders anchored
     to its start, its opening sound, and the silent second before the next part
-    (``sound_ms``: the sounds' lengths, the built-in ones' if None)."""
-    if sound_ms is None:
-        from ..audio.sounds import builtin_lengths_ms
-
-        sound_ms = builtin_lengths_ms()
+    (``sound_ms``: the sounds' lengths; without them, sounds are taken as done by the
+    time their words start, as the built-in step bell and reminder tone are)."""
     out = Needs()
     for part_id, part in narration.parts.items():
         end = opening_offset(part, sound_ms) + _speaking_ms(part.opening, lengths)
-        if part.sound:
+        if part.sound and sound_ms:
             end = max(end, sound_ms[part.sound])
         opening_end = end
         why = "words"
         for index, r in enumerate(part.cues):
             if r.anchor == "start":
                 at = _follow_on(r, r.offset_ms, opening_end)
-                reaches = at + _reminder_ms(r, lengths, sound_ms)
+                reaches = at + _reminder_ms(r, lengths, sound_ms or {})
                 if reaches > end:
                     end, why = reaches, f"cue {index}"
         out[part_id] = max(part.min_ms, end + max(TAIL_SILENCE_MS, part.hold_ms))
