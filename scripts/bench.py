@@ -372,7 +372,9 @@ def main() -> None:
         routine = args.routine or ROOT / "src" / "voiceguide" / "routines" / "therapeutic.yaml"
         cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration, voice="espeak")]
         if not args.no_long:
-            cases.append(Case(f"generated {args.long}", long_routine(work), args.long, voice="espeak"))
+            cases.append(
+                Case(f"generated {args.long}", long_routine(work), args.long, voice="espeak")
+            )
         for case in cases:
             print(f"measuring {case.name} ({case.routine}) x{args.repeat} ...", file=sys.stderr)
             measure(case, args.repeat, work, not args.no_baseline)
