@@ -79,7 +79,7 @@ with warnings.catch_warnings():
 AudioSegment.converter = ffmpeg_exe()
 report, routine_path, total_ms, cache, out = sys.argv[1:6]
 options = BuildOptions(timing=TimingRequest(total_ms=int(total_ms)))
-with Speaker(make_engine(None), cache_dir=Path(cache)) as speaker:
+with Speaker(make_engine("espeak"), cache_dir=Path(cache)) as speaker:
     script = prepare(load_routine(routine_path), options, speaker)
     clips = speaker.clips(c.text for c in script.speech)
 def segment(samples):
@@ -216,11 +216,12 @@ def floor(seconds: float, out: Path) -> Run:
 
 
 def build(case: Case, cache: Path, out: Path, work: Path, *, voice: str | None = None) -> Run:
-    """``voiceguide build`` of the case, with its voice unless another is given ("": espeak)."""
+    """``voiceguide build`` of the case, with its voice unless another is given (None: the
+    default voice, joe where Piper is installed)."""
     report = work / "report.json"
     command = [PYTHON, "-c", _CLI_CHILD, str(report), "build", str(case.routine)]
     command += ["--duration", case.duration, "--cache-dir", str(cache), "-o", str(out), "--force"]
-    voice = case.voice if voice is None else voice
+    voice = voice or case.voice
     if voice:
         command += ["--voice", voice]
     return timed(command, report)
@@ -257,8 +258,8 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
             "warm": lambda: build(case, cache, out, work),  # noqa: B023
             "baseline": lambda: baseline(case, cache, out, work),  # noqa: B023
             "synthesis": lambda: synthesis(case, cache, work),  # noqa: B023
-            "espeak cold": lambda: build(case, espeak, out, work, voice=""),  # noqa: B023
-            "espeak warm": lambda: build(case, espeak, out, work, voice=""),  # noqa: B023
+            "espeak cold": lambda: build(case, espeak, out, work, voice="espeak"),  # noqa: B023
+            "espeak warm": lambda: build(case, espeak, out, work, voice="espeak"),  # noqa: B023
         }
         for kind in kinds:
             if kind == "baseline" and n > 0:
@@ -369,9 +370,11 @@ def main() -> None:
         if args.startup_only:
             return
         routine = args.routine or ROOT / "src" / "voiceguide" / "routines" / "therapeutic.yaml"
-        cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration)]
+        cases = [Case(f"{routine.stem} {args.duration}", routine, args.duration, voice="espeak")]
         if not args.no_long:
-            cases.append(Case(f"generated {args.long}", long_routine(work), args.long))
+            cases.append(
+                Case(f"generated {args.long}", long_routine(work), args.long, voice="espeak")
+            )
         for case in cases:
             print(f"measuring {case.name} ({case.routine}) x{args.repeat} ...", file=sys.stderr)
             measure(case, args.repeat, work, not args.no_baseline)

@@ -15,6 +15,9 @@ Run through ``scripts/bench --speech`` (or directly with .venv's python):
   true peak from the MP3, and the most the limiter took off a sentence's
   peak-to-loud-half-RMS figure against its raw clip (the PCM after the
   limiter, and the decoded MP3);
+- heard by a machine, per routine built with each engine: pocketsphinx's
+  word error rate over every line and over the lines right after a bell
+  (``bench_listen.py``; needs the ``bench`` extra);
 - with ``--calibrate``, the pace at raw engine settings, for the tables in
   ``speech/pace.py``;
 - with ``--f0``, Piper's pitch variation over the classic routine (standard
@@ -171,6 +174,7 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         finally:
             loudness.MAX_CREST_CUTS_DB = guarding
         build(routine, work, options, speaker)
+    heard = listened(work / f"{name}.mp3")
     track = decode(work / f"{name}.mp3")
     raw = [loudness.integrated_lufs(c) for c in clips.values()]
     gained = [
@@ -188,7 +192,7 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
     whole = loudness.measure_file(work / f"{name}.mp3")
     finite = [v for v in raw if math.isfinite(v)]
     return {
-        "voice": voice or "gmw/en-us",
+        "voice": "gmw/en-us" if voice == "espeak" else voice,
         "routine": name,
         "sentences": len(clips),
         "raw": spread(finite),
@@ -214,7 +218,22 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         "limiter_cut_max_db": round(max(pcm_cut), 1),
         "limiter_cut_median_db": round(statistics.median(pcm_cut), 1),
         "mp3_cut_max_db": round(max(mp3_cut), 1),
+        **heard,
     }
+
+
+def listened(mp3: Path) -> dict[str, object]:
+    """The recogniser's word error rates for the track, or why there are none."""
+    try:
+        import bench_listen  # beside this file
+    except ImportError:  # pragma: no cover - scripts/ not on the path
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_listen
+    try:
+        found = bench_listen.summary(bench_listen.listen(mp3))
+    except ImportError:
+        return {"wer": "pocketsphinx is not installed (pip install -e '.[bench]')"}
+    return {key: value for key, value in found.items() if key.startswith("wer")}
 
 
 def main() -> None:
@@ -226,7 +245,7 @@ def main() -> None:
     parser.add_argument("--no-pace", action="store_true")
     parser.add_argument("--cache-dir", type=Path, help="a clip cache to use (default: a new one)")
     args = parser.parse_args()
-    voices = [None if v == "pyttsx3" else v for v in args.voices]
+    voices = ["espeak" if v == "pyttsx3" else v for v in args.voices]
     if args.f0:
         pitch()
         return
@@ -235,7 +254,7 @@ def main() -> None:
     texts = sentences()
     print(f"{len(texts)} sentences, {sum(len(t.split()) for t in texts)} words", file=sys.stderr)
     if args.calibrate:
-        calibrate(None, [90, 100, 110, 120, 130, 140], cache, texts)
+        calibrate("espeak", [90, 100, 110, 120, 130, 140], cache, texts)
         calibrate("joe", [1.4, 1.6, 1.8, 2.0, 2.2], cache, texts)
         return
     if not args.no_pace:

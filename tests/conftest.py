@@ -27,6 +27,11 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The suite speaks with espeak-ng wherever speech is not about the default voice (joe where
+# Piper is installed): CliRunner builds, `voiceguide` subprocesses and README examples alike.
+# tests/test_default_voice.py takes it away to test the default itself.
+os.environ["VOICEGUIDE_VOICE"] = "espeak"
+
 # The fast lane (`scripts/test -m "not slow"`) leaves out every test in which the real speech
 # engine speaks: in process, through CliRunner or in a `voiceguide` subprocess, whole tracks
 # included. Tests get the real engine only through `real_engine` (directly or through

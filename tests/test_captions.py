@@ -63,6 +63,8 @@ def test_chapters_and_tags_read_back_with_mutagen(classic_build) -> None:
     routine = load_routine(ROUTINES / "classic.yaml")
     assert str(tags["TIT2"]) == routine.title
     assert str(tags["TPE1"]) and str(tags["TALB"])
+    assert str(tags["TXXX:voice"]) == "gmw/en-us (pyttsx3)"  # the suite's voice: espeak-ng
+    assert classic_build["plan"]["voice"] == {"id": "gmw/en-us", "engine": "pyttsx3"}
     assert str(tags["TCON"]) == "Speech"
     assert tags.getall("COMM")[0].text[0] == routine.description
     assert "article" not in routine.description  # the listener has no article: the track

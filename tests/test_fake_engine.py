@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from mutagen.id3 import ID3
 
 import voiceguide
 import voiceguide.script as script_module
@@ -60,6 +61,8 @@ def test_chimes_and_words_land_where_the_plan_says_with_the_fake_voice(tmp_path:
     with Speaker(FakeEngine(), cache_dir=None) as speaker:
         build(routine, tmp_path / "out", SHORT, speaker)
     plan = json.loads((tmp_path / "out" / "tiny.json").read_text())
+    assert plan["voice"] == {"id": "fake", "engine": "fake"}  # the voice that spoke
+    assert str(ID3(tmp_path / "out" / "tiny.mp3")["TXXX:voice"]) == "fake (fake)"
     audio = decoded(tmp_path / "out" / "tiny.mp3")
     assert abs(audio.size / RATE_HZ * 1000 - plan["total_ms"]) <= 50
     for event in plan["events"]:

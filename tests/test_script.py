@@ -63,7 +63,7 @@ def test_sandbox_refuses_python_internals() -> None:
 
 def test_placed_speech_never_runs_into_the_last_second_of_a_part(classic) -> None:
     narration = narrate(classic)
-    plan = make_plan(classic, TimingRequest(), needs(narration, estimate))
+    plan = make_plan(classic, TimingRequest(), needs(narration, estimate, sound_lengths_ms()))
     script = place(narration, plan, estimate, sound_lengths_ms())
     for cue in script.events:
         part = plan.part(cue.part_id)
@@ -77,7 +77,7 @@ def test_placed_speech_never_runs_into_the_last_second_of_a_part(classic) -> Non
 
 def test_half_cue_lands_at_the_half(classic) -> None:
     narration = narrate(classic)
-    plan = make_plan(classic, TimingRequest(), needs(narration, estimate))
+    plan = make_plan(classic, TimingRequest(), needs(narration, estimate, sound_lengths_ms()))
     script = place(narration, plan, estimate, sound_lengths_ms())
     kneading = plan.part("kneading")
     tones = [c for c in script.events if c.part_id == "kneading" and c.text == "reminder"]

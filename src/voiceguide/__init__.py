@@ -6,7 +6,7 @@ to move between rooms. They are imported on first use, so that
 
     import voiceguide
     routine = voiceguide.load_routine("routines/classic.yaml")
-    engine = voiceguide.make_engine(voice=None, rate_wpm=150)  # espeak-ng; "joe": Piper
+    engine = voiceguide.make_engine(voice="joe", rate_wpm=150)  # Piper; "espeak": espeak-ng
     with voiceguide.Speaker(engine, cache_dir=None) as speaker:
         voiceguide.build(routine, Path("output"), voiceguide.BuildOptions(), speaker)
 """

@@ -149,13 +149,11 @@ def track_facts(
     """What the plan records besides the timeline: the name the files were given, the voice
     and the language it was read in, and the options the track was built with (so the
     folder can tell its tracks apart, and a listener can see how one was made)."""
-    voice, language = _voice_of(speaker)
     timing = options.timing
     return {
         "name": name,
-        "voice": voice,
+        "voice": _voice_of(speaker),
         "language": routine.language,  # the words
-        "voice_language": language,
         "options": {
             "duration_ms": timing.total_ms,
             "steps_ms": dict(timing.pins),
@@ -173,15 +171,16 @@ def track_facts(
     }
 
 
-def _voice_of(speaker: Speaker) -> tuple[str, str | None]:
-    """The voice's id as ``voiceguide voices`` lists it, and its language (``en-us``)."""
-    chosen = getattr(speaker.engine, "voice", None)
-    info = getattr(chosen, "info", None)  # a Piper voice carries its own
-    if info is None and isinstance(chosen, str):
-        info = next((v for v in speaker.voices() if v.id == chosen), None)
-    if info is None:
-        return ("" if chosen is None else str(chosen)), None
-    return info.id, (info.languages[0].lower() if info.languages else None)
+def _voice_of(speaker: Speaker) -> dict[str, str]:
+    """The voice as ``voiceguide voices`` lists it, its engine and its language (``en-us``),
+    read without starting the engine: a warm build starts none."""
+    engine = speaker.engine
+    info = getattr(getattr(engine, "voice", None), "info", None)  # a Piper voice's own
+    if info is not None and info.languages:
+        language = str(info.languages[0]).replace("_", "-").lower()
+    else:  # espeak-ng's ids end in the language: gmw/en-us
+        language = engine.voice_id.rsplit("/", 1)[-1].lower()
+    return {"id": engine.voice_id, "engine": engine.engine_name, "language": language}
 
 
 def _counter(total: int, progress: Progress) -> Callable[[int], None]:

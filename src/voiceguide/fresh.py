@@ -29,6 +29,7 @@ from . import __version__
 from .ffmpeg import ffmpeg_exe
 from .output.site import track_files
 from .routine.load import load_part
+from .speech.select import default_voice
 
 if TYPE_CHECKING:
     from .routine import Routine
@@ -61,7 +62,8 @@ def inputs(routine: Routine, options: BuildOptions, speaker: Speaker) -> list[li
     ]
     rows += [["sound", name, _file(path)] for name, path in sorted(routine.sounds.items())]
     rows.append(["voiceguide", __version__, code_fingerprint()])
-    rows.append(["engine", options.voice or routine.voice or "", speaker.engine_fingerprint])
+    voice = options.voice or routine.voice or default_voice()
+    rows.append(["engine", voice, speaker.engine_fingerprint])
     rows.append(["encoder", *_encoder()])
     settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
     rows.append(["options", "", json.dumps(settings, sort_keys=True, default=str)])

@@ -1,5 +1,6 @@
 """The speaker a routine is spoken with: ``--voice``, else the routine's ``voice:``, else
-the voice of the routine's language.
+the voice of the routine's language, else the default voice
+(``speech.select.default_voice``: joe where Piper is installed, else espeak-ng).
 
 One way from settings to a speaker for every command (``script``,
 ``build``, ``check``), so an unknown voice, or one that does not speak the
@@ -16,7 +17,7 @@ from .settings import BuildOptions
 from .speech import Speaker
 from .speech.engine import Engine
 from .speech.piper_voice import is_piper_voice, voice_languages
-from .speech.select import check_voice, make_engine
+from .speech.select import check_voice, is_espeak_default, make_engine
 
 
 def chosen_voice(options: BuildOptions, routine: Routine | None) -> str | None:
@@ -58,6 +59,10 @@ def check_language(voice: str | None, engine: Engine | None, routine: Routine | 
     config (``language.code``), an espeak-ng voice by the languages the engine lists."""
     if not voice or routine is None:
         return
+    if is_espeak_default(voice):  # espeak-ng's English voice, known without starting it
+        if not speaks(("en-us",), routine.language):
+            raise wrong_language(voice, ("en-us",), routine)
+        return
     if is_piper_voice(voice):
         langs = voice_languages(voice)
         if langs and not speaks(langs, routine.language):
@@ -82,13 +87,15 @@ def make_speaker(
     An unknown or broken voice, or one that does not speak the routine's
     language, is an input error, found before any synthesis; if the routine
     named it, the error names the routine's file and line.
+    The default voice is not looked up in espeak-ng's list: a warm build
+    starts no engine.
     """
     voice = chosen_voice(options, routine)
     try:
         check_language(voice, None, routine)  # a Piper voice: by its config, before loading it
         engine = make_engine(voice, options.rate_wpm, workers=workers)
         speaker = Speaker(engine, cache_dir=options.cache_dir)
-        if voice:
+        if voice and not is_espeak_default(voice):
             try:
                 check_voice(speaker.engine)
                 if voice == options.voice or voice == getattr(routine, "voice", None):

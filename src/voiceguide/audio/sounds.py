@@ -24,13 +24,24 @@ if TYPE_CHECKING:
 MAX_OWN_SOUND_MS = 4000  # a routine's own sound is cut (with a fade) so it cannot bury the words
 
 
+# A sound has died away where it falls this far under its own peak, for good. The words'
+# quietest syllables (the 10th percentile of a sentence's 20 ms frames) measure -33 dB
+# under their clip's peak in the median, -39 dB at the lowest (both voices, the four
+# routines), and a sound is levelled to peak at least 5 dB under the words
+# (loudness.SOUND_UNDER_LU, SOUND_CEILING_DBFS): -40 dB under its own peak is well under
+# every syllable. No word starts before (``timeline.place``: the words wait for the sound).
+AUDIBLE_DB = -40.0
+
+
 def _bell(
     fundamental: float,
     partials: tuple[tuple[float, float, float], ...],
     seconds: float,
     peak: float,
+    fade: float = 0.05,
 ) -> np.ndarray:
-    """Sum of decaying partials: (frequency ratio, amplitude, decay time in s)."""
+    """Sum of decaying partials: (frequency ratio, amplitude, decay time in s), faded out
+    to true zero over its last ``fade`` seconds (a raised cosine)."""
     import numpy as np
 
     t = np.arange(int(RATE_HZ * seconds)) / RATE_HZ
@@ -38,20 +49,21 @@ def _bell(
     for ratio, amplitude, decay in partials:
         wave += amplitude * np.sin(2 * np.pi * fundamental * ratio * t) * np.exp(-t / decay)
     attack = np.minimum(1.0, t / 0.004)  # 4 ms: no click, still a clear onset
-    release = np.clip((seconds - t) / 0.05, 0.0, 1.0)  # last 50 ms fade to true zero
+    left = np.clip((seconds - t) / fade, 0.0, 1.0)
+    release = 0.5 - 0.5 * np.cos(np.pi * left)
     wave *= attack * release
     wave *= peak / np.max(np.abs(wave))
     return (wave * 32767).astype(np.int16)
 
 
-# name: (fundamental Hz, partials (ratio, amplitude, decay s), length s, peak)
-_BELLS: dict[str, tuple[float, tuple[tuple[float, float, float], ...], float, float]] = {
-    # a soft bell that opens each step
-    "step": (587.3, ((1.0, 1.0, 0.9), (2.0, 0.45, 0.5), (2.76, 0.25, 0.35), (5.4, 0.1, 0.15)), 2.2, 0.35),
-    # a lighter, shorter tone for reminders inside a step
-    "reminder": (1174.7, ((1.0, 1.0, 0.25), (2.0, 0.2, 0.12)), 0.7, 0.22),
-    # a lower, longer closing bell
-    "end": (392.0, ((1.0, 1.0, 1.4), (2.0, 0.5, 0.9), (3.0, 0.3, 0.6), (4.2, 0.15, 0.4)), 3.0, 0.4),
+# name: (fundamental Hz, partials (ratio, amplitude, decay s), length s, peak, fade s)
+_BELLS: dict[str, tuple[float, tuple[tuple[float, float, float], ...], float, float, float]] = {
+    # a soft bell that opens each step, faded out before the step's title (1.2 s after it)
+    "step": (587.3, ((1.0, 1.0, 0.9), (2.0, 0.45, 0.5), (2.76, 0.25, 0.35), (5.4, 0.1, 0.15)), 1.05, 0.35, 0.6),
+    # a lighter, shorter tone for reminders inside a step, gone before their words (0.6 s)
+    "reminder": (1174.7, ((1.0, 1.0, 0.25), (2.0, 0.2, 0.12)), 0.45, 0.22, 0.2),
+    # a lower, longer closing bell: the words after it wait for it
+    "end": (392.0, ((1.0, 1.0, 1.4), (2.0, 0.5, 0.9), (3.0, 0.3, 0.6), (4.2, 0.15, 0.4)), 3.0, 0.4, 0.6),
 }  # fmt: skip
 
 
@@ -69,6 +81,19 @@ SOUND_NAMES = ("step", "reminder", "end")
 def builtin_lengths_ms() -> dict[str, int]:
     """The built-in sounds' lengths, as ``sound_lengths_ms`` gives them, without making them."""
     return {name: round(int(RATE_HZ * _BELLS[name][2]) * 1000 / RATE_HZ) for name in SOUND_NAMES}
+
+
+def audible_ms(samples: np.ndarray) -> int:
+    """Where a sound has died away: just after its last sample above ``AUDIBLE_DB`` under its
+    peak, in milliseconds from its start (0 for silence)."""
+    import numpy as np
+
+    magnitude = np.abs(samples.astype(np.float64))
+    peak = float(magnitude.max(initial=0.0))
+    if peak == 0.0:
+        return 0
+    loud = np.flatnonzero(magnitude > peak * 10 ** (AUDIBLE_DB / 20))
+    return -(-(int(loud[-1]) + 1) * 1000 // RATE_HZ)
 
 
 def sound_lengths_ms(sounds: Mapping[str, np.ndarray] | None = None) -> dict[str, int]:
@@ -109,10 +134,12 @@ def own_sound(path: Path) -> np.ndarray:
         samples = decode(path)
     except FfmpegError as exc:
         raise SoundFileError(f"{path}: cannot be decoded as audio ({exc})") from None
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 200)  # start at its attack
+    magnitude = np.abs(samples.astype(np.int32))
+    loud = np.flatnonzero(magnitude > 200)  # start at its attack
     if loud.size == 0:
         raise SoundFileError(f"{path}: is silent")
-    trimmed = samples[loud[0] : loud[-1] + 1].astype(np.float64)
+    heard = np.flatnonzero(magnitude > magnitude.max() * 10 ** (AUDIBLE_DB / 20))
+    trimmed = samples[loud[0] : heard[-1] + 1].astype(np.float64)  # end where it dies away
     cap = RATE_HZ * MAX_OWN_SOUND_MS // 1000
     if trimmed.size > cap:
         trimmed = trimmed[:cap]

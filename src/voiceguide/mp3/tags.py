@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TLAN, TPE1, CTOCFlags
+from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TLAN, TPE1, TXXX, CTOCFlags
 
 from ..errors import ToolError, disk_full, is_disk_full, os_error_behind
 
 ARTIST = "voiceguide"
 ALBUM = "voiceguide massage routines"
+VOICE_DESC = "voice"  # the TXXX frame naming the voice that speaks: "joe (piper)"
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ def write_tags(
     chapters: Sequence[Chapter],
     description: str = "",
     language: str = "en",
+    voice: str = "",
 ) -> None:
-    """Title, artist, album, genre Speech, the language spoken (TLAN), a comment, and one
-    CHAP per chapter listed by an ordered, top-level CTOC (both are needed for players to
-    show chapters)."""
+    """Title, artist, album, genre Speech, the language spoken (TLAN), a comment, the voice
+    (``TXXX:voice``), and one CHAP per chapter listed by an ordered, top-level CTOC (both
+    are needed for players to show chapters)."""
     lang = id3_language(language)
     try:
         tags = ID3()
@@ -71,6 +73,8 @@ def write_tags(
         tags.add(TCON(encoding=3, text="Speech"))
         if description:
             tags.add(COMM(encoding=3, lang=lang, desc="", text=description))
+        if voice:
+            tags.add(TXXX(encoding=3, desc=VOICE_DESC, text=voice))
         ids = chapter_ids([c.title for c in chapters])
         for element, chapter in zip(ids, chapters, strict=True):
             tags.add(

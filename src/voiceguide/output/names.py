@@ -39,8 +39,9 @@ def track_title(document: Mapping[str, Any]) -> str:
     parts = [str(document.get("title") or document.get("routine") or "")]
     parts.append(length_label(int(document.get("total_ms") or 0)))
     voice = document.get("voice")
-    if isinstance(voice, str) and voice:
-        parts.append(voice_label(voice))
+    voice_id = voice.get("id") if isinstance(voice, Mapping) else voice
+    if isinstance(voice_id, str) and voice_id:
+        parts.append(voice_label(voice_id))
     name = document.get("name")
     if isinstance(name, str) and name and name != document.get("routine"):
         parts.append(name)

@@ -64,6 +64,7 @@ def export(
             chapters=id3_chapters(document),
             description=description,
             language=language,
+            voice=voice_tag(document),
         )
         plan_tmp.write_text(plan_json(document, fingerprint=fingerprint), encoding="utf-8")
         captions_tmp.write_text(
@@ -75,6 +76,12 @@ def export(
         marks_tmp.write_text(chapters_json(document), encoding="utf-8")
         manifest_tmp.write_text(manifest_json(document, page.name), encoding="utf-8")
     return list(targets)
+
+
+def voice_tag(document: Mapping[str, Any]) -> str:
+    """The plan's voice as the MP3's tag says it: ``joe (piper)``; "" if the plan has none."""
+    voice = document.get("voice")
+    return f"{voice['id']} ({voice['engine']})" if isinstance(voice, Mapping) else ""
 
 
 def id3_chapters(document: Mapping[str, Any]) -> list[Chapter]:

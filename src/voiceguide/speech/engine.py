@@ -28,6 +28,14 @@ class VoiceInfo:
 class Engine(Protocol):
     """Text in, samples out. Implementations start their work lazily."""
 
+    engine_name: str  # as ``VoiceInfo.engine`` says it: pyttsx3, piper
+
+    @property
+    def voice_id(self) -> str:
+        """The voice that speaks, as ``voiceguide voices`` lists it (``joe``, ``gmw/en-us``;
+        a user's Piper voice by its file's name): written in the track's tags and plan."""
+        ...
+
     @property
     def fingerprint(self) -> str:
         """Changes whenever the output would: engine and version, voice, every setting (part of

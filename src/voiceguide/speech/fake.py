@@ -36,6 +36,7 @@ class FakeEngine:
     """An ``Engine`` that calls ``speak(text)``; records what it was asked to say."""
 
     rate_hz = RATE_HZ
+    engine_name = "fake"
 
     def __init__(
         self,
@@ -49,6 +50,10 @@ class FakeEngine:
         self.fingerprint = f"fake {version}\0{voice}"
         self.said: list[str] = []
         self.closed = False
+
+    @property
+    def voice_id(self) -> str:
+        return self.voice
 
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo("fake", "Fake voice", ("en",), engine="fake")]

@@ -50,6 +50,7 @@ class PiperEngine:
     """Piper through one or more spawned workers, started on the first sentence to speak."""
 
     rate_hz = RATE_HZ
+    engine_name = "piper"
 
     def __init__(
         self,
@@ -87,6 +88,11 @@ class PiperEngine:
                 "normalize=0",
             ))  # fmt: skip
         return self._fingerprint
+
+    @property
+    def voice_id(self) -> str:
+        """``joe``; a user's voice by its file's name, not its path (tags travel)."""
+        return self.voice.model.name if self.voice.user_file else self.voice.info.id
 
     def voices(self) -> list[VoiceInfo]:
         known = bundled_voices()

@@ -47,6 +47,7 @@ class Pyttsx3Engine:
     """espeak-ng through pyttsx3; the worker starts on the first call that needs it."""
 
     rate_hz = RATE_HZ  # what pyttsx3's espeak driver writes
+    engine_name = "pyttsx3"
 
     def __init__(
         self,
@@ -75,6 +76,10 @@ class Pyttsx3Engine:
             versions = f"pyttsx3 {_installed('pyttsx3')}; espeak-ng {locate_espeak().version}"
             self._fingerprint = "\0".join((self.voice, f"rate {self.setting}", versions, "whole"))
         return self._fingerprint
+
+    @property
+    def voice_id(self) -> str:
+        return self.voice
 
     def voices(self) -> list[VoiceInfo]:
         self._ensure_worker()

@@ -1,14 +1,18 @@
 """From a ``--voice`` value to an engine: Piper's voices by name or path, pyttsx3's otherwise.
 
 ``joe`` (a bundled Piper voice, any case) or a path ending in ``.onnx``
-speaks with Piper; anything else, or nothing, is a pyttsx3 (espeak-ng)
-voice, the default engine. An unknown name is answered with the closest
-names of both engines.
+speaks with Piper; ``espeak`` is espeak-ng's default English voice and
+anything else a pyttsx3 (espeak-ng) voice by id, language or name. With no
+voice named, the default is ``$VOICEGUIDE_VOICE``, else ``joe`` where Piper
+and the voice are installed, else ``espeak`` (``default_voice``). An unknown
+name is answered with the closest names of both engines.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import os
 
 from ..errors import InputError, one_line
 from .engine import DEFAULT_RATE_WPM, Engine, VoiceInfo
@@ -16,21 +20,54 @@ from .piper_voice import BUNDLED, INSTALL_HINT, bundled_voices, installed, is_pi
 from .voices import shown_voice as _shown
 from .voices import suggestions
 
+ESPEAK = "espeak"  # --voice espeak: espeak-ng's default English voice
+NATURAL = "joe"  # the default voice where Piper and it are installed
+VOICE_ENV = "VOICEGUIDE_VOICE"  # the default voice, if set: e.g. espeak
+
+
+def natural_installed() -> bool:
+    """Piper and the voice ``joe`` can be imported (found without importing them)."""
+    return installed() and importlib.util.find_spec(BUNDLED[NATURAL][0]) is not None
+
+
+def default_voice() -> str:
+    """The voice when neither ``--voice`` nor the routine's ``voice:`` names one:
+    ``$VOICEGUIDE_VOICE``, else ``joe`` if installed, else ``espeak``."""
+    chosen = os.environ.get(VOICE_ENV, "").strip()
+    if chosen:
+        return chosen
+    return NATURAL if natural_installed() else ESPEAK
+
+
+def fallback_hint() -> str | None:
+    """One line for the user when the default voice is espeak-ng only because Piper (or
+    ``joe``) is missing; None when the natural voice is the default or one was chosen."""
+    if os.environ.get(VOICE_ENV, "").strip() or natural_installed():
+        return None
+    return f"speaking with espeak-ng; for the natural voice {NATURAL}: {INSTALL_HINT}"
+
+
+def is_espeak_default(voice: str | None) -> bool:
+    """``voice`` means espeak-ng's default English voice (``espeak``, any case)."""
+    return voice is not None and voice.strip().lower() == ESPEAK
+
 
 def make_engine(
     voice: str | None, rate_wpm: int = DEFAULT_RATE_WPM, *, workers: int | None = None
 ) -> Engine:
-    """The engine that speaks ``voice``; Piper's file faults are raised here, as input errors.
+    """The engine that speaks ``voice`` (None: ``default_voice()``); Piper's file faults are
+    raised here, as input errors.
 
     ``workers``: Piper's processes (default: one per core).
     """
-    if voice and is_piper_voice(voice):
+    voice = voice or default_voice()
+    if is_piper_voice(voice):
         from .piper_engine import PiperEngine
 
         return PiperEngine(voice, rate_wpm, workers=workers)
     from .pyttsx3_engine import Pyttsx3Engine
 
-    return Pyttsx3Engine(voice, rate_wpm)
+    return Pyttsx3Engine(None if is_espeak_default(voice) else voice, rate_wpm)
 
 
 def check_voice(engine: Engine) -> None:

@@ -23,8 +23,9 @@ from ..routine.durations import format_duration, format_human
 from .plan import Part, Plan
 
 # Gaps on the timeline, in milliseconds.
-CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell's attack has rung
+CHIME_TO_SPEECH_MS = 1200  # speech starts after the bell has rung (the built-in one is gone)
 REMINDER_TO_SPEECH_MS = 600  # and after a reminder's lighter tone
+SOUND_TO_SPEECH_MS = 150  # and never sooner than this after a sound ends (a longer one waits)
 TAIL_SILENCE_MS = 1000  # the second before every part's end stays silent
 
 EventKind = Literal["speech", "sound"]
@@ -59,13 +60,21 @@ def _speaking_ms(sentences: tuple[Sentence, ...], lengths: Lengths) -> int:
     return sum(lengths(s.text) + s.pause_after_ms for s in sentences)
 
 
-def opening_offset(part: PartText) -> int:
-    """Where speech starts inside a part: after the chime's attack, if it has one."""
-    return CHIME_TO_SPEECH_MS if part.sound else 0
+def opening_offset(part: PartText, sound_ms: Mapping[str, int] | None = None) -> int:
+    """Where speech starts inside a part: after its chime, once the chime has died away
+    (``sound_ms``: the sounds' lengths; each ends where it can no longer be heard)."""
+    return _after_sound(part.sound, CHIME_TO_SPEECH_MS, sound_ms)
 
 
-def _reminder_gap(reminder: Cue) -> int:
-    return REMINDER_TO_SPEECH_MS if reminder.sound else 0
+def _reminder_gap(reminder: Cue, sound_ms: Mapping[str, int] | None = None) -> int:
+    return _after_sound(reminder.sound, REMINDER_TO_SPEECH_MS, sound_ms)
+
+
+def _after_sound(sound: str | None, gap_ms: int, sound_ms: Mapping[str, int] | None) -> int:
+    """From a sound's start to its words: ``gap_ms``, or longer for a sound still ringing then."""
+    if not sound:
+        return 0
+    return max(gap_ms, (sound_ms or {}).get(sound, 0) + SOUND_TO_SPEECH_MS)
 
 
 class Needs(dict[str, int]):
@@ -84,10 +93,12 @@ def needs(
     narration: Narration, lengths: Lengths, sound_ms: Mapping[str, int] | None = None
 ) -> Needs:
     """The shortest each part can be: its opening words, the reminders anchored
-    to its start, its opening sound, and the silent second before the next part."""
+    to its start, its opening sound, and the silent second before the next part
+    (``sound_ms``: the sounds' lengths; without them, sounds are taken as done by the
+    time their words start, as the built-in step bell and reminder tone are)."""
     out = Needs()
     for part_id, part in narration.parts.items():
-        end = opening_offset(part) + _speaking_ms(part.opening, lengths)
+        end = opening_offset(part, sound_ms) + _speaking_ms(part.opening, lengths)
         if part.sound and sound_ms:
             end = max(end, sound_ms[part.sound])
         opening_end = end
@@ -130,7 +141,7 @@ def place(
             sound_end = part.start_ms + sound_ms[text.sound]
             events.append(Event(part.start_ms, sound_end, "sound", text.sound, part.id))
             busy_until = sound_end
-        clock = part.start_ms + opening_offset(text)
+        clock = part.start_ms + opening_offset(text, sound_ms)
         busy_until = max(busy_until, _say(text.opening, clock, lengths, part.id, events))
         timed = sorted(
             ((_anchor_time(r, part.start_ms, part.end_ms), i, r) for i, r in enumerate(text.cues)),
@@ -148,7 +159,8 @@ def place(
                 events.append(
                     Event(at, at + sound_ms[reminder.sound], "sound", reminder.sound, part.id)
                 )
-            _say(reminder.sentences, at + _reminder_gap(reminder), lengths, part.id, events)
+            gap = _reminder_gap(reminder, sound_ms)
+            _say(reminder.sentences, at + gap, lengths, part.id, events)
             busy_until = end
         if max_silence_ms is not None and part.kind == "step":
             warnings += fill_silences(part, text, events, lengths, max_silence_ms)
@@ -260,7 +272,7 @@ def _follow_on(reminder: Cue, at: int, busy_until: int) -> int:
 
 def _reminder_ms(reminder: Cue, lengths: Lengths, sound_ms: Mapping[str, int]) -> int:
     """From a reminder's tone to the end of its tone or its words, whichever is later."""
-    words = _reminder_gap(reminder) + _speaking_ms(reminder.sentences, lengths)
+    words = _reminder_gap(reminder, sound_ms) + _speaking_ms(reminder.sentences, lengths)
     return max(words, sound_ms.get(reminder.sound, 0) if reminder.sound else 0)
 
 
