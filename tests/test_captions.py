@@ -61,10 +61,14 @@ def test_each_caption_starts_where_speech_energy_begins(classic_build, audio) ->
 def test_chapters_and_tags_read_back_with_mutagen(classic_build) -> None:
     tags = ID3(classic_build["mp3"])
     routine = load_routine(ROUTINES / "classic.yaml")
-    assert str(tags["TIT2"]) == routine.title
+    assert str(tags["TIT2"]).startswith(f"{routine.title} · ")  # and its length, voice
     assert str(tags["TPE1"]) and str(tags["TALB"])
     assert str(tags["TXXX:voice"]) == "gmw/en-us (pyttsx3)"  # the suite's voice: espeak-ng
-    assert classic_build["plan"]["voice"] == {"id": "gmw/en-us", "engine": "pyttsx3"}
+    assert classic_build["plan"]["voice"] == {
+        "id": "gmw/en-us",
+        "engine": "pyttsx3",
+        "language": "en-us",
+    }
     assert str(tags["TCON"]) == "Speech"
     assert tags.getall("COMM")[0].text[0] == routine.description
     assert "article" not in routine.description  # the listener has no article: the track

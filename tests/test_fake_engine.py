@@ -61,7 +61,7 @@ def test_chimes_and_words_land_where_the_plan_says_with_the_fake_voice(tmp_path:
     with Speaker(FakeEngine(), cache_dir=None) as speaker:
         build(routine, tmp_path / "out", SHORT, speaker)
     plan = json.loads((tmp_path / "out" / "tiny.json").read_text())
-    assert plan["voice"] == {"id": "fake", "engine": "fake"}  # the voice that spoke
+    assert plan["voice"] == {"id": "fake", "engine": "fake", "language": None}  # who spoke
     assert str(ID3(tmp_path / "out" / "tiny.mp3")["TXXX:voice"]) == "fake (fake)"
     audio = decoded(tmp_path / "out" / "tiny.mp3")
     assert abs(audio.size / RATE_HZ * 1000 - plan["total_ms"]) <= 50

@@ -63,7 +63,11 @@ def test_two_builds_of_one_routine_differ_everywhere_they_are_named(
 
     # the plan says how the track was made
     evening = plans["evening"]
-    assert (evening["name"], evening["voice"], evening["language"]) == ("evening", "fake", "en")
+    assert (evening["name"], evening["voice"]["id"], evening["language"]) == (
+        "evening",
+        "fake",
+        "en",
+    )
     assert evening["options"]["rest_ms"] == 0 and evening["options"]["intro"] is True
     assert evening["options"]["rate_wpm"] == 150
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from voiceguide.audio.sounds import builtin_lengths_ms
 from voiceguide.build import BuildOptions, build
 from voiceguide.cli import cli
 from voiceguide.errors import InputError, RoutineError
@@ -130,9 +131,10 @@ def shipped_builds(tmp_path_factory: pytest.TempPathFactory, speaker: Speaker) -
     built = {}
     for routine_id in SHIPPED:
         routine = load_routine(ROUTINES / f"{routine_id}.yaml")
-        need = needs(narrate(routine), speaker.length_ms)
+        sound_ms = builtin_lengths_ms()  # the closing bell rings out before the rest's words
+        need = needs(narrate(routine), speaker.length_ms, sound_ms)
         for _ in range(3):  # the words say the lengths: pin to what those words need
-            said = needs(narrate(routine, lengths=need), speaker.length_ms)
+            said = needs(narrate(routine, lengths=need), speaker.length_ms, sound_ms)
             need = {k: max(v, said[k]) for k, v in need.items()}
         timing = TimingRequest(
             pins={s.id: need[s.id] for s in routine.steps}, rest_ms=need.get("rest")

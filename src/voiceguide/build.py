@@ -171,15 +171,17 @@ def track_facts(
     }
 
 
-def _voice_of(speaker: Speaker) -> dict[str, str]:
+def _voice_of(speaker: Speaker) -> dict[str, str | None]:
     """The voice as ``voiceguide voices`` lists it, its engine and its language (``en-us``),
     read without starting the engine: a warm build starts none."""
     engine = speaker.engine
     info = getattr(getattr(engine, "voice", None), "info", None)  # a Piper voice's own
     if info is not None and info.languages:
         language = str(info.languages[0]).replace("_", "-").lower()
-    else:  # espeak-ng's ids end in the language: gmw/en-us
+    elif "/" in engine.voice_id:  # espeak-ng's ids end in the language: gmw/en-us
         language = engine.voice_id.rsplit("/", 1)[-1].lower()
+    else:
+        language = None
     return {"id": engine.voice_id, "engine": engine.engine_name, "language": language}
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .narration import LEAD_IN_MS, Narration, narrate
+from .narration.render import default_lengths
 from .pcm import TARGET_LUFS
-from .routine import Routine
+from .routine import REST_ID, Routine
 from .speech.engine import DEFAULT_RATE_WPM
 from .timeline.plan import TimingRequest
 
@@ -47,6 +48,8 @@ def narrate_with(
     """The routine's words with these settings (``timing``: another request to weigh, for
     advice), saying the part ``lengths`` given."""
     timing = options.timing if timing is None else timing
+    if timing.rest_ms and REST_ID not in (lengths or {}):  # a rest asked for is said as asked
+        lengths = {**(lengths or default_lengths(routine)), REST_ID: timing.rest_ms}
     return narrate(
         routine,
         intro=timing.intro,
