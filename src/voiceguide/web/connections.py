@@ -190,6 +190,14 @@ class _NoCancelledTracebacks(logging.Filter):
         return not isinstance(exc, asyncio.CancelledError)
 
 
+def _filter(name: str, new: logging.Filter) -> None:
+    """``new`` on the logger ``name``, in place of one of its kind left by an earlier server."""
+    logger = logging.getLogger(name)
+    for old in [f for f in logger.filters if type(f) is type(new)]:
+        logger.removeFilter(old)
+    logger.addFilter(new)
+
+
 def guarded_config(
     app: Any, limits: Limits, warn: Callable[[str], None], **options: Any
 ) -> uvicorn.Config:
@@ -197,8 +205,8 @@ def guarded_config(
     file limit)."""
     guard = _Guard(limits, connection_cap(limits.max_connections), warn)
     protocol = type("Protocol", (GuardedProtocol,), {"guard": guard})
-    logging.getLogger("uvicorn.error").addFilter(_NoCancelledTracebacks())
-    logging.getLogger("asyncio").addFilter(_AcceptFailures(warn))
+    _filter("uvicorn.error", _NoCancelledTracebacks())
+    _filter("asyncio", _AcceptFailures(warn))
     return uvicorn.Config(
         app,
         http=protocol,
