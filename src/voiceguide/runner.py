@@ -17,13 +17,14 @@ import os
 import queue
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import util
 from pathlib import Path
 from typing import Any
 
 from .build import build
 from .errors import Terminated, VoiceguideError
+from .output import files
 from .routine import load_routine
 from .settings import BuildOptions
 from .speakers import Speakers, make_speaker
@@ -39,6 +40,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     error: str = ""
     exit_code: int = 0
+    replaced: tuple[Path, ...] = ()  # what a worker process put in place (``files.replaced``)
 
 
 OnProgress = Callable[[Path, str, float], None]
@@ -101,13 +103,26 @@ def build_many(
                 _drain(events, on_progress)
                 for future in finished:
                     source = pending.pop(future)
-                    yield _outcome_of(future, source)
+                    outcome = _outcome_of(future, source)
+                    files.replaced.extend(outcome.replaced)
+                    yield outcome
         except BaseException as exc:
+            _account(pending, out_dir)
             if isinstance(exc, Terminated):  # SIGTERM came to this process alone: pass it on
                 _interrupt(pool)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     _drain(events, on_progress)
+
+
+def _account(pending: dict[cf.Future[Outcome], Path], out_dir: Path) -> None:
+    """On a signal, what the builds not yet reported did: a finished one's files were
+    replaced; a running one's track may be the old or the new."""
+    for future, source in pending.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            files.replaced.extend(future.result().replaced)
+        elif future.running():
+            files.unsure.append(out_dir / f"{source.stem}.mp3")
 
 
 def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
@@ -159,7 +174,8 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             last[phase] = fraction
             events.put((source, phase, fraction))
 
-    return build_one(
+    before = len(files.replaced)
+    outcome = build_one(
         source,
         out_dir,
         _state["options"],
@@ -168,3 +184,4 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
         on_progress=report if events is not None else None,
         base_url=base_url,
     )
+    return replace(outcome, replaced=tuple(files.replaced[before:]))
