@@ -39,9 +39,11 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 # Files the process holds besides its connections: the interpreter's, the event loop's,
 # the listening socket, stdio; each connection may hold a served file as well.
 FILES_IN_RESERVE = 32
-# Connections taken from the listening queue in one go, before any is seen (asyncio
-# accepts up to the backlog at a time): room for them is kept below the file limit too.
-BACKLOG = 64
+# The listening queue: connections the kernel completes before the server takes them.
+# asyncio takes up to this many in one go, before any is seen, so room for them is kept
+# below the file limit too; too short a queue makes a phone's connection wait for a
+# second SYN when a flood fills it.
+BACKLOG_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ class Limits:
     shutdown_s: float = 1.0  # what a response still being sent gets after Ctrl-C
 
 
-def connection_cap(wanted: int) -> int:
-    """``wanted``, or fewer: as many connections as the file limit leaves room for.
+def file_limits(wanted: int) -> tuple[int, int]:
+    """The connection cap (``wanted``, or fewer) and listening queue the file limit leaves
+    room for.
 
     The soft limit is first raised to the hard one (Linux's default soft
     limit, 1,024, is the one a flood would meet).
@@ -70,7 +73,8 @@ def connection_cap(wanted: int) -> int:
             soft = max(soft, target)
         except (ValueError, OSError):
             pass
-    return max(1, min(wanted, (soft - FILES_IN_RESERVE - BACKLOG) // 2))
+    backlog = max(16, min(BACKLOG_MAX, soft // 4))
+    return max(1, min(wanted, (soft - FILES_IN_RESERVE - backlog) // 2)), backlog
 
 
 class _Guard:
@@ -203,7 +207,8 @@ def guarded_config(
 ) -> uvicorn.Config:
     """A uvicorn config whose connections are guarded by ``limits`` (the cap fitted to the
     file limit)."""
-    guard = _Guard(limits, connection_cap(limits.max_connections), warn)
+    cap, backlog = file_limits(limits.max_connections)
+    guard = _Guard(limits, cap, warn)
     protocol = type("Protocol", (GuardedProtocol,), {"guard": guard})
     _filter("uvicorn.error", _NoCancelledTracebacks())
     _filter("asyncio", _AcceptFailures(warn))
@@ -211,7 +216,7 @@ def guarded_config(
         app,
         http=protocol,
         timeout_keep_alive=limits.keep_alive_s,
-        backlog=BACKLOG,
+        backlog=backlog,
         # a backstop: every connection is cut after shutdown_s (see GuardedProtocol.shutdown)
         timeout_graceful_shutdown=int(limits.shutdown_s) + 2,
         **options,
