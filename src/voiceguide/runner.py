@@ -96,7 +96,12 @@ def build_many(
         initializer=_init_worker,
         initargs=(options, events if on_progress else None, min(jobs, len(sources))),
     ) as pool:
-        pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}
+        # the workers start as these are submitted: born with Ctrl-C held (see _init_worker)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}  # fmt: skip
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
             while pending:
                 finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
@@ -156,7 +161,17 @@ _state: dict[str, Any] = {}
 
 
 def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
-    """One speaker per voice per worker process, reused for every routine it builds."""
+    """One speaker per voice per worker process, reused for every routine it builds.
+
+    Ctrl-C reaches the workers too (the terminal signals the whole group):
+    a worker between builds, or still starting, ignores it (the parent stops
+    the pool; a traceback of the pool's own loop would say nothing), and one
+    building unwinds as a build in the parent does (``_build_in_worker``).
+    The worker was born with SIGINT blocked, so one that came while it
+    started is dropped here.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _state["options"] = options
     _state["events"] = events
     speakers = Speakers(options, workers=max(1, (os.cpu_count() or 1) // builds))
@@ -175,13 +190,22 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             events.put((source, phase, fraction))
 
     before = len(files.replaced)
-    outcome = build_one(
-        source,
-        out_dir,
-        _state["options"],
-        _state["speakers"],
-        force=force,
-        on_progress=report if events is not None else None,
-        base_url=base_url,
-    )
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        outcome = build_one(
+            source,
+            out_dir,
+            _state["options"],
+            _state["speakers"],
+            force=force,
+            on_progress=report if events is not None else None,
+            base_url=base_url,
+        )
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     return replace(outcome, replaced=tuple(files.replaced[before:]))
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # one unwind; a second Ctrl-C cannot cut it
+    raise KeyboardInterrupt()
