@@ -149,7 +149,8 @@ def serve(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     import time
 
     command = command.replace(".venv/bin/voiceguide", "voiceguide")
-    (cwd / "output").mkdir(exist_ok=True)
+    if not list((cwd / "output").glob("*.json")):  # serve refuses a folder with no tracks
+        assert run("voiceguide build classic", cwd).returncode == 0
     env = {
         **os.environ,
         "CI": "1",

@@ -423,12 +423,8 @@ def test_signal_mid_encode_unwinds_cleanly(
     assert one_error_line(stderr.decode()) == message and stdout == b""
     assert any("spawn_main" in c for c in kids.values()), kids  # the speech worker
     assert survivors(kids) == {}
-    assert snapshot(out) == before
-    # the one file allowed to stay is the track's lock (filelock's: empty, reused next build)
-    left = [p.name for p in scratch.iterdir()]
-    assert not leftovers(out, clip_cache) and all(
-        n.startswith("voiceguide-") and n.endswith(".lock") for n in left
-    ), left
+    assert snapshot(out) == before  # the track's lock (.classic.mp3.lock) is gone too
+    assert not leftovers(out, clip_cache) and list(scratch.iterdir()) == []
 
 
 # -- the CLI's own handling: --debug, bugs, Ctrl-C inside CliRunner

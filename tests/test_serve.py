@@ -259,6 +259,9 @@ def test_command_prints_address_qr_warning_and_ctrl_c_exits_130(phone_build: dic
     assert "▀" in printed or "▄" in printed  # the QR code
     assert "Anyone with this address can play these tracks while this runs." in printed
     assert f"Podcast feed:       {served.url}feed.xml" in printed
+    requests = [line.split(" ", 2)[2] for line in printed.splitlines() if line[:2].isdigit()]
+    assert requests[-3:] == ["GET / 200", "GET /four.mp3 206", "GET (no token) 404"]
+    assert token not in stdout
 
 
 def test_no_token_warns(phone_build: dict) -> None:
@@ -272,11 +275,12 @@ def test_no_token_warns(phone_build: dict) -> None:
     ]
 
 
-def test_port_in_use_is_exit_2(tmp_path: Path) -> None:
+def test_port_in_use_is_exit_2(phone_build: dict) -> None:
     taken = bind("127.0.0.1", 0)
     try:
         port = taken.getsockname()[1]
-        command = [*CLI, "serve", str(tmp_path), "--host", "127.0.0.1", "--port", str(port)]
+        site = str(phone_build["dir"])
+        command = [*CLI, "serve", site, "--host", "127.0.0.1", "--port", str(port)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     finally:
         taken.close()
@@ -287,8 +291,13 @@ def test_port_in_use_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_missing_folder_is_exit_2(tmp_path: Path) -> None:
-    done = subprocess.run([*CLI, "serve", str(tmp_path / "nope")], capture_output=True, timeout=60)
-    assert done.returncode == 2 and b"does not exist" in done.stderr
+    missing = tmp_path / "nope"
+    done = subprocess.run([*CLI, "serve", str(missing)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"Error: {missing} has no tracks to serve; build one first, "
+        f"e.g. `voiceguide build classic -o {missing}`"
+    ]
 
 
 def test_lan_address_and_share_url(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import fcntl
 import functools
 import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filelock import FileLock
-
 from . import __version__
+from .errors import OutputError, ToolError
 from .ffmpeg import ffmpeg_exe
 from .output.site import track_files
 from .routine.load import load_part
@@ -45,12 +45,51 @@ def output_lock(target: Path) -> Iterator[None]:
 
     Two builds of one routine into one folder would otherwise race: each
     file is replaced atomically, but the MP3 of one could end up beside the
-    plan of the other. The lock file is in the temporary folder, named after the
-    target's path (filelock's flock: released by the kernel if a build dies).
+    plan of the other. The lock is a hidden file beside the target
+    (``.classic.mp3.lock``), in the folder the build writes to, so only
+    those who may write there can hold it; locked with flock (released by
+    the kernel if a build dies) and removed when released. A lock that
+    cannot be taken is one line naming it.
     """
-    name = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
-    with FileLock(Path(tempfile.gettempdir()) / f"voiceguide-{name}.lock"):
+    path = target.with_name(f".{target.name}.lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = _lock(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise OutputError(
+                f"cannot take the lock {path} ({reason}); choose a folder you can write to with -o"
+            ) from exc
+        raise ToolError(f"cannot take the lock {path}: {reason}") from exc
+    try:
         yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # while still held: a build waiting on it takes a new one
+        os.close(fd)
+
+
+def _lock(path: Path) -> int:
+    """An open descriptor of ``path`` holding its flock, waiting for it if need be.
+
+    The holder removes the file before letting go: a build that was waiting
+    then holds a file no longer in place, and opens the one that is.
+    Opened read-only, so a lock file someone else left in a shared folder
+    can still be locked.
+    """
+    while True:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                return fd
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
 
 
 def inputs(routine: Routine, options: BuildOptions, speaker: Speaker) -> list[list[str]]:

@@ -17,13 +17,14 @@ import os
 import queue
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import util
 from pathlib import Path
 from typing import Any
 
 from .build import build
 from .errors import Terminated, VoiceguideError
+from .output import files
 from .routine import load_routine
 from .settings import BuildOptions
 from .speakers import Speakers, make_speaker
@@ -39,6 +40,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     error: str = ""
     exit_code: int = 0
+    replaced: tuple[Path, ...] = ()  # what a worker process put in place (``files.replaced``)
 
 
 OnProgress = Callable[[Path, str, float], None]
@@ -94,20 +96,38 @@ def build_many(
         initializer=_init_worker,
         initargs=(options, events if on_progress else None, min(jobs, len(sources))),
     ) as pool:
-        pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}
+        # the workers start as these are submitted: born with Ctrl-C held (see _init_worker)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}  # fmt: skip
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
             while pending:
                 finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
                 _drain(events, on_progress)
                 for future in finished:
                     source = pending.pop(future)
-                    yield _outcome_of(future, source)
+                    outcome = _outcome_of(future, source)
+                    files.replaced.extend(outcome.replaced)
+                    yield outcome
         except BaseException as exc:
+            _account(pending, out_dir)
             if isinstance(exc, Terminated):  # SIGTERM came to this process alone: pass it on
                 _interrupt(pool)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     _drain(events, on_progress)
+
+
+def _account(pending: dict[cf.Future[Outcome], Path], out_dir: Path) -> None:
+    """On a signal, what the builds not yet reported did: a finished one's files were
+    replaced; a running one's track may be the old or the new."""
+    for future, source in pending.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            files.replaced.extend(future.result().replaced)
+        elif future.running():
+            files.unsure.append(out_dir / f"{source.stem}.mp3")
 
 
 def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
@@ -141,7 +161,17 @@ _state: dict[str, Any] = {}
 
 
 def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
-    """One speaker per voice per worker process, reused for every routine it builds."""
+    """One speaker per voice per worker process, reused for every routine it builds.
+
+    Ctrl-C reaches the workers too (the terminal signals the whole group):
+    a worker between builds, or still starting, ignores it (the parent stops
+    the pool; a traceback of the pool's own loop would say nothing), and one
+    building unwinds as a build in the parent does (``_build_in_worker``).
+    The worker was born with SIGINT blocked, so one that came while it
+    started is dropped here.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _state["options"] = options
     _state["events"] = events
     speakers = Speakers(options, workers=max(1, (os.cpu_count() or 1) // builds))
@@ -159,12 +189,23 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             last[phase] = fraction
             events.put((source, phase, fraction))
 
-    return build_one(
-        source,
-        out_dir,
-        _state["options"],
-        _state["speakers"],
-        force=force,
-        on_progress=report if events is not None else None,
-        base_url=base_url,
-    )
+    before = len(files.replaced)
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        outcome = build_one(
+            source,
+            out_dir,
+            _state["options"],
+            _state["speakers"],
+            force=force,
+            on_progress=report if events is not None else None,
+            base_url=base_url,
+        )
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return replace(outcome, replaced=tuple(files.replaced[before:]))
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # one unwind; a second Ctrl-C cannot cut it
+    raise KeyboardInterrupt()

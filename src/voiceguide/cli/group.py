@@ -23,6 +23,34 @@ INTERRUPTED = "interrupted; files already in place are untouched"
 TERMINATED = "stopped by SIGTERM; files already in place are untouched"
 
 
+def stopped(terminated: bool) -> str:
+    """What a signal's one line says: which files were already replaced (each whole), if any.
+
+    The files are those ``output.files`` committed in this process (or its
+    workers reported); if it was never loaded, nothing was written.
+    """
+    files = sys.modules.get("voiceguide.output.files")
+    done = list(dict.fromkeys(getattr(files, "replaced", ())))
+    unsure = [p for p in dict.fromkeys(getattr(files, "unsure", ())) if p not in done]
+    if not done and not unsure:
+        return TERMINATED if terminated else INTERRUPTED
+    said = ["stopped by SIGTERM" if terminated else "interrupted"]
+    if done:
+        said.append(
+            f"{_listed(done)} {'was' if len(done) == 1 else 'were'} already replaced, whole"
+        )
+    if unsure:
+        said.append(f"{_listed(unsure)} may be the old or the new, whole either way")
+    return "; ".join([*said, "other files are untouched"])
+
+
+def _listed(paths: list[Any]) -> str:
+    names = [shown(str(path)) for path in paths]
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} and {len(names) - 3} more"
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
 def shown(text: str) -> str:
     """``text`` on one line: control characters (NUL, newlines) escaped."""
     return "".join(c if c.isprintable() else _escape(ord(c)) for c in text)
@@ -63,9 +91,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except VoiceguideError as exc:
             fail(str(exc), exc.exit_code)
         except Terminated:
-            fail(TERMINATED, 128 + signal.SIGTERM)
+            fail(stopped(True), 128 + signal.SIGTERM)
         except KeyboardInterrupt:
-            fail(INTERRUPTED, 128 + signal.SIGINT)
+            fail(stopped(False), 128 + signal.SIGINT)
         except Exception as exc:
             fail(
                 f"unexpected {type(exc).__name__}: {exc} (a bug in voiceguide; "
@@ -188,9 +216,9 @@ class Group(click.Group):
             click.echo(f"Error: {shown(click_message(exc))}", err=True)
             sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
         except Terminated:
-            click.echo(f"Error: {TERMINATED}", err=True)
+            click.echo(f"Error: {stopped(True)}", err=True)
             sys.exit(128 + signal.SIGTERM)
         except (KeyboardInterrupt, click.Abort):
-            click.echo(f"Error: {INTERRUPTED}", err=True)
+            click.echo(f"Error: {stopped(False)}", err=True)
             sys.exit(128 + signal.SIGINT)
         sys.exit(0)

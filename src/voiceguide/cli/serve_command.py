@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import Terminated
+from ..errors import InputError, Terminated
 from .group import Command, handle_errors, shown, warn
 from .options import SafePath
 
@@ -19,11 +19,7 @@ if TYPE_CHECKING:
 
 
 @click.command(cls=Command)
-@click.argument(
-    "directory",
-    type=SafePath(exists=True, file_okay=False),
-    default="output",
-)
+@click.argument("directory", type=SafePath(), default="output")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -43,8 +39,9 @@ if TYPE_CHECKING:
 def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
     """Serve DIRECTORY (default output/) read-only, for a phone on the same network.
 
-    Prints the address to open on the phone and its QR code. Each track has
-    its player page; feed.xml is the podcast feed for this address.
+    Prints the address to open on the phone and its QR code, then a line for
+    each request (time, address, method, path, status). Each track has its
+    player page; feed.xml is the podcast feed for this address.
 
     \b
     Example:
@@ -55,10 +52,20 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
     from ..output.site import find_tracks
     from ..web import lan, server  # starlette and uvicorn load only here
 
+    tracks = len(find_tracks(directory)) if directory.is_dir() else 0
+    if not tracks:
+        import shlex
+        from pathlib import Path
+
+        build = "voiceguide build classic"
+        if directory != Path("output"):
+            build += f" -o {shlex.quote(str(directory))}"
+        raise InputError(
+            f"{shown(str(directory))} has no tracks to serve; build one first, e.g. `{build}`"
+        )
     token = lan.new_token() if use_token else None
     sock = server.bind(host, port)
     url = lan.share_url(host, sock.getsockname()[1], token)
-    tracks = len(find_tracks(directory))
     click.echo(f"Serving {tracks} track{'' if tracks == 1 else 's'} from {shown(str(directory))}")
     click.echo(lan.terminal_qr(url, ansi=sys.stdout.isatty()), nl=False)
     click.echo(f"Open on your phone: {url}")
@@ -67,7 +74,7 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
     if not use_token:
         warn(["--no-token: anyone on this network can list and play the tracks"])
     try:
-        server.serve(directory, sock, token)
+        server.serve(directory, sock, token, log=click.echo, warn=lambda m: warn([m]))
     except (KeyboardInterrupt, Terminated) as stop:
         click.echo("Stopped serving.", err=True)
         sys.exit(128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT))

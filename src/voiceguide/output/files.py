@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +25,13 @@ from ..errors import (
     one_line,
     write_error,
 )
+
+# What this process has put in place, in order: the first file of each group committed (a
+# track's MP3 for the track and its sidecars, index.html, feed.xml), and the tracks that
+# other processes were still building when a signal came (each the old one or the new
+# one). An interrupted command names them, so its last line says what is true.
+replaced: list[Path] = []
+unsure: list[Path] = []
 
 
 @contextlib.contextmanager
@@ -44,14 +53,37 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
             temps.append(_temp_beside(target))
         current = targets[0]
         yield temps
-        for tmp, target in zip(temps, targets, strict=True):
-            current = target
-            os.replace(tmp, target)
+        with _signals_held():
+            for tmp, target in zip(temps, targets, strict=True):
+                current = target
+                os.replace(tmp, target)
+            replaced.append(targets[0])
     except (OSError, VoiceguideError) as exc:
         raise write_error(exc, current) from exc
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait for the block to end: a group of renames is never cut in two.
+
+    Only the main thread sets signal handlers (and Python runs them there).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 @contextlib.contextmanager

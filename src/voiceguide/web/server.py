@@ -15,6 +15,8 @@ from __future__ import annotations
 import errno
 import hmac
 import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -28,12 +30,17 @@ from starlette.responses import (
     Response,
 )
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ..errors import InputError
 from ..output.feed import CHAPTERS_TYPE, FEED_NAME, checked_base_url, feed_xml
 from ..output.page import render_index
 from ..output.site import INDEX_NAME, find_tracks
+from .connections import GuardedServer, Limits, guarded_config
+
+__all__ = ["Limits", "bind", "content_type", "make_app", "make_server", "resolve", "serve"]
+
+Log = Callable[[str], None]
 
 ALLOWED_METHODS = ("GET", "HEAD")
 
@@ -101,9 +108,10 @@ def _not_found() -> Response:
 class FolderEndpoint:
     """ASGI endpoint serving one folder, only under /<token>/ when there is a token."""
 
-    def __init__(self, directory: Path, token: str | None) -> None:
+    def __init__(self, directory: Path, token: str | None, log: Log | None = None) -> None:
         self.root = Path(directory)
         self.token = token
+        self.log = log
 
     def _token_ok(self, segment: str) -> bool:
         assert self.token is not None
@@ -147,14 +155,54 @@ class FolderEndpoint:
             headers["Content-Security-Policy"] = _PAGE_CSP
         return FileResponse(path, media_type=content_type(path.name), headers=headers)
 
+    def shown_path(self, path: str) -> str:
+        """The request's path for the log: without the token, on one line, not too long."""
+        if self.token is not None:
+            first, _, rest = path.removeprefix("/").partition("/")
+            if not self._token_ok(first):
+                return "(no token)"
+            path = "/" + rest
+        text = "".join(c if c.isprintable() and c != " " else f"\\x{ord(c):02x}" for c in path)
+        return text if len(text) <= 100 else text[:99] + "…"
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope = _without_foreign_ranges(scope)
         response = self.response_for(Request(scope, receive))
-        await response(scope, receive, send)
+        if self.log is None:
+            await response(scope, receive, send)
+            return
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await response(scope, receive, sending)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            method = "".join(c for c in scope["method"] if c.isalpha())[:10]
+            path = self.shown_path(scope["path"])
+            self.log(f"{time.strftime('%H:%M:%S')} {client[0]} {method} {path} {status or '-'}")
 
 
-def make_app(directory: Path, token: str | None) -> Starlette:
+def _without_foreign_ranges(scope: Scope) -> Scope:
+    """The scope without a Range header in a unit other than bytes: RFC 9110 (14.2) has the
+    server ignore it and send the whole file (starlette answers 400)."""
+    headers = scope["headers"]
+    kept = [
+        (name, value)
+        for name, value in headers
+        if name.lower() != b"range" or value.split(b"=", 1)[0].strip().lower() == b"bytes"
+    ]
+    return scope if len(kept) == len(headers) else {**scope, "headers": kept}
+
+
+def make_app(directory: Path, token: str | None, log: Log | None = None) -> Starlette:
     """The ASGI app: one catch-all route, so no path reaches anything but FolderEndpoint."""
-    return Starlette(routes=[Route("/{path:path}", FolderEndpoint(directory, token))])
+    return Starlette(routes=[Route("/{path:path}", FolderEndpoint(directory, token, log))])
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -185,23 +233,45 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(directory: Path, token: str | None) -> uvicorn.Server:
-    """A quiet uvicorn server: the CLI prints the address; access logs would print the token."""
-    config = uvicorn.Config(
-        make_app(directory, token),
-        log_level="warning",
+def make_server(
+    directory: Path,
+    token: str | None,
+    *,
+    limits: Limits | None = None,
+    log: Log | None = None,
+    warn: Log | None = None,
+) -> uvicorn.Server:
+    """uvicorn, bounded by ``limits`` (``connections.Limits``), logging each request as one
+    line to ``log`` (never the token) and what goes wrong once to ``warn``.
+
+    uvicorn's own access log is off: it would print the token.
+    """
+    config = guarded_config(
+        make_app(directory, token, log),
+        limits or Limits(),
+        warn or (lambda message: None),
+        log_level="error",
         access_log=False,
         lifespan="off",
         server_header=False,
     )
-    return uvicorn.Server(config)
+    return GuardedServer(config)
 
 
-def serve(directory: Path, sock: socket.socket, token: str | None) -> None:
+def serve(
+    directory: Path,
+    sock: socket.socket,
+    token: str | None,
+    *,
+    limits: Limits | None = None,
+    log: Log | None = None,
+    warn: Log | None = None,
+) -> None:
     """Serve on ``sock`` until Ctrl-C or SIGTERM.
 
-    uvicorn catches SIGINT itself, shuts down cleanly, then raises the signal
-    again for the handler that was there before: the CLI's, which turns it into
-    KeyboardInterrupt after the server is closed.
+    uvicorn catches SIGINT itself, shuts down (a response still being sent
+    gets ``limits.shutdown_s``; a second signal cuts it at once), then raises
+    the signal again for the handler that was there before: the CLI's, which
+    turns it into KeyboardInterrupt after the server is closed.
     """
-    make_server(directory, token).run(sockets=[sock])
+    make_server(directory, token, limits=limits, log=log, warn=warn).run(sockets=[sock])

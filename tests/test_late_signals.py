@@ -1,0 +1,138 @@
+"""A signal that lands as a build ends: its last line says what is true, exit 130 or 143.
+
+A signal just after "built" used to give, over ten tries, exit 0 with
+"Exception ignored in threading._shutdown" tracebacks, death by the signal
+with no message, or "files already in place are untouched" although they had
+just been replaced. The files were always whole; now the words are right too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from voiceguide.output import files
+
+from .faultkit import TINY
+
+
+def test_a_signal_during_the_renames_waits_for_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The track's files are renamed as one group: Ctrl-C between two renames waits."""
+    targets = [tmp_path / "a.mp3", tmp_path / "a.json"]
+    real_replace = os.replace
+    calls: list[Path] = []
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        calls.append(Path(dst))
+        if len(calls) == 1:
+            signal.raise_signal(signal.SIGINT)  # pytest's handler: KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", replace)
+    monkeypatch.setattr(files, "replaced", [])
+    with pytest.raises(KeyboardInterrupt), files.atomic_paths(*targets) as temps:
+        for temp in temps:
+            temp.write_text("new")
+    assert [p.read_text() for p in targets] == ["new", "new"]
+    assert files.replaced == [targets[0]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.mp3"]
+
+
+SIGNALS = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped by SIGTERM")]
+
+
+def build(folder: Path, clip_cache: Path, *names: str, jobs: int = 1) -> list[str]:
+    """``voiceguide build`` of tiny routines named ``names`` into folder/out."""
+    for name in names:
+        (folder / f"{name}.yaml").write_text(TINY)
+    return [
+        sys.executable, "-c", "from voiceguide.cli import main; main()", "build",
+        *(str(folder / f"{name}.yaml") for name in names),
+        "-o", str(folder / "out"), "--cache-dir", str(clip_cache), "--jobs", str(jobs),
+        "--no-intro", "--rest", "0s", "--force",
+    ]  # fmt: skip
+
+
+def signal_after_built(command: list[str], signum: int, delay_s: float) -> tuple[int, str, str]:
+    """Run ``command``, send ``signum`` ``delay_s`` after its first "built" line (as Ctrl-C
+    does, to the whole group, for SIGINT); its status, the built line and its stderr."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        line = process.stdout.readline()
+        assert line.startswith("built "), (line, process.stderr.read())
+        time.sleep(delay_s)
+        if process.poll() is None:
+            if signum == signal.SIGINT:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
+        _, stderr = process.communicate(timeout=120)
+    said = [line for line in stderr.splitlines() if not line.startswith("Warning: ")]
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    return process.returncode, line.removeprefix("built ").strip(), "\n".join(said)
+
+
+@pytest.mark.parametrize(("signum", "status", "what"), SIGNALS)
+def test_a_signal_as_a_build_ends_is_its_status_or_nothing(
+    signum: int, status: int, what: str, clip_cache: Path, tmp_path: Path
+) -> None:
+    """Just after the last "built": the command is ending. Either the signal is in time
+    (its status and the files it replaced) or it came after all was done (exit 0, silent);
+    never a traceback, never death by the signal."""
+    out = tmp_path / "out"
+    command = build(tmp_path, clip_cache, "tiny")
+    for delay_s in (0, 0.01, 0.03):
+        code, built, said = signal_after_built(command, signum, delay_s)
+        assert built == str(out / "tiny.mp3")
+        assert (code, said) in [
+            (0, ""),
+            (
+                status,
+                f"Error: {what}; {out / 'tiny.mp3'} and {out / 'index.html'} were already "
+                "replaced, whole; other files are untouched",
+            ),
+        ], delay_s
+
+
+@pytest.mark.parametrize(("signum", "status", "what"), SIGNALS)
+def test_a_signal_between_two_builds_names_the_one_built(
+    signum: int, status: int, what: str, clip_cache: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    code, built, said = signal_after_built(build(tmp_path, clip_cache, "a", "b"), signum, 0)
+    assert built == str(out / "a.mp3")
+    assert code == status
+    assert said == (
+        f"Error: {what}; {out / 'a.mp3'} and {out / 'index.html'} were already replaced, "
+        "whole; other files are untouched"
+    )
+    assert not (out / "b.mp3").exists()
+
+
+@pytest.mark.parametrize(("signum", "status", "what"), SIGNALS)
+def test_a_signal_between_parallel_builds_says_what_may_have_changed(
+    signum: int, status: int, what: str, clip_cache: Path, tmp_path: Path
+) -> None:
+    """Builds in worker processes: the one reported is named, the one still running is
+    "the old or the new" (each track is whole either way)."""
+    out = tmp_path / "out"
+    names = ["a", "b", "c", "d"]
+    code, built, said = signal_after_built(build(tmp_path, clip_cache, *names, jobs=2), signum, 0)
+    assert code == status
+    assert said.startswith(f"Error: {what}; {built}") and "already replaced, whole" in said
+    assert said.endswith("other files are untouched")
+    for name in names:
+        track = str(out / f"{name}.mp3")
+        if track in said:
+            continue
+        assert not (out / f"{name}.mp3").exists(), said  # not named: never written
