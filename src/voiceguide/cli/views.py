@@ -53,13 +53,15 @@ def script_text(script: Script) -> str:
 
 def routine_line(routine: Routine) -> str:
     """One line for `voiceguide list`: id, steps, the whole default length (intro and rest
-    included, guessed to the minute), the massage and the rest in it, title."""
+    included, guessed to the minute, written as the index writes a track's), the massage and
+    the rest in it, title."""
     from ..estimate import default_length_ms
+    from ..output.names import length_label
 
-    minutes = round(default_length_ms(routine) / 60_000)
+    about = f"about {length_label(default_length_ms(routine))}"  # as the index names tracks
     steps_ms = sum(s.duration_ms for s in routine.steps)
     rest = f"{format_human(routine.rest.duration_ms)} rest" if routine.rest else "no rest"
     parts = f"({format_human(steps_ms)} massage, {rest})"
     count = len(routine.steps)
     steps = f"{count:>2} step{'s' if count != 1 else ' '}"
-    return f"{routine.id:<14} {steps}  about {minutes:>2} min  {parts:<23}  {routine.title}"
+    return f"{routine.id:<14} {steps}  {about:<16}  {parts:<23}  {routine.title}"
