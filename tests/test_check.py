@@ -52,7 +52,7 @@ CASES = {
     ),
     "python tag": (
         edited("Stroke the back.", "!!python/object/apply:os.system ['true']"),
-        "6: steps[0].say: the tag !!python/object/apply:os.system is not allowed; use plain YAML",
+        "6: steps[0] (Step 1: One).say: the tag !!python/object/apply:os.system is not allowed; use plain YAML",
     ),
     "any other tag": (
         edited("Tiny", "!secret Tiny"),
@@ -64,7 +64,7 @@ CASES = {
     ),
     "unknown key with a suggestion": (
         edited("    duration: 1m\n", "    duration: 1m\n    mni: 30s\n"),
-        '6: steps[0].mni: unknown key; did you mean "min"? '
+        '6: steps[0] (Step 1: One).mni: unknown key; did you mean "min"? '
         "(known keys: id, title, duration, say, min, max, cues, reminders)",
     ),
     "a list as a key": (  # once "unexpected TypeError", exit 1
@@ -73,11 +73,11 @@ CASES = {
     ),
     "a mapping as a key in a step": (
         MINIMAL + "    ? {x: 1}\n    : y\n",
-        "7: steps[0]: keys must be plain words, not a mapping",
+        "7: steps[0] (Step 1: One): keys must be plain words, not a mapping",
     ),
     "missing field": (
         edited("    title: One\n", ""),
-        "3: steps[0].title: missing; steps[0] needs id, title, duration and say",
+        "3: steps[0].title: missing; a step needs id, title, duration and say",
     ),
     "wrong type": (
         edited("title: One", "title: [a, b]"),
@@ -89,20 +89,20 @@ CASES = {
     ),
     "duration that does not parse": (
         edited("1m", "12 mins later"),
-        '5: steps[0].duration: "12 mins later" is not a duration; '
+        '5: steps[0] (Step 1: One).duration: "12 mins later" is not a duration; '
         "use 90s, 12m, 30 min, 1.5h, 1h30m, 1h 5m 30s, 12:30 or 1:02:03",
     ),
     "zero duration": (
         edited("1m", "0s"),
-        '5: steps[0].duration: "0s" is no time at all; give a positive duration such as 5m',
+        '5: steps[0] (Step 1: One).duration: "0s" is no time at all; give a positive duration such as 5m',
     ),
     "negative duration": (
         edited("1m", "-5m"),
-        '5: steps[0].duration: "-5m" is negative; give a positive duration such as 5m',
+        '5: steps[0] (Step 1: One).duration: "-5m" is negative; give a positive duration such as 5m',
     ),
     "duration over six hours": (
         edited("1m", "7h"),
-        '5: steps[0].duration: "7h" is longer than 6h; a routine can last at most 6h in all',
+        '5: steps[0] (Step 1: One).duration: "7h" is longer than 6h; a routine can last at most 6h in all',
     ),
     "over six hours in all": (
         "title: T\nsteps:\n"
@@ -118,11 +118,11 @@ CASES = {
     ),
     "21 cues in a step": (
         MINIMAL + "    cues:\n" + "      - {at: half, say: Rub.}\n" * 21,
-        "8: steps[0].cues: has 21 cues; a step can have at most 20",
+        "8: steps[0] (Step 1: One).cues: has 21 cues; a step can have at most 20",
     ),
     "21 reminders in a step": (
         MINIMAL + "    reminders:\n" + "      - Rub.\n" * 21,
-        "8: steps[0].reminders: has 21 texts; it can have at most 20",
+        "8: steps[0] (Step 1: One).reminders: has 21 texts; it can have at most 20",
     ),
     "51 cautions": (
         MINIMAL + "cautions:\n" + "  - Mind the neck.\n" * 51,
@@ -130,7 +130,7 @@ CASES = {
     ),
     "801 words in a text": (
         edited("Stroke the back.", "Stroke" + " on" * 800 + "."),
-        "6: steps[0].say: has 801 words; a text can have at most 800 (about five minutes of "
+        "6: steps[0] (Step 1: One).say: has 801 words; a text can have at most 800 (about five minutes of "
         "speech): shorten it or split it into cues",
     ),
     "over 10,000 words in all": (
@@ -140,85 +140,86 @@ CASES = {
     ),
     "min greater than max": (
         edited("    duration: 1m\n", "    duration: 1m\n    min: 3m\n    max: 2m\n"),
-        "6: steps[0].min: 3m is longer than max 2m; min must be at most max",
+        "6: steps[0] (Step 1: One).min: 3m is longer than max 2m; min must be at most max",
     ),
     "cue outside its step": (
         MINIMAL + "    cues:\n      - at: 1m\n        say: Late.\n",
-        '8: steps[0].cues[0].at: "1m" falls outside its step, which is at most 1m long; '
+        '8: steps[0] (Step 1: One).cues[0].at: "1m" falls outside its step, which is at most 1m long; '
         "give a time under 1m from its start, or half",
     ),
     "cue at a time that does not parse": (
         MINIMAL + "    cues:\n      - at: soon\n        say: Now.\n",
-        '8: steps[0].cues[0].at: "soon" is not half, a time after the start (2m) '
+        '8: steps[0] (Step 1: One).cues[0].at: "soon" is not half, a time after the start (2m) '
         "or a time before the end (-1m)",
     ),
     "duplicate step ids": (
         MINIMAL + "  - id: one\n    title: Again\n    duration: 1m\n    say: Again.\n",
-        '7: steps[1].id: "one" is already used by steps[0]; give each step its own id',
+        '7: steps[1] (Step 2: Again).id: "one" is already used by steps[0] (Step 1: One); '
+        "give each step its own id",
     ),
     "template with an unknown name": (
         edited("Stroke the back.", "Stroke {{ nobody }}."),
-        "6: steps[0].say: template error: 'nobody' is undefined; "
+        "6: steps[0] (Step 1: One).say: template error: 'nobody' is undefined; "
         "names you can use: next, rest, routine, step",
     ),
     "template reaching for the class hierarchy": (
         edited("Stroke the back.", "\"{{ ''.__class__.__mro__ }}\""),
-        "6: steps[0].say: template refused: access to attribute '__class__' of 'str' object "
+        "6: steps[0] (Step 1: One).say: template refused: access to attribute '__class__' of 'str' object "
         "is unsafe; a template may use only next, rest, routine, step and their fields",
     ),
     "template reaching for globals": (
         edited("Stroke the back.", '"{{ cycler.__init__.__globals__ }}"'),
-        "6: steps[0].say: template refused: access to attribute '__init__' of 'type' object "
+        "6: steps[0] (Step 1: One).say: template refused: access to attribute '__init__' of 'type' object "
         "is unsafe; a template may use only next, rest, routine, step and their fields",
     ),
     "template that would take unbounded memory": (
         edited("Stroke the back.", "\"{{ 'ab ' * 30000000 }}\""),
-        f"6: steps[0].say: template refused: arithmetic is not allowed; {TEMPLATE_ACCEPTED}",
+        f"6: steps[0] (Step 1: One).say: template refused: arithmetic is not allowed; {TEMPLATE_ACCEPTED}",
     ),
     "template that grows while it renders": (  # once 73 s and 7.6 GB before the length check
         edited("Stroke the back.", '\'{{ "abcdefghij"' + '|join("0123456789")' * 8 + " }} end.'"),
-        '6: steps[0].say: template refused: the filter "join" would make 11980 characters; '
+        '6: steps[0] (Step 1: One).say: template refused: the filter "join" would make 11980 characters; '
         "a value made while a text renders can have at most 4000",
     ),
     "template of names that grows while it renders": (
         edited("Stroke the back.", "'{{ routine.title" + "|join(routine.title)" * 6 + " }}'"),
-        '6: steps[0].say: template refused: the filter "join" would make 9376 characters; '
+        '6: steps[0] (Step 1: One).say: template refused: the filter "join" would make 9376 characters; '
         "a value made while a text renders can have at most 4000",
     ),
     "template with a loop": (
         edited("Stroke the back.", '"{% for i in range(9) %}Rub. {% endfor %}"'),
-        "6: steps[0].say: template refused: a loop ({% for %}) is not allowed; "
+        "6: steps[0] (Step 1: One).say: template refused: a loop ({% for %}) is not allowed; "
         f"{TEMPLATE_ACCEPTED}",
     ),
     "template calling a function": (
         edited("Stroke the back.", "\"{{ cycler('a', 'b') }}\""),
-        f"6: steps[0].say: template refused: a function call is not allowed; {TEMPLATE_ACCEPTED}",
+        f"6: steps[0] (Step 1: One).say: template refused: a function call is not allowed; {TEMPLATE_ACCEPTED}",
     ),
     "empty narration": (
         edited("Stroke the back.", '""'),
-        "6: steps[0].say: is empty; write the words to say",
+        "6: steps[0] (Step 1: One).say: is empty; write the words to say",
     ),
     "whitespace-only narration": (
         edited("Stroke the back.", '"   \\n\\t "'),
-        "6: steps[0].say: is empty; write the words to say",
+        "6: steps[0] (Step 1: One).say: is empty; write the words to say",
     ),
     "20,000-character narration": (
         edited("Stroke the back.", "a" * 20_000),
-        "6: steps[0].say: is 20000 characters long; a text can have at most 4000 "
+        "6: steps[0] (Step 1: One).say: is 20000 characters long; a text can have at most 4000 "
         "(about four minutes of speech): shorten it or split it into cues",
     ),
     "emoji": (
         edited("Stroke the back.", "Stroke the back 😀."),
-        '6: steps[0].say: contains the emoji "😀", which the speech engine would read out by '
+        '6: steps[0] (Step 1: One).say: contains the emoji "😀", which the speech engine would read out by '
         "its name; write the words you mean instead",
     ),
     "punctuation only": (
         edited("Stroke the back.", '"?"'),
-        '6: steps[0].say: has no letters or digits to say aloud ("?"); write words',
+        '6: steps[0] (Step 1: One).say: has no letters or digits to say aloud ("?"); write words',
     ),
     "a sentence with nothing to say": (
         edited("Stroke the back.", '"Stroke. ... Rub."'),
-        "6: steps[0].say: has a sentence that has no letters or digits to say aloud "
+        "6: steps[0] (Step 1: One).say: has a sentence that has no letters or digits to say aloud "
         '("..."); write words',
     ),
     "a character YAML does not allow": (
@@ -227,7 +228,7 @@ CASES = {
     ),
     "control character": (
         edited("Stroke the back.", '"Stroke\\0 the back."'),
-        "6: steps[0].say: contains the character U+0000, which cannot be spoken; "
+        "6: steps[0] (Step 1: One).say: contains the character U+0000, which cannot be spoken; "
         "use letters, digits and punctuation",
     ),
     "right-to-left override in the title": (  # it reached the page, captions, feed and tags
@@ -260,7 +261,7 @@ CASES = {
     ),
     "left-to-right isolate made by a template": (
         edited("Stroke the back.", "'Stroke {{ \"\\u2066\" }}the back.'"),
-        "6: steps[0].say: has a sentence that contains the character U+2066 (LEFT-TO-RIGHT "
+        "6: steps[0] (Step 1: One).say: has a sentence that contains the character U+2066 (LEFT-TO-RIGHT "
         "ISOLATE), which changes the order text is shown in; remove it",
     ),
     "include that tries to leave the parts folder": (
@@ -330,11 +331,11 @@ def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
     result = check(first, good, second)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"Error: {first}:3: steps[0].duration: missing; steps[0] needs id, title, duration and say",
+        f"Error: {first}:3: steps[0].duration: missing; a step needs id, title, duration and say",
         f"Error: {first}:4: steps[0].title: must be text, not a list",
         f'Error: {first}:5: steps[0].duraton: unknown key; did you mean "duration"? '
         "(known keys: id, title, duration, say, min, max, cues, reminders)",
-        f'Error: {second}:5: steps[0].duration: "0s" is no time at all; '
+        f'Error: {second}:5: steps[0] (Step 1: One).duration: "0s" is no time at all; '
         "give a positive duration such as 5m",
     ]
     assert result.stdout == f"ok {good}\n"
@@ -345,8 +346,8 @@ def test_build_of_a_bad_file_names_the_first_problem_and_how_to_see_all(tmp_path
     result = CliRunner().invoke(cli, ["build", str(path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert result.stderr == (
-        f'Error: {path}:5: steps[0].duration: "0s" is no time at all; give a positive duration '
-        f"such as 5m (and 1 more; `voiceguide check {path}` lists them)\n"
+        f'Error: {path}:5: steps[0] (Step 1: One).duration: "0s" is no time at all; give a '
+        f"positive duration such as 5m (and 1 more; `voiceguide check {path}` lists them)\n"
     )
     assert not (tmp_path / "out").exists()
 
@@ -417,9 +418,9 @@ def test_every_template_problem_of_a_file_is_reported(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"Error: {path}:3: intro[0]: template error: 'who' is undefined; "
         "names you can use: rest, routine",
-        f"Error: {path}:8: steps[0].say: template refused: access to attribute '__class__' of "
+        f"Error: {path}:8: steps[0] (Step 1: A).say: template refused: access to attribute '__class__' of "
         "'str' object is unsafe; a template may use only next, rest, routine, step and their fields",
-        f"Error: {path}:11: steps[0].cues[0].say: template error: 'nope' is undefined; "
+        f"Error: {path}:11: steps[0] (Step 1: A).cues[0].say: template error: 'nope' is undefined; "
         "names you can use: next, rest, routine, step",
         f"Error: {path}:16: outro: template error: 'x' is undefined; names you can use: rest, routine",
     ]
@@ -506,10 +507,10 @@ def test_check_refuses_what_build_would_naming_file_line_and_field(
     lines = result.stderr.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(
-        f'Error: {knead}:9: steps[0].cues[0].at: "6m" lies past the step\'s end: the step is '
+        f'Error: {knead}:9: steps[0] (Step 1: Kneading).cues[0].at: "6m" lies past the step\'s end: the step is '
         "5m long (its duration), and this cue with its words needs 6m"
     )
-    assert lines[1].startswith(f"Error: {short}:5: steps[0].duration: 10s is too short: ")
+    assert lines[1].startswith(f"Error: {short}:5: steps[0] (Step 1: Stroking).duration: 10s is")
     for path, line in ((knead, lines[0]), (short, lines[1])):
         built = CliRunner().invoke(
             cli, ["build", str(path), "-o", str(tmp_path), "--cache-dir", str(clip_cache)]
@@ -526,9 +527,9 @@ def test_check_reports_every_step_too_short_in_one_pass(tmp_path: Path, clip_cac
     path = write(tmp_path, text)
     result = CliRunner().invoke(cli, ["check", str(path), "--cache-dir", str(clip_cache)])
     assert result.exit_code == 2
-    assert [line.split(": ")[2] for line in result.stderr.splitlines()] == [
-        f"steps[{i}].duration" for i in range(3)
-    ]
+    assert [
+        line.split(": ", 2)[2].split(": 5s is too short")[0] for line in result.stderr.splitlines()
+    ] == [f"steps[{i}] (Step {i + 1}: S{i}).duration" for i in range(3)]
     assert [line.split(":")[2] for line in result.stderr.splitlines()] == ["5", "9", "13"]
 
 
@@ -595,7 +596,7 @@ def test_check_shows_20_problems_of_a_file_then_how_many_more(tmp_path: Path) ->
     result = check(path)
     lines = result.stderr.splitlines()
     assert result.exit_code == 2 and len(lines) == 21
-    assert lines[0].startswith(f'Error: {path}:3: steps[0].duration: "soon" is not a duration')
+    assert lines[0].startswith(f'Error: {path}:3: steps[0] (Step 1: S).duration: "soon" is not')
     assert lines[-1] == f"Error: {path}: and 10 more; fix these and check again"
 
 
@@ -631,4 +632,22 @@ def test_a_key_written_with_another_word_finds_the_key_it_means(
     path = write(tmp_path, text.replace(f"    {meant}:", f"    {written}:"))
     result = check(path)
     assert result.exit_code == 2
-    assert f'steps[0].{written}: unknown key; did you mean "{meant}"?' in result.stderr
+    assert f'steps[0] (Step 1: A).{written}: unknown key; did you mean "{meant}"?' in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("Kneading", "steps[0] (Step 1: Kneading).duration"),
+        ("[Kneading]", "steps[0].duration"),  # a list: no title to show
+        ("Kneading 😀", "steps[0].duration"),  # refused itself: the index alone
+        ("K" * 50, f"steps[0] (Step 1: {'K' * 39}…).duration"),
+    ],
+)
+def test_a_steps_field_is_named_by_the_step_as_announced(
+    tmp_path: Path, title: str, shown: str
+) -> None:
+    path = write(tmp_path, edited("title: One", f"title: {title}").replace("1m", "soon"))
+    result = check(path)
+    assert result.exit_code == 2
+    assert f'Error: {path}:5: {shown}: "soon" is not a duration' in result.stderr

@@ -123,7 +123,7 @@ def test_step_shorter_than_its_words_names_step_and_shortest_fit(classic) -> Non
         make_plan(classic, TimingRequest(), {**NEEDS, "stroking": 240_000})
     line = classic.line_of("steps[0].duration")
     assert str(caught.value) == (
-        f"{classic.path}:{line}: steps[0].duration: 3m is too short: what it says takes 4m "
+        f"{classic.path}:{line}: steps[0] (Step 1: Stroking).duration: 3m is too short: what it says takes 4m "
         "(the chime, the words and a silent second); give it at least 4m, or say less"
     )
 
@@ -138,7 +138,8 @@ def test_pin_shorter_than_its_words_names_step_and_shortest_fit(classic) -> None
 
 def test_words_longer_than_a_steps_max_say_how_to_fit_them(classic) -> None:
     with pytest.raises(
-        TimingError, match=r"steps\[0\].max: 5m is too short: .* --step stroking=6m"
+        TimingError,
+        match=r"steps\[0\] \(Step 1: Stroking\).max: 5m is too short: .* --step stroking=6m",
     ):
         make_plan(classic, TimingRequest(total_ms=40 * MINUTE), {**NEEDS, "stroking": 6 * MINUTE})
 

@@ -45,7 +45,8 @@ def test_template_with_unknown_name_is_a_routine_error() -> None:
         routine_id="t",
     )
     with pytest.raises(
-        RoutineError, match=r"^t.yaml:6: steps\[0\].say: template error: 'nobody' is undefined"
+        RoutineError,
+        match=r"^t.yaml:6: steps\[0\] \(Step 1: A\).say: template error: 'nobody' is undefined",
     ):
         narrate(routine)
 

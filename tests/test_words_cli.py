@@ -116,7 +116,7 @@ def test_check_warns_about_what_an_engine_reads_badly(tmp_path: Path) -> None:
     assert result.stdout == f"ok {mine}\n"
     warnings = result.stderr.splitlines()
     line = next(i for i, x in enumerate(MINIMAL.splitlines(), 1) if "Stroke the back." in x)
-    where = f"Warning: {mine}:{line}: steps[0].say: "
+    where = f"Warning: {mine}:{line}: steps[0] (Step 1: One).say: "
     assert warnings == [
         where + '"&" is read differently by each speech engine; write "and"',
         where + '"%" is read differently by each speech engine; write "percent"',

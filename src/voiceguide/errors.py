@@ -22,6 +22,7 @@ never hides a bug. ``Terminated`` is a ``KeyboardInterrupt`` so that every
 from __future__ import annotations
 
 import errno
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,6 +40,21 @@ def shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_STEP_FIELD = re.compile(r"^(steps\[(\d+)\])(.*)$", re.DOTALL)
+
+
+def heard_field(field: str, step_title: str | None) -> str:
+    """A step's field as the listener knows the step: ``steps[2] (Step 3: Kneading).say``.
+
+    The index alone where the title is unknown (``None``) or is the field itself.
+    """
+    match = _STEP_FIELD.match(field)
+    if match is None or not step_title or match.group(3).startswith(".title"):
+        return field
+    heard = f"Step {int(match.group(2)) + 1}: {shortened(step_title, 40)}"
+    return f"{match.group(1)} ({heard}){match.group(3)}"
+
+
 class VoiceguideError(Exception):
     """Base of every error meant for the user; ``str()`` is the one line shown."""
 
@@ -52,7 +68,12 @@ class InputError(VoiceguideError):
 
 
 class RoutineError(InputError):
-    """A routine file is not valid; the message starts with ``file:line: field:``."""
+    """A routine file is not valid; the message starts with ``file:line: field:``.
+
+    ``field`` is the field's name as written (``steps[2].say``); with
+    ``step_title`` a step's field is shown with the step as announced
+    (``steps[2] (Step 3: Kneading).say``).
+    """
 
     def __init__(
         self,
@@ -61,16 +82,18 @@ class RoutineError(InputError):
         path: Path | str | None = None,
         line: int | None = None,
         field: str | None = None,
+        step_title: str | None = None,
     ) -> None:
         self.path = None if path is None else str(path)
         self.line = line
         self.field = field
+        self.step_title = step_title
         self.reason = message
         where = ""
         if self.path is not None:
             where = self.path + (f":{line}" if line is not None else "") + ": "
         if field:
-            where += f"{field}: "
+            where += f"{heard_field(field, step_title)}: "
         super().__init__(one_line(where + message))
 
 

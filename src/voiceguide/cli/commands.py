@@ -80,7 +80,7 @@ def cli(debug: bool) -> None:
 @language_option
 @handle_errors
 def list_command(routines_dir: Path | None, language: str | None) -> None:
-    """List the routines, their steps and default length.
+    """List the routines, their steps and whole default length, intro and rest included.
 
     The built-in routines are listed with yours (from --routines DIR,
     $VOICEGUIDE_ROUTINES or a routines/ folder here); yours win on a shared id.

@@ -52,10 +52,16 @@ def script_text(script: Script) -> str:
 
 
 def routine_line(routine: Routine) -> str:
-    """One line for `voiceguide list`: id, steps, default length of the steps and rest."""
+    """One line for `voiceguide list`: id, steps, the whole default length (intro and rest
+    included, guessed to the minute, written as the index writes a track's), the massage and
+    the rest in it, title."""
+    from ..estimate import default_length_ms
+    from ..output.names import length_label
+
+    about = f"about {length_label(default_length_ms(routine))}"  # as the index names tracks
     steps_ms = sum(s.duration_ms for s in routine.steps)
-    rest_ms = routine.rest.duration_ms if routine.rest else 0
-    return (
-        f"{routine.id:<14} {len(routine.steps):>2} steps  {format_human(steps_ms):>7} of massage"
-        f" + {format_human(rest_ms)} rest  {routine.title}"
-    )
+    rest = f"{format_human(routine.rest.duration_ms)} rest" if routine.rest else "no rest"
+    parts = f"({format_human(steps_ms)} massage, {rest})"
+    count = len(routine.steps)
+    steps = f"{count:>2} step{'s' if count != 1 else ' '}"
+    return f"{routine.id:<14} {steps}  {about:<16}  {parts:<23}  {routine.title}"

@@ -89,5 +89,8 @@ def readability_warnings(routine: Routine) -> list[str]:
     for field, text in spoken_fields(routine):
         path, line, shown = routine.where(field)
         for reason in hard_to_say(text, routine.language):
-            lines.append(str(RoutineError(reason, path=path, line=line, field=shown)))
+            title = routine.step_title(field)
+            lines.append(
+                str(RoutineError(reason, path=path, line=line, field=shown, step_title=title))
+            )
     return lines

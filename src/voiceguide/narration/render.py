@@ -129,7 +129,9 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
     path, line, shown = routine.where(field)
 
     def fault(message: str) -> RoutineError:
-        return RoutineError(message, path=path, line=line, field=shown)
+        return RoutineError(
+            message, path=path, line=line, field=shown, step_title=routine.step_title(field)
+        )
 
     out = plain(template)
     refused = None if out is not None else _refused(template)

@@ -6,6 +6,7 @@ routine, named alike by the narration and the plan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,6 +22,8 @@ INTRO_ID = "intro"
 REST_ID = "rest"
 OUTRO_ID = "outro"
 
+_STEP_INDEX = re.compile(r"^steps\[(\d+)\]")
+
 # Where a field's words were written: (file, line, field as written there).
 Origin = tuple[str, int | None, str]
 
@@ -33,7 +36,13 @@ class RoutineProblems(RoutineError):
         first = problems[0]
         more = len(problems) - 1
         suffix = f" (and {more} more; `voiceguide check {first.path}` lists them)" if more else ""
-        super().__init__(first.reason + suffix, path=first.path, line=first.line, field=first.field)
+        super().__init__(
+            first.reason + suffix,
+            path=first.path,
+            line=first.line,
+            field=first.field,
+            step_title=first.step_title,
+        )
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,12 @@ class Routine:
     def where(self, field_path: str) -> Origin:
         """File, line and field name as written, even for words from an included part."""
         return self.origins.get(field_path) or (self.path, self.lines.get(field_path), field_path)
+
+    def step_title(self, field_path: str) -> str | None:
+        """The title of the step a field belongs to (``steps[2].say``: the third's), or None."""
+        match = _STEP_INDEX.match(field_path)
+        index = int(match.group(1)) if match else len(self.steps)
+        return self.steps[index].title if index < len(self.steps) else None
 
 
 @dataclass(frozen=True)

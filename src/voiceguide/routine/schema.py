@@ -36,6 +36,7 @@ MAX_TEXT_WORDS = 800  # about five minutes of speech
 MAX_ROUTINE_WORDS = 10_000  # about an hour of speech at 150 words a minute
 MAX_TOTAL_MS = 6 * 3_600_000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # routine, step and part ids: slugs
+_STEP_INDEX = re.compile(r"^steps\[(\d+)\]")
 
 _PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
@@ -275,7 +276,28 @@ class Doc:
 
     def fail(self, node: yaml.Node | None, field_path: str, message: str) -> RoutineError:
         line = node.start_mark.line + 1 if node is not None else None
-        return RoutineError(message, path=self.path, line=line, field=field_path or None)
+        return RoutineError(
+            message,
+            path=self.path,
+            line=line,
+            field=field_path or None,
+            step_title=self.step_title(field_path),
+        )
+
+    def step_title(self, field_path: str) -> str | None:
+        """The title of the step a field belongs to (``steps[2].say``: the third's), as
+        written, if it is one a step may have; else None (the message names the index)."""
+        match = _STEP_INDEX.match(field_path)
+        steps = _get(getattr(self, "root", None), "steps")
+        if match is None or not isinstance(steps, yaml.SequenceNode):
+            return None
+        index = int(match.group(1))
+        title = _get(steps.value[index], "title") if index < len(steps.value) else None
+        if not isinstance(title, yaml.ScalarNode) or title.tag != _STR:
+            return None
+        text = title.value.strip()
+        ok = text and len(text) <= MAX_TEXT_CHARS and unspeakable(text) is None
+        return text if ok else None
 
     def report(self, node: yaml.Node | None, field_path: str, message: str) -> None:
         self.add(self.fail(node, field_path, message))
@@ -478,6 +500,16 @@ class Doc:
                 f"a routine can last at most {format_duration(MAX_TOTAL_MS)} in all",
             )
         return ms
+
+
+def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value of ``key`` in a mapping node (its first, if written twice), or None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return value
+    return None
 
 
 def _and(words: tuple[str, ...]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import RoutineError
+from ..errors import RoutineError, heard_field
 from .durations import format_duration
 from .model import Anchor, CueSpec, Step
 from .schema import ID_PATTERN, INVALID, MAX_CUES, MAX_REMINDERS, MAX_STEPS, Doc, Entry, Skip
@@ -29,7 +29,7 @@ def read_steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
     if len(value) > MAX_STEPS:  # refused unread: each step would cost a check and speech
         raise doc.fail(node, "steps", f"has {len(value)} steps; a routine can have at most {MAX_STEPS}")  # fmt: skip
     steps: list[Step] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, str] = {}  # id -> the step that has it, as messages name it
     for index, (_, step_node) in enumerate(value):
         step = doc.attempt(_step, doc, step_node, f"steps[{index}]", default=None)
         if step is None:
@@ -38,10 +38,10 @@ def read_steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
             doc.report(
                 step_node.value[0][0] if isinstance(step_node, yaml.MappingNode) else step_node,
                 f"steps[{index}].id",
-                f'"{step.id}" is already used by steps[{seen[step.id]}]; give each step its own id',
+                f'"{step.id}" is already used by {seen[step.id]}; give each step its own id',
             )
             continue
-        seen[step.id] = index
+        seen[step.id] = heard_field(f"steps[{index}]", step.title)
         steps.append(step)
     return tuple(steps)
 
@@ -52,6 +52,7 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
         where,
         required=("id", "title", "duration", "say"),
         optional=("min", "max", "cues", "reminders"),
+        what="a step",
     )
 
     def get(key: str, check: Callable[[Entry, str], Any]) -> Any:
@@ -116,7 +117,7 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
 
 
 def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> CueSpec:
-    found = doc.mapping(node, where, required=("at", "say"), optional=())
+    found = doc.mapping(node, where, required=("at", "say"), optional=(), what="a cue")
     say = doc.attempt(doc.text, found["say"], f"{where}.say", default=None) if "say" in found else None  # fmt: skip
     if "at" not in found or found["at"][0] is INVALID:
         raise Skip

@@ -82,7 +82,13 @@ def check_holds(
     else:
         message = f"{format_human(length)} is too short: {what}; {fix}"
     raise RoutineTimingError(
-        message, path=file or None, line=line, field=shown, part_id=part_id, need_ms=need
+        message,
+        path=file or None,
+        line=line,
+        field=shown,
+        step_title=routine.step_title(field_name),
+        part_id=part_id,
+        need_ms=need,
     )
 
 
@@ -112,6 +118,7 @@ class RoutineTimingError(RoutineError, TimingError):
         path: str | None = None,
         line: int | None = None,
         field: str | None = None,
+        step_title: str | None = None,
     ) -> None:
         self.part_id, self.need_ms = part_id, need_ms
-        super().__init__(message, path=path, line=line, field=field)
+        super().__init__(message, path=path, line=line, field=field, step_title=step_title)
