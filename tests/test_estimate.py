@@ -54,7 +54,7 @@ def test_list_shows_the_whole_default_length() -> None:
     result = CliRunner().invoke(cli, ["list", "--routines", str(ROUTINES)])
     lines = {line.split()[0]: line for line in result.stdout.splitlines()}
     assert "  about 48 min      (28m massage, 15m rest)  Classic back massage" in lines["classic"]
-    assert "  about 1 h 19 min  (1h massage, 15m rest)   " in lines["therapeutic"]
+    assert "  about 1 h 20 min  (1h massage, 15m rest)   " in lines["therapeutic"]
 
 
 def test_the_guess_is_within_a_minute_of_a_real_build(classic_build: dict) -> None:
