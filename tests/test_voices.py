@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 from voiceguide.cli import cli
 from voiceguide.errors import InputError
-from voiceguide.speech import Speaker, VoiceInfo
+from voiceguide.speech import FakeEngine, Speaker, VoiceInfo
 from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
+from voiceguide.speech.select import check_voice
 from voiceguide.speech.voices import resolve
 
 from .tiny import TINY
@@ -99,3 +100,27 @@ def test_script_takes_a_plain_voice_name(tmp_path: Path, clip_cache: Path) -> No
     refused = CliRunner().invoke(cli, [*args, "--voice", "englsh"])
     assert refused.exit_code == 2 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith("Error: --voice englsh: no such voice; did you mean gmw/en")
+
+
+class _Unknown(FakeEngine):
+    """An engine that knows no voice by the name given, as pyttsx3's answers for a typo."""
+
+    def check_voice(self) -> None:
+        raise InputError(f"--voice {self.voice}: no such voice")
+
+
+@pytest.mark.parametrize("typed", ["natural", "Piper", "neural"])
+def test_asking_for_the_natural_voice_by_kind_names_it(typed: str) -> None:
+    with pytest.raises(InputError) as err:
+        check_voice(_Unknown(voice=typed))
+    assert str(err.value).startswith(f"--voice {typed}: the natural voice is joe (--voice joe)")
+    assert "Maltese" not in str(err.value)
+
+
+@pytest.mark.parametrize("typed", ["female", "male", "Woman"])
+def test_asking_for_a_voice_by_gender_says_how_voices_are_chosen(typed: str) -> None:
+    with pytest.raises(InputError) as err:
+        check_voice(_Unknown(voice=typed))
+    message = str(err.value)
+    assert message.startswith(f"--voice {typed}: voices are chosen by name or language")
+    assert "joe" in message and "voiceguide voices" in message and "\n" not in message

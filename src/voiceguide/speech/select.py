@@ -22,7 +22,19 @@ from .voices import suggestions
 
 ESPEAK = "espeak"  # --voice espeak: espeak-ng's default English voice
 NATURAL = "joe"  # the default voice where Piper and it are installed
-VOICE_ENV = "VOICEGUIDE_VOICE"  # the default voice, if set: e.g. espeak
+VOICE_ENV = "VOICEGUIDE_VOICE"
+# What people type for the natural voice, and for a voice by gender, instead of a name
+NATURAL_WORDS = {"natural", "piper", "neural", "human"}
+GENDER_WORDS = {
+    "female",
+    "male",
+    "woman",
+    "man",
+    "women",
+    "men",
+    "girl",
+    "boy",
+}  # the default voice, if set: e.g. espeak
 
 
 def natural_installed() -> bool:
@@ -79,10 +91,23 @@ def check_voice(engine: Engine) -> None:
         asked = getattr(engine, "voice", None)
         if not isinstance(asked, str) or "no such voice" not in str(exc):
             raise
+        piper = "" if installed() else f" (Piper voices need {INSTALL_HINT})"
+        kind = asked.strip().lower()
+        if kind in NATURAL_WORDS:  # what the user means is the natural voice: name it
+            raise InputError(
+                f"--voice {one_line(asked)}: the natural voice is {NATURAL} (--voice {NATURAL})"
+                f"{piper}; any other Piper voice is given as the path of its .onnx file"
+            ) from None
+        if kind in GENDER_WORDS:  # voices are chosen by name or language, not by gender
+            raise InputError(
+                f"--voice {one_line(asked)}: voices are chosen by name or language, not by "
+                f"gender: the natural voice {NATURAL} (an American man){piper}, espeak-ng's "
+                "voices by language (--voice en-gb; `voiceguide voices` lists them), or a "
+                "Piper voice's .onnx file"
+            ) from None
         ranked = [_shown(v) for v in suggestions(asked, engine.voices())]
         ranked += difflib.get_close_matches(asked, list(BUNDLED), n=1, cutoff=0.5)
         hint = f"did you mean {', '.join(ranked)}?" if ranked else "see `voiceguide voices`"
-        piper = "" if installed() else f" (Piper voices need {INSTALL_HINT})"
         raise InputError(
             f"--voice {one_line(asked)}: no such voice; {hint}{piper}; "
             "a Piper voice may also be given as the path of its .onnx file"
