@@ -385,3 +385,16 @@ def test_reduced_motion_is_honoured(browser: Browser, served: Served) -> None:
     )
     assert durations == 0
     context.close()
+
+
+def test_the_served_pages_manifest_loads_under_its_policy(browser: Browser, served: Served) -> None:
+    """The manifest that lets a phone add the page to its home screen is fetched under the
+    Content-Security-Policy ``serve`` sends with the page (``manifest-src``), as the browser
+    fetches it when asked to install the page (DevTools' Page.getAppManifest)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(served.url + "four.html", wait_until="networkidle")
+    got = context.new_cdp_session(page).send("Page.getAppManifest")
+    context.close()
+    assert got["url"].endswith(".manifest.json") and got["errors"] == []
+    assert '"name"' in got.get("data", ""), got

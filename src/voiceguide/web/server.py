@@ -66,7 +66,8 @@ _HEADERS = {
 }
 _PAGE_CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "media-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+    "media-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'; "
+    "base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
 
