@@ -92,6 +92,7 @@ def stalled_download(url: str) -> socket.socket:
     return sock
 
 
+@pytest.mark.slow  # waits out the server's deadlines and its stopping, seconds each
 @pytest.mark.parametrize(
     ("signals", "status"),
     [([signal.SIGINT], 130), ([signal.SIGINT, signal.SIGINT], 130), ([signal.SIGTERM], 143)],
@@ -115,6 +116,7 @@ def test_a_stalled_download_does_not_hold_the_server_open(
     assert took < 4, took
 
 
+@pytest.mark.slow  # waits out the lowered request deadline
 def test_idle_connections_and_slow_headers_are_closed(site: Path) -> None:
     log: list[str] = []
     limits = server.Limits(head_timeout_s=1.0)
@@ -158,6 +160,7 @@ except KeyboardInterrupt:
 """
 
 
+@pytest.mark.slow  # opens and holds many connections until the cap closes them
 def test_a_flood_of_idle_connections_locks_no_one_out(site: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-c", FLOOD_SERVER, str(site)],

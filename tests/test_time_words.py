@@ -194,6 +194,7 @@ def test_a_right_guess_of_the_speech_fits_in_one_round_to_the_same_plan(total_mi
     assert fits[True] == fits[False]
 
 
+@pytest.mark.slow  # fits the classic routine at every total 10 s apart: seconds of planning
 @pytest.mark.parametrize("miss", [0.96, 1.04])
 def test_a_guess_a_few_percent_off_has_every_sentence_spoken_ahead(miss: float) -> None:
     """With the guessed plan's words go those of plans for speech 5% shorter and longer:
