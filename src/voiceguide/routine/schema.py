@@ -96,6 +96,17 @@ def _is_emoji(ch: str) -> bool:
     )
 
 
+# The emoji ranges above as one pattern: a text with none of them, and nothing unprintable,
+# needs no look at each character (most texts: ``check`` reads every one several times).
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u20E3]")
+
+
+def _plain(text: str) -> bool:
+    """Nothing in ``text`` to refuse: every character printable (so no control, format,
+    surrogate, private-use or unassigned one; newline and tab are text) and no emoji."""
+    return text.replace("\n", " ").replace("\t", " ").isprintable() and not _EMOJI.search(text)
+
+
 # Characters that change the order text is shown in: embeddings and overrides, isolates,
 # the left-to-right, right-to-left and Arabic letter marks.
 _BIDI = frozenset((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)))
@@ -141,6 +152,8 @@ def unshowable(text: str) -> str | None:
     letter's form with them); a joiner anywhere else (alone, at a word's
     start, after a space or between emoji) is refused.
     """
+    if _plain(text):
+        return None
     for i, ch in enumerate(text):
         if ch in "\n\t":
             continue
@@ -162,7 +175,7 @@ def unspeakable(text: str) -> str | None:
     control, private-use and unassigned characters, and text with no letter
     or digit ("...", "?"), have no sound at all.
     """
-    for i, ch in enumerate(text):
+    for i, ch in enumerate("" if _plain(text) else text):
         if ch in "\n\t":
             continue
         if _is_emoji(ch):
