@@ -98,7 +98,7 @@ def _is_emoji(ch: str) -> bool:
 
 # The emoji ranges above as one pattern: a text with none of them, and nothing unprintable,
 # needs no look at each character (most texts: ``check`` reads every one several times).
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u20E3]")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u20e3]")
 
 
 def _plain(text: str) -> bool:
