@@ -80,7 +80,7 @@ ALL = readme_examples() + help_examples()
 def test_the_examples_are_found() -> None:
     commands = [e.command for e in ALL]
     assert "voiceguide list" in commands
-    assert any(c.startswith("voiceguide script classic --duration 20m") for c in commands)
+    assert any(c.startswith("voiceguide script classic --duration 15m") for c in commands)
     assert any(c.startswith("scripts/run classic") for c in commands)
     for name in cli.commands:
         assert any(e.where == f"voiceguide {name} --help" for e in ALL), name

@@ -70,7 +70,7 @@ def cli(debug: bool) -> None:
     \b
     Examples:
         voiceguide list
-        voiceguide script classic --duration 20m --rest 0
+        voiceguide script classic --duration 25m --rest 0
         voiceguide build classic --duration 45m
     """
 
@@ -120,7 +120,7 @@ def script(routine: str, routines_dir: Path | None, language: str | None, **kw: 
     \b
     Examples:
         voiceguide script classic
-        voiceguide script classic --duration 20m --rest 0
+        voiceguide script classic --duration 25m --rest 0
         voiceguide script classic --language de
     """
     from ..build import prepare
