@@ -124,3 +124,23 @@ def test_asking_for_a_voice_by_gender_says_how_voices_are_chosen(typed: str) -> 
     message = str(err.value)
     assert message.startswith(f"--voice {typed}: voices are chosen by name or language")
     assert "joe" in message and "voiceguide voices" in message and "\n" not in message
+
+
+@pytest.mark.usefixtures("real_engine")  # the command speaks the routine with espeak-ng
+def test_an_espeak_voice_of_another_language_reads_the_routine_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """An espeak-ng voice reads any text, with its own language's sounds: a German voice on
+    an English routine is said to the user (a Piper voice of another language is refused)."""
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["script", str(routine), "--voice", "de", "--no-cache"])
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "speaks de" in line]
+    assert warned == [
+        f"Warning: the voice gmw/de speaks de, not English, the language of {routine}: it reads "
+        "the words with its own language's sounds (`voiceguide voices --language en` lists the "
+        "voices that speak it)"
+    ]
+    same = CliRunner().invoke(cli, ["script", str(routine), "--voice", "en-gb", "--no-cache"])
+    assert same.exit_code == 0 and "speaks" not in same.stderr

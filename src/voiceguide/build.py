@@ -25,6 +25,7 @@ from .pcm import sample_index
 from .routine import Routine
 from .script import Progress, prepare, routine_sounds
 from .settings import BuildOptions
+from .speakers import voice_facts
 from .timeline import Script, to_document
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def track_facts(
     timing = options.timing
     return {
         "name": name,
-        "voice": _voice_of(speaker),
+        "voice": voice_facts(speaker),
         "language": routine.language,  # the words
         "options": {
             "duration_ms": timing.total_ms,
@@ -169,20 +170,6 @@ def track_facts(
             "loudness_lufs": options.loudness_lufs,
         },
     }
-
-
-def _voice_of(speaker: Speaker) -> dict[str, str | None]:
-    """The voice as ``voiceguide voices`` lists it, its engine and its language (``en-us``),
-    read without starting the engine: a warm build starts none."""
-    engine = speaker.engine
-    info = getattr(getattr(engine, "voice", None), "info", None)  # a Piper voice's own
-    if info is not None and info.languages:
-        language = str(info.languages[0]).replace("_", "-").lower()
-    elif "/" in engine.voice_id:  # espeak-ng's ids end in the language: gmw/en-us
-        language = engine.voice_id.rsplit("/", 1)[-1].lower()
-    else:
-        language = None
-    return {"id": engine.voice_id, "engine": engine.engine_name, "language": language}
 
 
 def _counter(total: int, progress: Progress) -> Callable[[int], None]:

@@ -19,6 +19,7 @@ from .pcm import RATE_HZ
 from .routine import Routine
 from .routine.durations import format_duration
 from .settings import BuildOptions, narrate_with
+from .speakers import language_warning
 from .speech.pace import guess_ms
 from .timeline import Plan, Script, fit, place
 from .timeline.fit import GUESS_MISS, Narrate, guessed_plans, plan_lengths
@@ -237,4 +238,6 @@ def prepare(
     )
     if not options.checklist and (routine.contraindications or routine.cautions):
         script = dataclasses.replace(script, warnings=(NO_CHECKLIST, *script.warnings))
+    if (other := language_warning(speaker, routine)) is not None:
+        script = dataclasses.replace(script, warnings=(*script.warnings, other))
     return script

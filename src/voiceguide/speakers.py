@@ -3,7 +3,7 @@ the voice of the routine's language, else the default voice
 (``speech.select.default_voice``: joe where Piper is installed, else espeak-ng).
 
 One way from settings to a speaker for every command (``script``,
-``build``, ``check``), so an unknown voice, or one that does not speak the
+``build``, ``check``), so an unknown voice, or a Piper voice that does not speak the
 routine's language, is refused alike everywhere, with the closest names of
 both engines (``speech.select.check_voice``), before any synthesis.
 """
@@ -15,7 +15,6 @@ from .errors import InputError, RoutineError, one_line
 from .routine import Routine
 from .settings import BuildOptions
 from .speech import Speaker
-from .speech.engine import Engine
 from .speech.piper_voice import is_piper_voice, voice_languages
 from .speech.select import check_voice, is_espeak_default, make_engine
 
@@ -54,28 +53,45 @@ def wrong_language(voice: str, voice_langs: tuple[str, ...], routine: Routine) -
     )
 
 
-def check_language(voice: str | None, engine: Engine | None, routine: Routine | None) -> None:
-    """Refuse a voice that does not speak the routine's language: a Piper voice by its
-    config (``language.code``), an espeak-ng voice by the languages the engine lists."""
-    if not voice or routine is None:
+def check_language(voice: str | None, routine: Routine | None) -> None:
+    """Refuse a Piper voice that does not speak the routine's language, by its config
+    (``language.code``), before it is loaded: a Piper voice cannot read another language's
+    words at all (its phonemes are its language's). An espeak-ng voice reads any text with
+    its own language's sounds: that is a warning (``language_warning``), not a refusal."""
+    if not voice or routine is None or not is_piper_voice(voice):
         return
-    if is_espeak_default(voice):  # espeak-ng's English voice, known without starting it
-        if not speaks(("en-us",), routine.language):
-            raise wrong_language(voice, ("en-us",), routine)
-        return
-    if is_piper_voice(voice):
-        langs = voice_languages(voice)
-        if langs and not speaks(langs, routine.language):
-            raise wrong_language(voice, langs, routine)
-        return
-    if engine is None:
-        return
-    engine_voice = getattr(engine, "voice", voice)
-    for info in engine.voices():
-        if info.id == engine_voice:
-            if info.languages and not speaks(info.languages, routine.language):
-                raise wrong_language(voice, tuple(info.languages), routine)
-            return
+    langs = voice_languages(voice)
+    if langs and not speaks(langs, routine.language):
+        raise wrong_language(voice, langs, routine)
+
+
+def voice_facts(speaker: Speaker) -> dict[str, str | None]:
+    """The voice as ``voiceguide voices`` lists it, its engine and its language (``en-us``),
+    read without starting the engine: a warm build starts none."""
+    engine = speaker.engine
+    info = getattr(getattr(engine, "voice", None), "info", None)  # a Piper voice's own
+    if info is not None and info.languages:
+        language: str | None = str(info.languages[0]).replace("_", "-").lower()
+    elif "/" in engine.voice_id:  # espeak-ng's ids end in the language: gmw/en-us
+        language = engine.voice_id.rsplit("/", 1)[-1].lower()
+    else:
+        language = None
+    return {"id": engine.voice_id, "engine": engine.engine_name, "language": language}
+
+
+def language_warning(speaker: Speaker, routine: Routine) -> str | None:
+    """A voice that speaks another language than the routine's (``--voice uk`` reading an
+    English routine) reads its words with that language's sounds: say so."""
+    spoken = voice_facts(speaker)["language"]
+    if spoken is None or speaks((spoken,), routine.language):
+        return None
+    language = languages.get(routine.language)
+    return (
+        f"the voice {speaker.engine.voice_id} speaks {spoken}, not {language.name}, the "
+        f"language of {routine.path or routine.id}: it reads the words with its own "
+        f"language's sounds (`voiceguide voices --language {language.tag}` lists the voices "
+        "that speak it)"
+    )
 
 
 def make_speaker(
@@ -84,22 +100,20 @@ def make_speaker(
     """The speaker for ``options`` (``--voice``), else the routine's ``voice:``, else its
     language's voice (``chosen_voice``).
 
-    An unknown or broken voice, or one that does not speak the routine's
-    language, is an input error, found before any synthesis; if the routine
-    named it, the error names the routine's file and line.
+    An unknown or broken voice, or a Piper voice that does not speak the
+    routine's language, is an input error, found before any synthesis; if the
+    routine named it, the error names the routine's file and line.
     The default voice is not looked up in espeak-ng's list: a warm build
     starts no engine.
     """
     voice = chosen_voice(options, routine)
     try:
-        check_language(voice, None, routine)  # a Piper voice: by its config, before loading it
+        check_language(voice, routine)  # a Piper voice: by its config, before loading it
         engine = make_engine(voice, options.rate_wpm, workers=workers)
         speaker = Speaker(engine, cache_dir=options.cache_dir)
         if voice and not is_espeak_default(voice):
             try:
                 check_voice(speaker.engine)
-                if voice == options.voice or voice == getattr(routine, "voice", None):
-                    check_language(voice, speaker.engine, routine)
             except BaseException:
                 speaker.close()
                 raise
@@ -130,8 +144,8 @@ class Speakers:
         voice = chosen_voice(self.options, routine)
         if voice not in self._made:
             self._made[voice] = make_speaker(self.options, routine, workers=self.workers)
-        elif routine is not None and voice in (self.options.voice, routine.voice):
-            check_language(voice, self._made[voice].engine, routine)
+        else:
+            check_language(voice, routine)  # each routine's language against a Piper voice
         return self._made[voice]
 
     def close(self) -> None:
