@@ -1,6 +1,7 @@
 """Every command through click's CliRunner: success, bad input (2) and tool failure (1)."""
 
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -238,3 +239,20 @@ def test_a_folder_that_was_there_stays_after_a_failed_build(tmp_path) -> None:
     out.mkdir()
     result = CliRunner().invoke(cli, ["build", str(routine), "-o", str(out)])
     assert result.exit_code == 2 and out.is_dir()
+
+
+def test_output_into_a_reader_that_stopped_is_a_quiet_stop(tmp_path: Path) -> None:
+    """`voiceguide list | head -1`: the reader is gone, so the command stops as one killed by
+    SIGPIPE would (141), with no "unexpected BrokenPipeError" line."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from voiceguide.entry import main; main()", "list"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # before the command has printed a line
+        error = process.stderr.read()
+        status = process.wait(timeout=60)
+    assert (status, error) == (141, b"")

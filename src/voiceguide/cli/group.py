@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -94,6 +94,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(stopped(True), 128 + signal.SIGTERM)
         except KeyboardInterrupt:
             fail(stopped(False), 128 + signal.SIGINT)
+        except BrokenPipeError:
+            reader_gone()
         except Exception as exc:
             fail(
                 f"unexpected {type(exc).__name__}: {exc} (a bug in voiceguide; "
@@ -102,6 +104,15 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             )
 
     return wrapper
+
+
+def reader_gone() -> NoReturn:
+    """The command whose output was piped into one that stopped reading (``| head``): stop
+    quietly, as a command killed by SIGPIPE would (exit status 141), without Python's own
+    complaint when it flushes stdout on the way out."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def click_message(exc: click.ClickException) -> str:
