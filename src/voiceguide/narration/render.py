@@ -18,6 +18,7 @@ import jinja2
 from .. import languages
 from ..errors import RoutineError
 from ..languages import Language
+from ..routine.characters import unspeakable
 from ..routine.model import (
     INTRO_ID,
     MIN_REST_MS,
@@ -27,7 +28,7 @@ from ..routine.model import (
     CueSpec,
     Routine,
 )
-from ..routine.schema import MAX_TEXT_CHARS, unspeakable
+from ..routine.schema import MAX_TEXT_CHARS
 from .lengths import spoken_length
 from .sandbox import ACCEPTED, BoundedSandbox, TooLong, refused_construct
 

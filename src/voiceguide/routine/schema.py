@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import yaml
 
 from ..errors import DurationError, RoutineError
+from .characters import unshowable, unspeakable
 from .durations import ACCEPTED, format_duration, parse_duration
 from .yaml_words import plain_reason
 
@@ -84,116 +84,6 @@ class Invalid:
 INVALID = Invalid()
 
 Entry = tuple[Any, yaml.Node]
-
-
-def _is_emoji(ch: str) -> bool:
-    cp = ord(ch)
-    return (
-        0x1F000 <= cp <= 0x1FAFF  # pictographs, emoticons, transport, flags, skin tones
-        or 0x2600 <= cp <= 0x27BF  # miscellaneous symbols and dingbats
-        or 0x2B00 <= cp <= 0x2BFF  # arrows and stars used as emoji
-        or cp in (0xFE0F, 0x20E3)  # emoji presentation, keycap
-    )
-
-
-# The emoji ranges above as one pattern: a text with none of them, and nothing unprintable,
-# needs no look at each character (most texts: ``check`` reads every one several times).
-_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u20e3]")
-
-
-def _plain(text: str) -> bool:
-    """Nothing in ``text`` to refuse: every character printable (so no control, format,
-    surrogate, private-use or unassigned one; newline and tab are text) and no emoji."""
-    return text.replace("\n", " ").replace("\t", " ").isprintable() and not _EMOJI.search(text)
-
-
-# Characters that change the order text is shown in: embeddings and overrides, isolates,
-# the left-to-right, right-to-left and Arabic letter marks.
-_BIDI = frozenset((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)))
-_JOINERS = frozenset((0x200C, 0x200D))  # zero-width non-joiner and joiner
-
-
-def _named(ch: str) -> str:
-    name = unicodedata.name(ch, "")
-    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
-
-
-def _hidden(text: str, i: int) -> str | None:
-    """Why ``text[i]`` would reorder or hide what is shown, or None."""
-    ch = text[i]
-    if ord(ch) in _BIDI:
-        return (
-            f"contains the character {_named(ch)}, which changes the order text is shown in; "
-            "remove it"
-        )
-    if ord(ch) in _JOINERS:
-        if i > 0 and unicodedata.category(text[i - 1])[0] in "LM":
-            return None
-        return (
-            f"contains the invisible character {_named(ch)} outside a word; it belongs only "
-            "right after a letter, in the scripts that need it: remove it"
-        )
-    if unicodedata.category(ch) == "Cf":
-        return f"contains the invisible character {_named(ch)}; remove it"
-    return None
-
-
-def unshowable(text: str) -> str | None:
-    """Why ``text`` may not be shown or stored as written (any text field), or None.
-
-    A stranger's file must not reorder or hide what the page, captions, feed
-    and tags show: bidirectional controls (a right-to-left override makes
-    "gnp.exe" read "exe.png"), invisible format characters (Unicode category
-    Cf: zero-width space, soft hyphen, word joiner, tags...) and C0 and C1
-    control characters are refused. Newline and tab are text. The one
-    exception is what some scripts need inside a word: a zero-width
-    non-joiner or joiner right after a letter or a combining mark (Persian
-    writes "می‌خواهم" with one; Devanagari, Malayalam and Sinhala choose a
-    letter's form with them); a joiner anywhere else (alone, at a word's
-    start, after a space or between emoji) is refused.
-    """
-    if _plain(text):
-        return None
-    for i, ch in enumerate(text):
-        if ch in "\n\t":
-            continue
-        why = _hidden(text, i)
-        if why:
-            return why
-        if unicodedata.category(ch) == "Cc":
-            return f"contains the control character U+{ord(ch):04X}; remove it"
-    return None
-
-
-def unspeakable(text: str) -> str | None:
-    """Why ``text`` cannot be read aloud as written, or None if it can.
-
-    espeak-ng speaks Latin with accents, Cyrillic, Greek, CJK and more; it
-    also reads emoji out by their names ("grinning face", "snowman"), which
-    is never what a routine means, so emoji are refused with that reason.
-    What may not be shown (``unshowable``) is refused with its own reason;
-    control, private-use and unassigned characters, and text with no letter
-    or digit ("...", "?"), have no sound at all.
-    """
-    for i, ch in enumerate("" if _plain(text) else text):
-        if ch in "\n\t":
-            continue
-        if _is_emoji(ch):
-            return (
-                f'contains the emoji "{ch}", which the speech engine would read out by its '
-                "name; write the words you mean instead"
-            )
-        why = _hidden(text, i)
-        if why:
-            return why
-        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
-            return (
-                f"contains the character U+{ord(ch):04X}, which cannot be spoken; "
-                "use letters, digits and punctuation"
-            )
-    if not any(ch.isalnum() for ch in text):
-        return f'has no letters or digits to say aloud ("{text[:20]}"); write words'
-    return None
 
 
 def _compose(text: str) -> yaml.Node | None:
