@@ -651,3 +651,17 @@ def test_a_steps_field_is_named_by_the_step_as_announced(
     result = check(path)
     assert result.exit_code == 2
     assert f'Error: {path}:5: {shown}: "soon" is not a duration' in result.stderr
+
+
+@pytest.mark.parametrize(
+    "say",
+    ["{{ " + "(" * 120 + "x" + ")" * 120 + " }} end.", "{{ x" + "|upper" * 600 + " }} end."],
+    ids=["brackets 120 deep", "600 filters"],
+)
+def test_a_template_nested_hundreds_deep_is_one_line_not_a_crash(tmp_path: Path, say: str) -> None:
+    """A few hundred characters that would exhaust Python's recursion compiling the template."""
+    steps = f"steps:\n  - id: a\n    title: A\n    duration: 1m\n    say: '{say}'\n"
+    path = write(tmp_path, "title: T\n" + steps)
+    result = check(path)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "template refused: expressions nested too deeply" in result.stderr

@@ -142,6 +142,8 @@ def render(template: str, context: Mapping[str, object], *, routine: Routine, fi
         out = _compiled(template).render(**context) if out is None else out
     except TooLong as exc:
         raise fault(f"template refused: {exc}") from None
+    except RecursionError:  # compiling or rendering expressions nested hundreds deep
+        raise fault(f"template refused: expressions nested too deeply; {ACCEPTED}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise fault(f"template error: {exc.message}") from None
     except jinja2.UndefinedError as exc:

@@ -57,6 +57,8 @@ def refused_construct(env: Environment, source: str) -> str | None:
     """Why ``source`` may not be rendered, or None. Syntax errors are left to rendering."""
     try:
         tree = env.parse(source)
+    except RecursionError:  # brackets or filters nested hundreds deep: no real text is
+        return "expressions nested too deeply"
     except Exception:  # a syntax error: rendering reports it with its message
         return None
     for node in tree.find_all(nodes.Node):
