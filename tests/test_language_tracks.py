@@ -46,8 +46,8 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     args = ["build", str(routine), "-o", str(out), "--cache-dir", str(clip_cache), "--pause", "0"]
     result = CliRunner().invoke(cli, [*args, *options])
     assert result.exit_code == 0, result.stderr
-    plan = json.loads((out / "kurz.json").read_text(encoding="utf-8"))
-    return tag, out, plan, decoded(out / "kurz.mp3")
+    plan = json.loads((out / f"kurz-{tag}.json").read_text(encoding="utf-8"))
+    return tag, out, plan, decoded(out / f"kurz-{tag}.mp3")
 
 
 def test_the_track_is_as_long_as_its_plan_and_each_steps_chime_is_on_time(built) -> None:
@@ -74,13 +74,15 @@ def cues(vtt: str) -> list[str]:
 
 def test_the_captions_and_chapters_are_in_the_routines_language(built) -> None:
     tag, out, plan, _ = built
-    vtt = (out / "kurz.vtt").read_text(encoding="utf-8")
+    vtt = (out / f"kurz-{tag}.vtt").read_text(encoding="utf-8")
     assert vtt.startswith(f"WEBVTT\nKind: captions\nLanguage: {tag}\n")
     said = cues(vtt)
     assert len(said) >= 10
-    chapters = json.loads((out / "kurz.chapters.json").read_text(encoding="utf-8"))["chapters"]
+    chapters = json.loads((out / f"kurz-{tag}.chapters.json").read_text(encoding="utf-8"))[
+        "chapters"
+    ]
     titles = [c["title"] for c in chapters]
-    id3 = [str(frame.sub_frames["TIT2"]) for frame in ID3(out / "kurz.mp3").getall("CHAP")]
+    id3 = [str(frame.sub_frames["TIT2"]) for frame in ID3(out / f"kurz-{tag}.mp3").getall("CHAP")]
     assert sorted(id3) == sorted(
         f"{p['number']}. {p['title']}" if p["number"] else p["title"] for p in plan["parts"]
     )

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import feedparser
+import pytest
 from mutagen.id3 import ID3
 
 from voiceguide.build import build
@@ -81,3 +82,19 @@ def test_two_builds_of_one_routine_differ_everywhere_they_are_named(
         manifest = json.loads((out / f"{name}.manifest.json").read_text())
         assert (manifest["name"], manifest["start_url"]) == (title, f"{name}.html")
     assert sorted(e.title for e in feed.entries) == sorted(titles.values())
+
+
+@pytest.mark.usefixtures("whole_track")
+def test_a_translation_is_named_for_its_language_beside_the_english_track(tmp_path: Path) -> None:
+    """The shipped translations share their English ids: a German build of a routine writes
+    ``ID-de.*``, so it never replaces the English track of the same routine."""
+    from .test_languages import DE_ROUTINE
+
+    source = tmp_path / "kurz.yaml"
+    source.write_text(DE_ROUTINE, encoding="utf-8")
+    out = tmp_path / "out"
+    options = BuildOptions(timing=TimingRequest(intro=False, rest_ms=0), pause_ms=0)
+    with Speaker(FakeEngine()) as speaker:
+        result = build(load_routine(source), out, options, speaker)
+    assert [p.name for p in result.paths if p.suffix == ".mp3"] == ["kurz-de.mp3"]
+    assert not (out / "kurz.mp3").exists()

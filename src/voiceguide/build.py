@@ -58,13 +58,16 @@ def build(
     name: str | None = None,
 ) -> BuildResult:
     """Write ``<name>.mp3`` and its sidecars into ``out_dir`` (``name``: the routine's id by
-    default), then refresh the folder's index.
+    default, and its language after it where that is not English: ``classic-ru``, so a
+    translation never replaces the English track), then refresh the folder's index.
 
     With ``force=False`` nothing is done when the outputs there were built
     from the same inputs (see ``fresh.fingerprint``) and are complete.
     ``base_url`` (where the folder is published) also writes ``feed.xml``.
     """
-    name = output_name(name) if name else output_name(routine.id, option="the routine id")
+    name = (
+        output_name(name) if name else output_name(default_name(routine), option="the routine id")
+    )
     fingerprint = fresh.fingerprint(routine, options, speaker)
     with fresh.output_lock(out_dir / f"{name}.mp3"):
         if not force and (done := fresh.up_to_date(name, out_dir, fingerprint)):
@@ -73,6 +76,13 @@ def build(
             result = _build(routine, out_dir, options, speaker, fingerprint, progress, name)
     refresh_folder(out_dir, base_url)
     return result
+
+
+def default_name(routine: Routine) -> str:
+    """A track's files are named for its routine, and for the language where it is not
+    English: the shipped routines' translations share their English ids."""
+    tag = routine.language.lower()
+    return routine.id if tag.split("-")[0] == "en" else f"{routine.id}-{tag}"
 
 
 def refresh_folder(out_dir: Path, base_url: str | None = None) -> list[Path]:
