@@ -98,3 +98,19 @@ def test_a_translation_is_named_for_its_language_beside_the_english_track(tmp_pa
         result = build(load_routine(source), out, options, speaker)
     assert [p.name for p in result.paths if p.suffix == ".mp3"] == ["kurz-de.mp3"]
     assert not (out / "kurz.mp3").exists()
+
+
+def test_the_plan_names_an_ambient_file_by_its_name_not_its_folders(tmp_path: Path) -> None:
+    """The plan is served and published: a bed given as a path is recorded by its file's name."""
+    from voiceguide.build import track_facts
+
+    source = tmp_path / "four.yaml"
+    source.write_text(FOUR, encoding="utf-8")
+    options = BuildOptions(ambient="/home/alice/private/rain.wav")
+    with Speaker(FakeEngine()) as speaker:
+        facts = track_facts(load_routine(source), options, speaker, "four")
+    assert facts["options"]["ambient"] == "rain.wav"  # type: ignore[index]
+    noise = track_facts(
+        load_routine(source), BuildOptions(ambient="noise"), Speaker(FakeEngine()), "f"
+    )
+    assert noise["options"]["ambient"] == "noise"  # type: ignore[index]

@@ -176,7 +176,8 @@ def track_facts(
             "max_silence_ms": options.max_silence_ms,
             "lead_in_ms": options.lead_in_ms,
             "rate_wpm": options.rate_wpm,
-            "ambient": options.ambient,
+            # a bed's name, or its file's name: the plan is served, the folders are the user's
+            "ambient": Path(options.ambient).name if options.ambient else None,
             "loudness_lufs": options.loudness_lufs,
         },
     }

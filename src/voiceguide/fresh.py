@@ -120,7 +120,8 @@ def fingerprint(routine: Routine, options: BuildOptions, speaker: Speaker) -> st
 def _file(path: str | Path) -> str:
     """A file's bytes' sha256; "absent" for one that cannot be read (the build says why)."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with open(path, "rb") as fh:  # read in blocks: a stranger's file may be huge
+            return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return "absent"
 
