@@ -356,3 +356,17 @@ def test_lengths_said_at_duration_settings(
         length = spoken_length(step.length_ms, tag)
         assert f"{length[:1].upper()}{length[1:]}." in sentences, (length, sentences)
         assert not re.search(r"\d", length)
+
+
+def test_a_routines_own_piper_voice_of_another_language_is_named_at_its_line(
+    tmp_path: Path,
+) -> None:
+    """`voice: joe` in a Russian routine: the routine's error, at its line, naming the voice
+    as the file does (not as the --voice option it did not come from)."""
+    path = routine_file(
+        tmp_path, RU_ROUTINE.replace("language: ru\n", "language: ru\nvoice: joe\n")
+    )
+    result = CliRunner().invoke(cli, ["script", str(path)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert ": voice: joe speaks en-us, not Russian" in result.stderr
+    assert "--voice joe" not in result.stderr

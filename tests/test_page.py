@@ -195,3 +195,16 @@ def test_single_part_page_has_no_next() -> None:
     assert json.loads(parse(html).plan_text)["lines"] == [
         {"start_ms": 0, "end_ms": 900, "text": "Go."}
     ]
+
+
+def test_a_plan_with_broken_parts_in_the_folder_is_left_out_of_the_index(tmp_path: Path) -> None:
+    """Any JSON file in the folder may be anyone's: one that looks like a plan but whose parts
+    are not whole is not listed, and the index and feed are still written."""
+    (tmp_path / "odd.json").write_text(
+        json.dumps({"total_ms": 1000, "parts": [1, {"start_ms": "0"}]}), encoding="utf-8"
+    )
+    for name in ("odd.mp3", "odd.html"):
+        (tmp_path / name).write_bytes(b"x")
+    assert find_tracks(tmp_path) == []
+    written = refresh(tmp_path, "http://192.168.1.2:8000/")
+    assert {p.name for p in written} >= {"index.html", "feed.xml"}

@@ -120,7 +120,8 @@ def make_speaker(
     except InputError as exc:
         if options.voice or routine is None or not routine.voice:
             raise
-        reason = str(exc).removeprefix(f"--voice {one_line(routine.voice)}: ")
+        given = f"--voice {one_line(routine.voice)}"
+        reason = str(exc).removeprefix(f"{given}: ").replace(given, one_line(routine.voice), 1)
         raise RoutineError(
             reason, path=routine.path, line=routine.line_of("voice"), field="voice"
         ) from None

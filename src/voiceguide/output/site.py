@@ -47,7 +47,11 @@ def _read_plan(path: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data.get("parts"), list) or not isinstance(data.get("total_ms"), int):
         return None
-    return data
+    whole = all(  # a file in the folder may be anyone's: the index reads only whole plans
+        isinstance(p, dict) and all(isinstance(p.get(k), int) for k in ("start_ms", "end_ms"))
+        for p in data["parts"]
+    )
+    return data if whole else None
 
 
 def find_tracks(directory: Path) -> list[dict[str, Any]]:
