@@ -35,7 +35,8 @@ BIG = 32 << 20  # more than loopback's socket buffers hold, so a client that sto
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with one track as the server sees it: plan, page and a large MP3."""
     directory = tmp_path_factory.mktemp("site")
-    plan = '{"title": "Big", "parts": [{"kind": "step"}], "total_ms": 60000}'
+    plan = '{"title": "Big", "parts": [{"kind": "step", "start_ms": 0, "end_ms": 60000}], '
+    plan += '"total_ms": 60000}'
     (directory / "big.json").write_text(plan, encoding="utf-8")
     (directory / "big.html").write_text("<p>Big</p>", encoding="utf-8")
     with open(directory / "big.mp3", "wb") as fh:
