@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from voiceguide.routine import load_routine
 from voiceguide.speech import FakeEngine, Speaker
 from voiceguide.speech.pronounce import default_table, respell, table_with
 
+from .phonemes import phonemizer
 from .short_routine import write_short
 
 CORE = "Rest your hands on the coccyx. Coccyx first, then the sacrum."
@@ -88,21 +88,6 @@ def test_voiceguide_script_shows_the_words_as_written(tmp_path: Path, clip_cache
     assert "down to the coccyx" in result.stdout and "coxix" not in result.stdout
 
 
-def _phonemes(text: str) -> str:
-    """espeak-ng's own phonemes for ``text`` (the phonemizer both engines share)."""
-    from voiceguide.speech.espeak import locate_espeak
-
-    found = locate_espeak()
-    lib = ctypes.CDLL(found.library, mode=ctypes.RTLD_LOCAL)
-    data = found.data.encode() if found.data else None
-    assert lib.espeak_Initialize(0x02, 0, data, 0) > 0
-    lib.espeak_SetVoiceByName(b"en-us")
-    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]  # fmt: skip
-    pointer = ctypes.c_char_p(text.encode())
-    return (lib.espeak_TextToPhonemes(ctypes.byref(pointer), 1, 0x02) or b"").decode()
-
-
 def test_every_packaged_respelling_changes_what_espeak_ng_says() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "from tests.test_pronounce import _report; _report()"],
@@ -119,8 +104,9 @@ def test_every_packaged_respelling_changes_what_espeak_ng_says() -> None:
 
 def _report() -> None:
     """In a process of its own (espeak-ng keeps global state): word, its phonemes, respelled."""
+    phonemes = phonemizer()
     for word, said in default_table().items():
-        print(f"{word}\t{_phonemes(word)}\t{_phonemes(said)}")
+        print(f"{word}\t{phonemes(word, 'en-us')}\t{phonemes(said, 'en-us')}")
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from voiceguide.routine.library import find_routine
 from voiceguide.routine.model import Routine, Step
 
 from .conftest import ROUTINES
+from .phonemes import phonemizer
 
 SHIPPED = sorted(p.stem for p in ROUTINES.glob("*.yaml"))
 LANGUAGES = ("de", "ru")
@@ -142,27 +143,14 @@ def test_each_languages_and_routines_respellings_change_what_espeak_ng_says() ->
 def _report() -> None:
     """Prints language, word, espeak-ng's phonemes as written and as respelled: the
     packaged tables of de and ru and the shipped translations' own."""
-    import ctypes
-
     from voiceguide.languages import get
-    from voiceguide.speech.espeak import locate_espeak
     from voiceguide.speech.pronounce import default_table
 
-    found = locate_espeak()
-    lib = ctypes.CDLL(found.library, mode=ctypes.RTLD_LOCAL)
-    data = found.data.encode() if found.data else None
-    assert lib.espeak_Initialize(0x02, 0, data, 0) > 0
-    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]  # fmt: skip
-
-    def phonemes(text: str) -> str:
-        pointer = ctypes.c_char_p(text.encode())
-        return (lib.espeak_TextToPhonemes(ctypes.byref(pointer), 1, 0x02) or b"").decode()
-
+    phonemes = phonemizer()
     for tag in LANGUAGES:
-        lib.espeak_SetVoiceByName(get(tag).espeak_voice.split("/")[-1].encode())
+        voice = get(tag).espeak_voice.split("/")[-1]
         table = dict(default_table(tag))
         for name in SHIPPED:
             table.update(load_routine(ROUTINES / tag / f"{name}.yaml").pronounce)
         for word, respelled in table.items():
-            print(f"{tag}\t{word}\t{phonemes(word)}\t{phonemes(respelled)}")
+            print(f"{tag}\t{word}\t{phonemes(word, voice)}\t{phonemes(respelled, voice)}")
