@@ -34,7 +34,6 @@ DEFAULT = "en"
 CATALOGUE = "phrases.yaml"
 # A BCP-47 tag as routines write it: a language, then optional subtags (de, pt-BR, sr-Latn).
 TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-CATEGORIES = ("zero", "one", "two", "few", "many", "other")  # CLDR's plural categories
 COUNTED = ("second", "minute", "hour", "minutes_and_a_half")  # length phrases with forms
 _UNIT_OF = {"minutes_and_a_half": "minute"}  # whose gender a phrase's number takes
 
