@@ -25,9 +25,11 @@ import os
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported where samples are made: check and a warm build time words without it.
 
 from ..errors import InputError, SpeechError, one_line
 from ..errors import shortened as _short
@@ -218,6 +220,8 @@ def _ready(worker: Worker, voice: PiperVoice) -> None:
 
 def _heard(worker: Worker, doing: str) -> np.ndarray:
     """The samples the worker answered with (it has answered: ``wait`` said so)."""
+    import numpy as np
+
     try:
         said = worker.receive(None, doing)
     except Refused as exc:
@@ -252,6 +256,7 @@ def load_voice(model: str, config: str) -> Any:
 
 def speak(voice: Any, text: str, length_scale: float) -> np.ndarray:
     """Piper's chunks (one per sentence, no gap between) joined, as int16."""
+    import numpy as np
     from piper.config import SynthesisConfig
 
     config = SynthesisConfig(
