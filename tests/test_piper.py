@@ -245,6 +245,27 @@ def test_piper_workers_stay_loaded_from_one_sentence_to_the_next() -> None:
 
 @needs_piper
 @pytest.mark.slow
+def test_a_worker_speaks_the_longest_first_and_is_never_left_waiting_on_the_caller() -> None:
+    """A cold build is the synthesis: the longest sentence last would leave one core idle
+    at the end, and a worker that waited while the caller trims and stores each clip
+    would lose that time on every sentence."""
+    from voiceguide.speech.piper_engine import SPEAK_TIMEOUT_S, PiperEngine
+
+    longest = "Keep your hands relaxed and let the weight of your body do the work."
+    engine = PiperEngine("joe", workers=1)
+    try:
+        answers = engine.synthesize_many(["Rest.", longest, "Slowly."])
+        first, _ = next(answers)
+        assert first == longest
+        # the caller holds the first clip; the worker already has its next sentence
+        assert engine._pool[0].conn.poll(SPEAK_TIMEOUT_S)
+        assert {text for text, _ in answers} == {"Rest.", "Slowly."}
+    finally:
+        engine.close()
+
+
+@needs_piper
+@pytest.mark.slow
 def test_a_caller_that_stops_early_stops_the_workers_still_speaking() -> None:
     """Their answers would otherwise reach the next call, under another sentence."""
     from voiceguide.speech.piper_engine import PiperEngine

@@ -110,7 +110,8 @@ class PiperEngine:
 
     def synthesize_many(self, texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
         """Each text and its samples, in the order they finish, over up to ``workers`` workers."""
-        waiting = list(dict.fromkeys(texts))[::-1]
+        # longest last in the list, so popped first: the build's last sentence is a short one
+        waiting = sorted(dict.fromkeys(texts), key=len)
         if not waiting:
             return
         self._start(min(self.workers, len(waiting)))
@@ -131,11 +132,11 @@ class PiperEngine:
                 for conn in ready:
                     worker, text = busy.pop(conn)  # type: ignore[call-overload]
                     samples = _heard(worker, f'saying "{_short(text)}"')
-                    yield text, samples
-                    if waiting:
+                    if waiting:  # before the caller's work on the samples: no worker waits
                         following = waiting.pop()
                         worker.send(following)
                         busy[worker.conn] = (worker, following)
+                    yield text, samples
         except GeneratorExit:
             # A caller that took what it wanted (``synthesize``, a build's later rounds): with
             # no worker mid-sentence the loaded workers stay, as restarting one costs seconds.
