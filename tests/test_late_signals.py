@@ -136,3 +136,28 @@ def test_a_signal_between_parallel_builds_says_what_may_have_changed(
         if track in said:
             continue
         assert not (out / f"{name}.mp3").exists(), said  # not named: never written
+
+
+def test_a_build_still_running_at_a_signal_is_named_by_its_track_not_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A German routine in ``mine.yaml`` writes ``mine-de.mp3``: that is the file that may be
+    old or new. A file that cannot be read is named by its stem (its build left nothing)."""
+    import concurrent.futures as cf
+
+    from voiceguide import runner
+
+    german = tmp_path / "mine.yaml"
+    german.write_text(
+        "language: de\n" + TINY.replace("Stroke the back gently.", "Streich den Rücken.")
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("steps: [")
+    running: dict[cf.Future[runner.Outcome], Path] = {}
+    for source in (german, broken):
+        future: cf.Future[runner.Outcome] = cf.Future()
+        assert future.set_running_or_notify_cancel()
+        running[future] = source
+    monkeypatch.setattr(files, "unsure", [])
+    runner._account(running, tmp_path / "out")
+    assert files.unsure == [tmp_path / "out" / "mine-de.mp3", tmp_path / "out" / "broken.mp3"]

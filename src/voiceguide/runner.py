@@ -22,7 +22,7 @@ from multiprocessing import util
 from pathlib import Path
 from typing import Any
 
-from .build import build
+from .build import build, default_name
 from .errors import Terminated, VoiceguideError
 from .output import files
 from .routine import load_routine
@@ -127,7 +127,16 @@ def _account(pending: dict[cf.Future[Outcome], Path], out_dir: Path) -> None:
         if future.done() and not future.cancelled() and future.exception() is None:
             files.replaced.extend(future.result().replaced)
         elif future.running():
-            files.unsure.append(out_dir / f"{source.stem}.mp3")
+            files.unsure.append(out_dir / f"{_track_name(source)}.mp3")
+
+
+def _track_name(source: Path) -> str:
+    """The name the build gives ``source``'s track (``classic-de``), or the file's stem when
+    it cannot be read (its build would have failed, leaving the old track)."""
+    try:
+        return default_name(load_routine(source))
+    except VoiceguideError:
+        return source.stem
 
 
 def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
