@@ -66,3 +66,19 @@ def test_a_lock_that_cannot_be_taken_is_one_line_naming_it(tmp_path: Path) -> No
     assert str(caught.value) == (
         f"cannot take the lock {tmp_path / '.classic.mp3.lock'}: Is a directory"
     )
+
+
+def test_a_lock_planted_as_a_symlink_is_refused_and_nothing_is_made_where_it_points(
+    tmp_path: Path,
+) -> None:
+    """Whoever can write the output folder could otherwise have a build create (and hold
+    open) a file anywhere the user may write."""
+    elsewhere = tmp_path / "elsewhere"
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".classic.mp3.lock").symlink_to(elsewhere)
+    with pytest.raises(ToolError) as caught, output_lock(out / "classic.mp3"):
+        pass
+    assert str(caught.value).startswith(f"cannot take the lock {out / '.classic.mp3.lock'}: ")
+    assert "\n" not in str(caught.value)
+    assert not elsewhere.exists()

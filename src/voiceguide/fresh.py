@@ -76,10 +76,10 @@ def _lock(path: Path) -> int:
     The holder removes the file before letting go: a build that was waiting
     then holds a file no longer in place, and opens the one that is.
     Opened read-only, so a lock file someone else left in a shared folder
-    can still be locked.
+    can still be locked; never through a symlink, which could point anywhere.
     """
     while True:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             if os.path.samestat(os.fstat(fd), os.stat(path)):
