@@ -109,8 +109,11 @@ class PiperEngine:
         raise SpeechError("Piper returned nothing")  # pragma: no cover - one text, one answer
 
     def synthesize_many(self, texts: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
-        """Each text and its samples, in the order they finish, over up to ``workers`` workers."""
-        # longest last in the list, so popped first: the build's last sentence is a short one
+        """Each text and its samples, in the order they finish, over up to ``workers`` workers.
+
+        The longest are spoken first, so the workers finish together on short
+        sentences, not one of them alone on a long one.
+        """
         waiting = sorted(dict.fromkeys(texts), key=len)
         if not waiting:
             return
