@@ -114,7 +114,7 @@ class PiperEngine:
         The longest are spoken first, so the workers finish together on short
         sentences, not one of them alone on a long one.
         """
-        waiting = sorted(dict.fromkeys(texts), key=len)
+        waiting = sorted(dict.fromkeys(texts), key=len)  # popped from the end: longest first
         if not waiting:
             return
         self._start(min(self.workers, len(waiting)))
