@@ -451,7 +451,7 @@ CAUTIONS: dict[tuple[str, str], list[str]] = {
         "from the shoulders down towards the waist",
         # why, against the introduction's blood-flow rule
         "unlike most strokes",
-        "only warm and calm",
+        "so the massage starts carefully",
         "the deeper work later goes upwards",
     ],
     ("partner", "stroking"): ["from the waist up to the shoulders"],
