@@ -235,3 +235,14 @@ def test_help_examples_use_only_known_commands_and_options() -> None:
             if arg.startswith("-"):
                 assert arg in known, (example.command, arg)
         assert isinstance(command, click.Command)
+
+
+@pytest.mark.usefixtures("real_engine")
+def test_the_benchs_default_case_fits_its_routine(workdir: Path) -> None:
+    """``scripts/bench`` builds therapeutic at its default ``--duration``: a routine whose
+    bounds move (a set-up step's ``min``) must not leave the bench failing on its first case."""
+    bench = (ROOT / "scripts" / "bench.py").read_text()
+    duration = re.search(r'"--duration", default="([^"]+)"', bench)
+    assert duration is not None and '/ "routines" / "therapeutic.yaml"' in bench
+    result = run(f"voiceguide script therapeutic --duration {duration[1]} --voice espeak", workdir)
+    assert result.returncode == 0, result.stderr
