@@ -1,9 +1,10 @@
 """Start-up: the quick commands load only what they need, and Ctrl-C at any moment is one line.
 
-These tests hold what makes start-up quick (which modules each command
-imports) and its figures: ``check`` just after an edit within 0.35 s, and
-``--help`` within 0.1 s of importing click, in CPU time, which a busy
-machine inflates far less than wall time (``scripts/bench`` has both). The Ctrl-C tests interrupt a real ``voiceguide`` process at chosen
+These tests hold what makes start-up quick: which modules each command
+imports. Its figures (``check`` just after an edit within 0.35 s, ``--help``
+within 0.1 s of importing click) are the bench's, ``scripts/bench
+--startup-only``: seconds depend on the machine and on what else it runs, so
+no test asserts them. The Ctrl-C tests interrupt a real ``voiceguide`` process at chosen
 moments of its start-up, found by watching its ``-X importtime`` report,
 from the script's first module (``voiceguide.entry``) on: before it, the
 interpreter's own start-up is beyond any program's reach.
@@ -13,12 +14,10 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -79,45 +78,6 @@ def test_check_times_words_from_a_warm_cache_without_numpy(tmp_path: Path, name:
     code, modules = loaded("check", routine, env=env)
     assert code == 0
     assert not [m for m in HEAVY if m in modules]
-
-
-CHECK_AFTER_EDIT_S = 0.35
-HELP_OVER_CLICK_S = 0.1
-
-
-def cpu_s(
-    command: list[str], env: dict[str, str], before: Callable[[], None] = lambda: None
-) -> float:
-    """The child's user+sys time for ``command``, the least of five runs: other work on a
-    busy machine only adds to it (caches, migrations), so the least is the command's own."""
-    times = []
-    for _ in range(5):
-        before()
-        start = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(command, env=env, capture_output=True, check=True, timeout=60)
-        end = resource.getrusage(resource.RUSAGE_CHILDREN)
-        times.append(end.ru_utime - start.ru_utime + end.ru_stime - start.ru_stime)
-    return min(times)
-
-
-@pytest.mark.slow
-def test_check_after_an_edit_and_help_answer_within_their_figures(tmp_path: Path) -> None:
-    # as a user runs them: compiled bytecode kept, the clip cache warm as after a first check
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    routine = tmp_path / "classic.yaml"
-    text = (ROUTINES / "classic.yaml").read_text(encoding="utf-8")
-    routine.write_text(text, encoding="utf-8")
-    check = [str(VOICEGUIDE), "check", str(routine)]
-    subprocess.run(check, env=env, capture_output=True, check=True, timeout=120)
-    edits = iter(range(100))
-
-    def edit() -> None:  # new bytes, the same words
-        routine.write_text(f"{text}\n# edit {next(edits)}\n", encoding="utf-8")
-
-    assert cpu_s(check, env, edit) <= CHECK_AFTER_EDIT_S
-    click = cpu_s([sys.executable, "-c", "import click"], env)
-    assert cpu_s([str(VOICEGUIDE), "--help"], env) - click <= HELP_OVER_CLICK_S
 
 
 def interrupt_after(module: str, *args: str, delay: float = 0.0) -> tuple[int, list[str]]:
