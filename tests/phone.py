@@ -80,10 +80,18 @@ def copy_site(source: Path, target: Path) -> Path:
 
 
 @contextmanager
-def serve_in_thread(directory: Path, token: str | None) -> Iterator[Live]:
-    """The library's server (uvicorn on a socket we bound) in a thread, on 127.0.0.1."""
+def serve_in_thread(
+    directory: Path,
+    token: str | None,
+    *,
+    limits: server.Limits | None = None,
+    log: list[str] | None = None,
+) -> Iterator[Live]:
+    """The library's server (uvicorn on a socket we bound) in a thread, on 127.0.0.1; with
+    ``log``, its request lines and warnings go there."""
     sock = server.bind("127.0.0.1", 0)
-    uv = server.make_server(directory, token)
+    said = None if log is None else log.append
+    uv = server.make_server(directory, token, limits=limits, log=said, warn=said)
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -97,6 +105,19 @@ def serve_in_thread(directory: Path, token: str | None) -> Iterator[Live]:
         uv.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def wait_until_answering(url: str, process: subprocess.Popen[str], deadline: float) -> None:
+    """Until ``voiceguide serve`` answers ``url`` with 200 (it is still running, in time)."""
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "voiceguide serve did not answer"
+        time.sleep(0.05)
 
 
 @dataclass
@@ -127,16 +148,7 @@ def serve_command(directory: Path, *args: str) -> Iterator[Served]:
         match = re.search(r"Open on your phone: (\S+)", printed)
         assert match, (printed, process.stderr.read() if process.stderr else "")
         url = match.group(1)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "voiceguide serve did not answer"
-            time.sleep(0.05)
+        wait_until_answering(url, process, time.monotonic() + 20)
         yield Served(process, url, printed)
     finally:
         if process.poll() is None:

@@ -1,11 +1,38 @@
-"""espeak-ng's own phonemes for a text (the phonemizer both engines share), for the tests that
-check a respelling changes what is said. Run it in a process of its own: espeak-ng keeps
-global state, and the project's library must not be loaded globally beside pyttsx3's."""
+"""espeak-ng's own phonemes for a word as written and as respelled (the phonemizer both engines
+share), for the tests that check a respelling changes what is said. They are found in a
+process of its own: espeak-ng keeps global state, and the project's library must not be
+loaded globally beside pyttsx3's."""
 
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Callable
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+
+def heard(tables: list[tuple[str, Mapping[str, str]]]) -> list[tuple[str, str, str, str]]:
+    """(voice, word, phonemes as written, as respelled) for each (voice, table) given."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from tests.phonemes import _serve; _serve()"],
+        input=json.dumps([[voice, dict(table)] for voice, table in tables]),
+        capture_output=True, text=True, timeout=120, check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return [tuple(row) for row in json.loads(result.stdout)]  # type: ignore[misc]
+
+
+def _serve() -> None:
+    phonemes = phonemizer()
+    rows = [
+        [voice, word, phonemes(word, voice), phonemes(respelled, voice)]
+        for voice, table in json.load(sys.stdin)
+        for word, respelled in table.items()
+    ]
+    print(json.dumps(rows, ensure_ascii=False))
 
 
 def phonemizer() -> Callable[[str, str], str]:

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import httpx
 import pytest
 
 from voiceguide.cli import cli
 
 from .conftest import ROOT
+from .phone import wait_until_answering
 
 EXAMPLES = Path(__file__).parent / "examples"
 VOICEGUIDE = Path(sys.executable).parent / "voiceguide"
@@ -174,15 +174,7 @@ def serve(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         (line.split(": ", 1)[1].strip() for line in lines if line.startswith("Open on your")), None
     )
     assert address, lines
-    # Ctrl-C must land on a server that is serving: wait until it answers
-    while True:
-        try:
-            if httpx.get(address, timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "serve never answered"
-        time.sleep(0.05)
+    wait_until_answering(address, process, deadline)  # Ctrl-C must land on a serving server
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     return subprocess.CompletedProcess(args, process.returncode, "".join(lines) + out, err)

@@ -15,10 +15,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -26,7 +25,7 @@ import pytest
 
 from voiceguide.web import server
 
-from .phone import CLI, TOKEN, Live, serve_command
+from .phone import CLI, TOKEN, Live, serve_command, serve_in_thread
 
 BIG = 32 << 20  # more than loopback's socket buffers hold, so a client that stops reading stalls
 
@@ -44,23 +43,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@contextmanager
-def served(directory: Path, limits: server.Limits, log: list[str]) -> Iterator[Live]:
+def served(directory: Path, limits: server.Limits, log: list[str]) -> ContextManager[Live]:
     """The library's server in a thread on 127.0.0.1, with these limits; request lines into log."""
-    sock = server.bind("127.0.0.1", 0)
-    uv = server.make_server(directory, TOKEN, limits=limits, log=log.append, warn=log.append)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "test server did not start"
-        time.sleep(0.02)
-    try:
-        yield Live("127.0.0.1", sock.getsockname()[1], TOKEN, directory)
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    return serve_in_thread(directory, TOKEN, limits=limits, log=log)
 
 
 def request(path: str) -> bytes:
