@@ -44,6 +44,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voiceguide.speech.piper_voice import is_piper_voice
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -147,7 +149,7 @@ class Case:
     routine: Path
     duration: str
     runs: dict[str, list[Run]] = field(default_factory=dict)
-    voice: str | None = None
+    voice: str = "espeak"
 
     def ratio_to(self, kind: str, base: str) -> float:
         pairs = zip(self.runs[kind], self.runs[base], strict=False)
@@ -216,14 +218,11 @@ def floor(seconds: float, out: Path) -> Run:
 
 
 def build(case: Case, cache: Path, out: Path, work: Path, *, voice: str | None = None) -> Run:
-    """``voiceguide build`` of the case, with its voice unless another is given (None: the
-    default voice, joe where Piper is installed)."""
+    """``voiceguide build`` of the case, with its voice unless another is given."""
     report = work / "report.json"
     command = [PYTHON, "-c", _CLI_CHILD, str(report), "build", str(case.routine)]
     command += ["--duration", case.duration, "--cache-dir", str(cache), "-o", str(out), "--force"]
-    voice = voice or case.voice
-    if voice:
-        command += ["--voice", voice]
+    command += ["--voice", voice or case.voice]
     return timed(command, report)
 
 
@@ -245,8 +244,8 @@ def measure(case: Case, repeat: int, work: Path, with_baseline: bool) -> None:
     out = work / "out"
     out.mkdir(exist_ok=True)
     kinds = ["floor", "cold", "warm"] + (["baseline"] if with_baseline else [])
-    if case.voice not in (None, "espeak"):  # a Piper voice: synthesis reads what cold said;
-        # espeak's warm build is timed beside warm
+    if is_piper_voice(case.voice):  # synthesis reads what cold said; espeak's warm build
+        # is timed beside warm
         kinds = ["floor", "cold", "synthesis", "warm", "espeak cold", "espeak warm"]
     case.runs = {k: [] for k in kinds}
     for n in range(repeat):

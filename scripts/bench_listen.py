@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,13 +51,6 @@ def edits(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-def decoded_16k(mp3: Path) -> bytes:
-    from voiceguide.ffmpeg import ffmpeg_exe
-
-    command = [ffmpeg_exe(), "-v", "error", "-i", str(mp3), "-ac", "1", "-ar", str(RATE)]
-    return subprocess.run([*command, "-f", "s16le", "-"], capture_output=True, check=True).stdout
-
-
 def lines(plan: dict) -> list[tuple[int, int, str, bool]]:
     """Every spoken line: start, end, text, and whether a sound came right before it."""
     out, after_sound = [], False
@@ -77,9 +69,11 @@ def listen(
     """Each line of the track as pocketsphinx hears it alone (or only those after a bell)."""
     from pocketsphinx import Decoder
 
+    from voiceguide.audio.decode import decode
+
     decoder = decoder or Decoder(samprate=RATE, loglevel="FATAL")
     plan = json.loads(mp3.with_suffix(".json").read_text(encoding="utf-8"))
-    pcm = decoded_16k(mp3)
+    pcm = decode(mp3, rate_hz=RATE).tobytes()
     heard = []
     for start, end, text, after_bell in lines(plan):
         if only_after_bell and not after_bell:

@@ -174,7 +174,7 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         finally:
             loudness.MAX_CREST_CUTS_DB = guarding
         build(routine, work, options, speaker)
-    heard = listened(work / f"{name}.mp3")
+    recognised = listened(work / f"{name}.mp3")
     track = decode(work / f"{name}.mp3")
     raw = [loudness.integrated_lufs(c) for c in clips.values()]
     gained = [
@@ -218,17 +218,14 @@ def levelling(voice: str | None, name: str, cache: Path, work: Path) -> dict[str
         "limiter_cut_max_db": round(max(pcm_cut), 1),
         "limiter_cut_median_db": round(statistics.median(pcm_cut), 1),
         "mp3_cut_max_db": round(max(mp3_cut), 1),
-        **heard,
+        **recognised,
     }
 
 
 def listened(mp3: Path) -> dict[str, object]:
     """The recogniser's word error rates for the track, or why there are none."""
-    try:
-        import bench_listen  # beside this file
-    except ImportError:  # pragma: no cover - scripts/ not on the path
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        import bench_listen
+    import bench_listen  # beside this file
+
     try:
         found = bench_listen.summary(bench_listen.listen(mp3))
     except ImportError:
