@@ -71,9 +71,9 @@ class SpeechBudget:
     guessed length of each sentence before it is spoken (so nothing is written past it).
     ``check`` makes the script again for every step too short: one budget covers them all."""
 
-    def __init__(self, source: str, limit_ms: int | None = None) -> None:
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.limit_ms = MAX_NEW_SPEECH_MS if limit_ms is None else limit_ms
+        self.limit_ms = MAX_NEW_SPEECH_MS
         self.spent_ms = 0
 
     def charge(self, ms: int) -> None:
@@ -105,11 +105,11 @@ class SpeakingAhead:
         speaker: Speaker,
         options: BuildOptions,
         sound_ms: Mapping[str, int],
-        progress: Progress | None = None,
-        budget: SpeechBudget | None = None,
+        progress: Progress | None,
+        budget: SpeechBudget,
     ) -> None:
         self.speaker, self.options, self.sound_ms = speaker, options, sound_ms
-        self.budget = budget or SpeechBudget("this routine")
+        self.budget = budget
         self._progress = progress  # shown for the first batch with anything in it
         # each sentence is asked for again and again (every plan, round and placement)
         self._known: dict[str, int] = {}

@@ -44,12 +44,12 @@ if TYPE_CHECKING:
 MAX_PROBLEMS_SHOWN = 20  # a file's problems check prints; then how many more there are
 
 
-def hint_natural_voice(voice: str | None, language: str = "en") -> None:
-    """One line on stderr when no voice was chosen and espeak-ng speaks because Piper is missing
-    (the natural voice speaks English: a routine in another language gets no hint)."""
+def hint_natural_voice(voice: str | None) -> None:
+    """One line on stderr when no voice was chosen (``speakers.chosen_voice``) and espeak-ng
+    speaks because Piper is missing; a routine not in English has its language's voice."""
     from ..speech.select import fallback_hint
 
-    hint = None if voice or language.split("-")[0] != "en" else fallback_hint()
+    hint = None if voice else fallback_hint()
     if hint:
         click.echo(f"Note: {hint}", err=True)
 
@@ -123,16 +123,16 @@ def script(routine: str, routines_dir: Path | None, language: str | None, **kw: 
         voiceguide script classic --duration 25m --rest 0
         voiceguide script classic --language de
     """
-    from ..build import prepare
     from ..routine import load_routine
     from ..routine.library import find_routine, language_asked
-    from ..runner import make_speaker
+    from ..script import prepare
+    from ..speakers import chosen_voice, make_speaker
     from .views import script_text
 
     options = make_options(**kw)
     found = find_routine(checked_name(routine), routines_dir, language_asked(language))
     loaded = load_routine(found)
-    hint_natural_voice(options.voice or loaded.voice, loaded.language)
+    hint_natural_voice(chosen_voice(options, loaded))
     with make_speaker(options, loaded) as speaker:
         timed = prepare(loaded, options, speaker)
     warn(timed.warnings)
@@ -203,7 +203,8 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     from ..output.files import check_output_dir, output_name, remove_empty
     from ..routine import load_routine
     from ..routine.library import catalogue, find_routine, language_asked
-    from ..runner import build_many, make_speaker
+    from ..runner import build_many
+    from ..speakers import chosen_voice, make_speaker
     from .progress import Bars, interactive
 
     tag = language_asked(language)
@@ -236,10 +237,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     routine = load_routine(paths[0]) if len(paths) == 1 else None
     made = check_output_dir(out_dir)  # and a mistake in the folder too
     click.get_current_context().call_on_close(lambda: remove_empty(made))  # if left empty
-    hint_natural_voice(
-        options.voice or (routine.voice if routine is not None else None),
-        routine.language if routine is not None else "en",
-    )
+    hint_natural_voice(chosen_voice(options, routine))
     bars = Bars() if interactive(sys.stdout) else None
     if routine is not None:
         with make_speaker(options, routine) as speaker:

@@ -11,19 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
-def _is_emoji(ch: str) -> bool:
-    cp = ord(ch)
-    return (
-        0x1F000 <= cp <= 0x1FAFF  # pictographs, emoticons, transport, flags, skin tones
-        or 0x2600 <= cp <= 0x27BF  # miscellaneous symbols and dingbats
-        or 0x2B00 <= cp <= 0x2BFF  # arrows and stars used as emoji
-        or cp in (0xFE0F, 0x20E3)  # emoji presentation, keycap
-    )
-
-
-# The emoji ranges above as one pattern: a text with none of them, and nothing unprintable,
-# needs no look at each character (most texts: ``check`` reads every one several times).
+# Pictographs, emoticons, transport, flags and skin tones; miscellaneous symbols and dingbats;
+# arrows and stars used as emoji; emoji presentation and keycap.
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u20e3]")
 
 
@@ -104,7 +93,7 @@ def unspeakable(text: str) -> str | None:
     for i, ch in enumerate("" if _plain(text) else text):
         if ch in "\n\t":
             continue
-        if _is_emoji(ch):
+        if _EMOJI.match(ch):
             return (
                 f'contains the emoji "{ch}", which the speech engine would read out by its '
                 "name; write the words you mean instead"

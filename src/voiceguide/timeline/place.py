@@ -98,9 +98,8 @@ def needs(
     time their words start, as the built-in step bell and reminder tone are)."""
     out = Needs()
     for part_id, part in narration.parts.items():
+        # the words wait for the part's sound to die away (``opening_offset``)
         end = opening_offset(part, sound_ms) + _speaking_ms(part.opening, lengths)
-        if part.sound and sound_ms:
-            end = max(end, sound_ms[part.sound])
         opening_end = end
         why = "words"
         for index, r in enumerate(part.cues):
@@ -136,13 +135,11 @@ def place(
     warnings: list[str] = list(plan.warnings)
     for part in plan.parts:
         text = narration.parts[part.id]
-        busy_until = part.start_ms
         if text.sound:
             sound_end = part.start_ms + sound_ms[text.sound]
             events.append(Event(part.start_ms, sound_end, "sound", text.sound, part.id))
-            busy_until = sound_end
-        clock = part.start_ms + opening_offset(text, sound_ms)
-        busy_until = max(busy_until, _say(text.opening, clock, lengths, part.id, events))
+        clock = part.start_ms + opening_offset(text, sound_ms)  # after the sound has died away
+        busy_until = _say(text.opening, clock, lengths, part.id, events)
         timed = sorted(
             ((_anchor_time(r, part.start_ms, part.end_ms), i, r) for i, r in enumerate(text.cues)),
         )
@@ -271,9 +268,8 @@ def _follow_on(reminder: Cue, at: int, busy_until: int) -> int:
 
 
 def _reminder_ms(reminder: Cue, lengths: Lengths, sound_ms: Mapping[str, int]) -> int:
-    """From a reminder's tone to the end of its tone or its words, whichever is later."""
-    words = _reminder_gap(reminder, sound_ms) + _speaking_ms(reminder.sentences, lengths)
-    return max(words, sound_ms.get(reminder.sound, 0) if reminder.sound else 0)
+    """From a reminder's tone to the end of its words, which wait for the tone to die away."""
+    return _reminder_gap(reminder, sound_ms) + _speaking_ms(reminder.sentences, lengths)
 
 
 def _say(

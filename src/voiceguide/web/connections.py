@@ -129,10 +129,10 @@ class GuardedProtocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for each request head and a place under the cap."""
 
     guard: ClassVar[_Guard]
+    _deadline: asyncio.TimerHandle | None = None  # while waiting for a request head
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._deadline: asyncio.TimerHandle | None = None
         self._wait_for_head()
         self.guard.admit(self, len(self.connections))
 
@@ -169,8 +169,8 @@ class GuardedProtocol(H11Protocol):
 
     def _stop_waiting(self) -> None:
         self.guard.waiting.pop(self, None)
-        if getattr(self, "_deadline", None) is not None:
-            self._deadline.cancel()  # type: ignore[union-attr]
+        if self._deadline is not None:
+            self._deadline.cancel()
             self._deadline = None
 
 
@@ -181,8 +181,8 @@ class GuardedServer(uvicorn.Server):
         if self.should_exit:  # the second Ctrl-C (or SIGTERM): cut every connection now
             self.force_exit = True
             for connection in list(self.server_state.connections):
-                if isinstance(connection, GuardedProtocol):
-                    connection.cut()
+                if isinstance(connection, GuardedProtocol):  # from the loop, not mid-handler
+                    connection.loop.call_soon_threadsafe(connection.cut)
         super().handle_exit(sig, frame)
 
 
