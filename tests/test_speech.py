@@ -87,12 +87,20 @@ def test_trim_of_silence_is_empty() -> None:
     assert trim(np.zeros(1000, dtype=np.int16)).size == 0
 
 
-def test_the_engine_reads_pyttsx3s_version_as_importlib_metadata_does() -> None:
+@pytest.mark.parametrize(
+    ("package", "dist"), [("pyttsx3", "pyttsx3"), ("piper", "piper-tts"), ("onnxruntime", None)]
+)
+def test_the_engines_read_versions_as_importlib_metadata_does(
+    package: str, dist: str | None
+) -> None:
+    """The fingerprints' versions, read from the dist-info folder's name (piper-tts installs
+    ``piper_tts-*.dist-info``)."""
     from importlib.metadata import version
 
-    from voiceguide.speech.pyttsx3_engine import _installed
+    from voiceguide.speech.engine import installed_version
 
-    assert _installed("pyttsx3") == version("pyttsx3")
+    folder = dist.replace("-", "_") if dist else None
+    assert installed_version(package, folder) == version(dist or package)
 
 
 _SENTENCE = "Rest now, and breathe slowly."

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from importlib.metadata import version
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
 from ..errors import InputError, SpeechError, one_line
 from ..errors import shortened as _short
 from ..pcm import RATE_HZ
-from .engine import DEFAULT_RATE_WPM, VoiceInfo
+from .engine import DEFAULT_RATE_WPM, VoiceInfo, installed_version
 from .pace import piper_length_scale
 from .piper_voice import PiperVoice, bundled_voices, files_hash, resolve
 from .worker import Refused, Worker
@@ -81,8 +80,8 @@ class PiperEngine:
         if self._fingerprint is None:
             self._fingerprint = ";".join((
                 "piper",
-                f"piper-tts={version('piper-tts')}",
-                f"onnxruntime={version('onnxruntime')}",
+                f"piper-tts={installed_version('piper', 'piper_tts')}",
+                f"onnxruntime={installed_version('onnxruntime')}",
                 f"voice={files_hash(self.voice)}",
                 f"length_scale={self.length_scale}",
                 f"noise_scale={NOISE_SCALE}",

@@ -25,7 +25,7 @@ from ..errors import SpeechError
 from ..errors import shortened as _short
 from ..pcm import RATE_HZ
 from .cache import read_wav
-from .engine import DEFAULT_RATE_WPM, VoiceInfo
+from .engine import DEFAULT_RATE_WPM, VoiceInfo, installed_version
 from .espeak import ESPEAK_HINT
 from .pace import guess_ms, pyttsx3_rate
 from .trimming import trim
@@ -73,7 +73,9 @@ class Pyttsx3Engine:
         if self._fingerprint is None:
             from .espeak import locate_espeak
 
-            versions = f"pyttsx3 {_installed('pyttsx3')}; espeak-ng {locate_espeak().version}"
+            versions = (
+                f"pyttsx3 {installed_version('pyttsx3')}; espeak-ng {locate_espeak().version}"
+            )
             self._fingerprint = "\0".join((self.voice, f"rate {self.setting}", versions, "whole"))
         return self._fingerprint
 
@@ -165,23 +167,6 @@ def _read_said(target: Path, rate_hz: int) -> np.ndarray | None:
 def _spoken(samples: np.ndarray) -> int:
     """The clip's length once the speaker trims it, which the share above was measured on."""
     return int(trim(samples).size)
-
-
-def _installed(dist: str) -> str:
-    """A distribution's version, read from its ``*.dist-info`` folder name beside the
-    package (importlib.metadata costs `voiceguide check` a tenth of its start), or from
-    importlib.metadata where it is not there."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(dist)
-    if spec is not None and spec.origin:
-        site = Path(spec.origin).parent.parent
-        found = sorted(site.glob(f"{dist}-*.dist-info"))
-        if len(found) == 1:
-            return found[0].name[len(dist) + 1 : -len(".dist-info")]
-    from importlib.metadata import version
-
-    return version(dist)
 
 
 def _start(voice: str, rate: int, scratch: Path) -> tuple[Worker, list[VoiceInfo]]:
