@@ -29,7 +29,6 @@ from .errors import OutputError, ToolError
 from .ffmpeg import ffmpeg_exe
 from .output.site import track_files
 from .routine.load import load_part
-from .speech.select import default_voice
 
 if TYPE_CHECKING:
     from .routine import Routine
@@ -101,8 +100,7 @@ def inputs(routine: Routine, options: BuildOptions, speaker: Speaker) -> list[li
     ]
     rows += [["sound", name, _file(path)] for name, path in sorted(routine.sounds.items())]
     rows.append(["voiceguide", __version__, code_fingerprint()])
-    voice = options.voice or routine.voice or default_voice()
-    rows.append(["engine", voice, speaker.engine_fingerprint])
+    rows.append(["engine", speaker.engine.voice_id, speaker.engine_fingerprint])
     rows.append(["encoder", *_encoder()])
     settings = dataclasses.asdict(dataclasses.replace(options, cache_dir=None))
     rows.append(["options", "", json.dumps(settings, sort_keys=True, default=str)])
