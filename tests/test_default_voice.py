@@ -172,3 +172,20 @@ def test_joe_and_espeak_keep_their_clips_apart(tmp_path: Path) -> None:
         assert joe.engine.fingerprint != espeak.engine.fingerprint
         for text in texts:
             assert joe.cache_file(text) != espeak.cache_file(text)
+
+
+def test_a_voice_named_in_the_environment_is_checked_as_voice_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``$VOICEGUIDE_VOICE`` goes through the same checks as ``--voice``, and the error
+    says where the voice was named."""
+    monkeypatch.setenv(VOICE_ENV, "nonsense")
+    result = CliRunner().invoke(cli, ["check", "classic", "--no-cache"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: $VOICEGUIDE_VOICE=nonsense: no such voice;")
+    monkeypatch.setenv(VOICE_ENV, "de")  # a language, resolved to its voice as --voice de is
+    from voiceguide.routine import load_routine
+    from voiceguide.routine.library import find_routine
+
+    with make_speaker(BuildOptions(), load_routine(find_routine("classic"))) as speaker:
+        assert speaker.engine.voice_id == "gmw/de"

@@ -16,22 +16,26 @@ from .routine import Routine
 from .settings import BuildOptions
 from .speech import Speaker
 from .speech.piper_voice import is_piper_voice, voice_languages
-from .speech.select import check_voice, is_espeak_default, make_engine
+from .speech.select import (
+    VOICE_ENV,
+    check_voice,
+    environment_voice,
+    is_espeak_default,
+    make_engine,
+)
 
 
 def chosen_voice(options: BuildOptions, routine: Routine | None) -> str | None:
     """The voice a routine is spoken with: ``--voice``, else the routine's ``voice:``, else,
     for a routine not in English, espeak-ng's voice for its language (from the language's
-    catalogue); None: the engine's default."""
+    catalogue), else ``$VOICEGUIDE_VOICE``; None: the engine's default."""
     if options.voice:
         return options.voice
-    if routine is None:
-        return None
-    if routine.voice:
+    if routine is not None and routine.voice:
         return routine.voice
-    if routine.language != languages.DEFAULT:
+    if routine is not None and routine.language != languages.DEFAULT:
         return languages.get(routine.language).espeak_voice
-    return None
+    return environment_voice()
 
 
 def speaks(voice_langs: tuple[str, ...] | list[str], tag: str) -> bool:
@@ -102,7 +106,8 @@ def make_speaker(
 
     An unknown or broken voice, or a Piper voice that does not speak the
     routine's language, is an input error, found before any synthesis; if the
-    routine named it, the error names the routine's file and line.
+    routine named it, the error names the routine's file and line, and if
+    ``$VOICEGUIDE_VOICE`` did, the variable.
     The default voice is not looked up in espeak-ng's list: a warm build
     starts no engine.
     """
@@ -118,13 +123,18 @@ def make_speaker(
                 speaker.close()
                 raise
     except InputError as exc:
-        if options.voice or routine is None or not routine.voice:
+        if options.voice:
             raise
-        given = f"--voice {one_line(routine.voice)}"
-        reason = str(exc).removeprefix(f"{given}: ").replace(given, one_line(routine.voice), 1)
-        raise RoutineError(
-            reason, path=routine.path, line=routine.line_of("voice"), field="voice"
-        ) from None
+        if routine is not None and routine.voice:
+            given = f"--voice {one_line(routine.voice)}"
+            reason = str(exc).removeprefix(f"{given}: ").replace(given, one_line(routine.voice), 1)
+            raise RoutineError(
+                reason, path=routine.path, line=routine.line_of("voice"), field="voice"
+            ) from None
+        if voice and voice == environment_voice():  # say where the user named it
+            given = f"--voice {one_line(voice)}"
+            raise InputError(str(exc).replace(given, f"${VOICE_ENV}={one_line(voice)}")) from None
+        raise
     return speaker
 
 

@@ -25,16 +25,7 @@ NATURAL = "joe"  # the default voice where Piper and it are installed
 VOICE_ENV = "VOICEGUIDE_VOICE"
 # What people type for the natural voice, and for a voice by gender, instead of a name
 NATURAL_WORDS = {"natural", "piper", "neural", "human"}
-GENDER_WORDS = {
-    "female",
-    "male",
-    "woman",
-    "man",
-    "women",
-    "men",
-    "girl",
-    "boy",
-}  # the default voice, if set: e.g. espeak
+GENDER_WORDS = {"female", "male", "woman", "man", "women", "men", "girl", "boy"}
 
 
 def natural_installed() -> bool:
@@ -42,19 +33,21 @@ def natural_installed() -> bool:
     return installed() and importlib.util.find_spec(BUNDLED[NATURAL][0]) is not None
 
 
+def environment_voice() -> str | None:
+    """``$VOICEGUIDE_VOICE``, if it names a voice."""
+    return os.environ.get(VOICE_ENV, "").strip() or None
+
+
 def default_voice() -> str:
     """The voice when neither ``--voice`` nor the routine's ``voice:`` names one:
     ``$VOICEGUIDE_VOICE``, else ``joe`` if installed, else ``espeak``."""
-    chosen = os.environ.get(VOICE_ENV, "").strip()
-    if chosen:
-        return chosen
-    return NATURAL if natural_installed() else ESPEAK
+    return environment_voice() or (NATURAL if natural_installed() else ESPEAK)
 
 
 def fallback_hint() -> str | None:
     """One line for the user when the default voice is espeak-ng only because Piper (or
     ``joe``) is missing; None when the natural voice is the default or one was chosen."""
-    if os.environ.get(VOICE_ENV, "").strip() or natural_installed():
+    if environment_voice() or natural_installed():
         return None
     return f"speaking with espeak-ng; for the natural voice {NATURAL}: {INSTALL_HINT}"
 
