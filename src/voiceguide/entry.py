@@ -74,6 +74,15 @@ def _done() -> None:
             signal.signal(signum, _note)
 
 
+def _said(terminated: bool) -> str:
+    """A signal's one line: the command line's, which names the files already replaced, once
+    it is loaded (before that, nothing was written)."""
+    group = sys.modules.get("voiceguide.cli.group")
+    if group is None:
+        return TERMINATED if terminated else INTERRUPTED
+    return "Error: " + str(group.stopped(terminated))
+
+
 def _exit_if_signalled() -> None:
     """Registered first, so run last at exit: a signal noted after the command ends it here.
 
@@ -87,12 +96,7 @@ def _exit_if_signalled() -> None:
         if not _late:
             return
     terminated = _late[0] == signal.SIGTERM
-    try:
-        from .cli.group import stopped
-
-        message = f"Error: {stopped(terminated)}"
-    except BaseException:
-        message = TERMINATED if terminated else INTERRUPTED
+    message = _said(terminated)
     import contextlib
 
     for stream in (sys.stdout, sys.stderr):
@@ -122,8 +126,5 @@ def main() -> None:
             _done()
     except KeyboardInterrupt as exc:  # outside the command line's own handling
         terminated = type(exc).__name__ == "Terminated"
-        message = TERMINATED if terminated else INTERRUPTED
-        if "voiceguide.cli.group" in sys.modules:
-            message = "Error: " + sys.modules["voiceguide.cli.group"].stopped(terminated)
-        print(message, file=sys.stderr)
+        print(_said(terminated), file=sys.stderr)
         sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))

@@ -322,12 +322,12 @@ def voices(language: str | None) -> None:
     from ..speech import Speaker
     from ..speech.piper_voice import INSTALL_HINT as PIPER_INSTALL
     from ..speech.piper_voice import installed as piper_installed
-    from ..speech.select import ESPEAK, all_voices, default_voice, make_engine
+    from ..speech.select import ESPEAK, all_voices, default_voice, is_espeak_default, make_engine
 
     with Speaker(make_engine(ESPEAK), cache_dir=None) as speaker:
         found = all_voices(speaker.voices())
         default = default_voice()
-        if default.lower() == ESPEAK:
+        if is_espeak_default(default):
             default = speaker.engine.voice_id
     if language:
         found = [v for v in found if speaks(v.languages, language)]

@@ -52,7 +52,7 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
     from ..output.site import find_tracks
     from ..web import lan, server  # starlette and uvicorn load only here
 
-    tracks = len(find_tracks(directory)) if directory.is_dir() else 0
+    tracks = len(find_tracks(directory))
     if not tracks:
         import shlex
         from pathlib import Path

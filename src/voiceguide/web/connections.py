@@ -103,28 +103,6 @@ class _Guard:
         victim.cut()
 
 
-class _AcceptFailures(logging.Filter):
-    """asyncio logs a traceback each time ``accept`` finds no file left (and waits a second):
-    one line, once, instead."""
-
-    def __init__(self, warn: Callable[[str], None]) -> None:
-        super().__init__()
-        self.warn = warn
-        self.told = False
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith("socket.accept() out of system resource"):
-            return True
-        if not self.told:
-            self.told = True
-            soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-            self.warn(
-                f"the process ran out of open files ({soft} at most): new connections wait "
-                "until some close; told once"
-            )
-        return False
-
-
 class GuardedProtocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for each request head and a place under the cap."""
 
@@ -211,7 +189,6 @@ def guarded_config(
     guard = _Guard(limits, cap, warn)
     protocol = type("Protocol", (GuardedProtocol,), {"guard": guard})
     _filter("uvicorn.error", _NoCancelledTracebacks())
-    _filter("asyncio", _AcceptFailures(warn))
     return uvicorn.Config(
         app,
         http=protocol,
