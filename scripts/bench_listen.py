@@ -35,9 +35,9 @@ class Heard:
 
 def words_of(text: str) -> list[str]:
     """Lower-case words, numbers said as words ("Step 3 of 6" -> step three of six)."""
-    from num2words import num2words
+    from voiceguide.narration.lengths import number_words
 
-    text = re.sub(r"\d+", lambda m: " " + num2words(int(m.group())) + " ", text)
+    text = re.sub(r"\d+", lambda m: " " + number_words(int(m.group())) + " ", text)
     return re.findall(r"[a-z']+", text.lower().replace("-", " "))
 
 

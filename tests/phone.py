@@ -79,6 +79,19 @@ def copy_site(source: Path, target: Path) -> Path:
     return target
 
 
+def placeholder_site(directory: Path, mp3_bytes: int = 0) -> Path:
+    """A folder with one track as the server sees it: plan, page and an MP3 of ``mp3_bytes``
+    zeros, for what ``serve`` does with files, not what they hold."""
+    directory.mkdir(parents=True, exist_ok=True)
+    plan = '{"title": "Big", "parts": [{"kind": "step", "start_ms": 0, "end_ms": 60000}], '
+    plan += '"total_ms": 60000}'
+    (directory / "big.json").write_text(plan, encoding="utf-8")
+    (directory / "big.html").write_text("<p>Big</p>", encoding="utf-8")
+    with open(directory / "big.mp3", "wb") as fh:
+        fh.truncate(mp3_bytes)
+    return directory
+
+
 @contextmanager
 def serve_in_thread(
     directory: Path,

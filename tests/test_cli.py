@@ -245,9 +245,10 @@ def test_output_into_a_reader_that_stopped_is_a_quiet_stop(tmp_path: Path) -> No
     """`voiceguide list | head -1`: the reader is gone, so the command stops as one killed by
     SIGPIPE would (141), with no "unexpected BrokenPipeError" line."""
     import subprocess
-    import sys
 
-    command = [sys.executable, "-c", "from voiceguide.entry import main; main()", "list"]
+    from .phone import CLI
+
+    command = [*CLI, "list"]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
     ) as process:

