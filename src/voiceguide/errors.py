@@ -43,6 +43,12 @@ def shortened(text: str, limit: int = 60) -> str:
 _STEP_FIELD = re.compile(r"^(steps\[(\d+)\])(.*)$", re.DOTALL)
 
 
+def step_index(field: str) -> int | None:
+    """The index of the step a field belongs to (``steps[2].say``: 2), or None."""
+    match = _STEP_FIELD.match(field)
+    return int(match.group(2)) if match else None
+
+
 def heard_field(field: str, step_title: str | None) -> str:
     """A step's field as the listener knows the step: ``steps[2] (Step 3: Kneading).say``.
 

@@ -13,7 +13,6 @@ import functools
 import re
 
 from .. import languages
-from ..errors import RoutineError
 from ..routine.model import Routine
 
 _TEMPLATE = re.compile(r"\{[{%#].*?[}%#]\}", re.DOTALL)
@@ -87,10 +86,7 @@ def readability_warnings(routine: Routine) -> list[str]:
     """One line per thing an engine would read badly: ``file:line: field: why``."""
     lines: list[str] = []
     for field, text in spoken_fields(routine):
-        path, line, shown = routine.where(field)
-        for reason in hard_to_say(text, routine.language):
-            title = routine.step_title(field)
-            lines.append(
-                str(RoutineError(reason, path=path, line=line, field=shown, step_title=title))
-            )
+        lines += [
+            str(routine.error(field, reason)) for reason in hard_to_say(text, routine.language)
+        ]
     return lines

@@ -127,12 +127,9 @@ def plain(template: str) -> str | None:
 def render(template: str, context: Mapping[str, object], *, routine: Routine, field: str) -> str:
     """Render one of the routine's own texts; template faults become routine errors
     naming the file and line the words came from (the routine's, or an included part's)."""
-    path, line, shown = routine.where(field)
 
     def fault(message: str) -> RoutineError:
-        return RoutineError(
-            message, path=path, line=line, field=shown, step_title=routine.step_title(field)
-        )
+        return routine.error(field, message)
 
     out = plain(template)
     refused = None if out is not None else _refused(template)

@@ -6,13 +6,13 @@ routine, named alike by the narration and the plan.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from ..errors import RoutineError
+from ..errors import RoutineError, step_index
 
+E = TypeVar("E", bound=RoutineError)
 Anchor = Literal["start", "half", "end"]
 Audience = Literal["adult", "child"]
 AUDIENCES: tuple[Audience, ...] = ("adult", "child")
@@ -21,8 +21,6 @@ MIN_REST_MS = 15 * 60_000  # the article: lie under a blanket "for at least 15 m
 INTRO_ID = "intro"
 REST_ID = "rest"
 OUTRO_ID = "outro"
-
-_STEP_INDEX = re.compile(r"^steps\[(\d+)\]")
 
 # Where a field's words were written: (file, line, field as written there).
 Origin = tuple[str, int | None, str]
@@ -109,9 +107,21 @@ class Routine:
 
     def step_title(self, field_path: str) -> str | None:
         """The title of the step a field belongs to (``steps[2].say``: the third's), or None."""
-        match = _STEP_INDEX.match(field_path)
-        index = int(match.group(1)) if match else len(self.steps)
-        return self.steps[index].title if index < len(self.steps) else None
+        index = step_index(field_path)
+        return self.steps[index].title if index is not None and index < len(self.steps) else None
+
+    def error(
+        self,
+        field_path: str,
+        message: str,
+        kind: type[E] = RoutineError,  # type: ignore[assignment]
+        **extra: Any,
+    ) -> E:
+        """A ``kind`` of error about a field: the file and line its words were written on,
+        and for a step's field, the step as announced."""
+        path, line, shown = self.where(field_path)
+        title = self.step_title(field_path)
+        return kind(message, path=path or None, line=line, field=shown, step_title=title, **extra)
 
 
 @dataclass(frozen=True)

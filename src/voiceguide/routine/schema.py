@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from ..errors import DurationError, RoutineError
+from ..errors import DurationError, RoutineError, step_index
 from .characters import unshowable, unspeakable
 from .durations import ACCEPTED, format_duration, parse_duration
 from .yaml_words import plain_reason
@@ -36,7 +36,6 @@ MAX_TEXT_WORDS = 800  # about five minutes of speech
 MAX_ROUTINE_WORDS = 10_000  # about an hour of speech at 150 words a minute
 MAX_TOTAL_MS = 6 * 3_600_000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # routine, step and part ids: slugs
-_STEP_INDEX = re.compile(r"^steps\[(\d+)\]")
 
 _PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
@@ -190,11 +189,10 @@ class Doc:
     def step_title(self, field_path: str) -> str | None:
         """The title of the step a field belongs to (``steps[2].say``: the third's), as
         written, if it is one a step may have; else None (the message names the index)."""
-        match = _STEP_INDEX.match(field_path)
+        index = step_index(field_path)
         steps = _get(getattr(self, "root", None), "steps")
-        if match is None or not isinstance(steps, yaml.SequenceNode):
+        if index is None or not isinstance(steps, yaml.SequenceNode):
             return None
-        index = int(match.group(1))
         title = _get(steps.value[index], "title") if index < len(steps.value) else None
         if not isinstance(title, yaml.ScalarNode) or title.tag != _STR:
             return None

@@ -76,20 +76,11 @@ def check_holds(
     else:
         field_name = f"steps[{index}].duration"
         fix = f"give it at least {at_least}, or say less"
-    file, line, shown = routine.where(field_name)
     if cue:
         message = f'"{cue[1].at}" lies past the step\'s end: {fix}'
     else:
         message = f"{format_human(length)} is too short: {what}; {fix}"
-    raise RoutineTimingError(
-        message,
-        path=file or None,
-        line=line,
-        field=shown,
-        step_title=routine.step_title(field_name),
-        part_id=part_id,
-        need_ms=need,
-    )
+    raise routine.error(field_name, message, RoutineTimingError, part_id=part_id, need_ms=need)
 
 
 def _written(routine: Routine, index: int) -> set[str]:
