@@ -84,16 +84,20 @@ def builtin_lengths_ms() -> dict[str, int]:
 
 
 def audible_ms(samples: np.ndarray) -> int:
-    """Where a sound has died away: just after its last sample above ``AUDIBLE_DB`` under its
-    peak, in milliseconds from its start (0 for silence)."""
+    """Where a sound has died away (``audible_end``), in milliseconds from its start."""
+    return -(-audible_end(samples) * 1000 // RATE_HZ)
+
+
+def audible_end(samples: np.ndarray) -> int:
+    """The sample just after a sound's last one above ``AUDIBLE_DB`` under its peak (0 for
+    silence): where the words after it may begin, and where a user's sound is cut."""
     import numpy as np
 
     magnitude = np.abs(samples.astype(np.float64))
     peak = float(magnitude.max(initial=0.0))
     if peak == 0.0:
         return 0
-    loud = np.flatnonzero(magnitude > peak * 10 ** (AUDIBLE_DB / 20))
-    return -(-(int(loud[-1]) + 1) * 1000 // RATE_HZ)
+    return int(np.flatnonzero(magnitude > peak * 10 ** (AUDIBLE_DB / 20))[-1]) + 1
 
 
 def sound_lengths_ms(sounds: Mapping[str, np.ndarray] | None = None) -> dict[str, int]:
@@ -138,8 +142,7 @@ def own_sound(path: Path) -> np.ndarray:
     loud = np.flatnonzero(magnitude > 200)  # start at its attack
     if loud.size == 0:
         raise SoundFileError(f"{path}: is silent")
-    heard = np.flatnonzero(magnitude > magnitude.max() * 10 ** (AUDIBLE_DB / 20))
-    trimmed = samples[loud[0] : heard[-1] + 1].astype(np.float64)  # end where it dies away
+    trimmed = samples[loud[0] : audible_end(samples)].astype(np.float64)  # end where it dies away
     cap = RATE_HZ * MAX_OWN_SOUND_MS // 1000
     if trimmed.size > cap:
         trimmed = trimmed[:cap]

@@ -36,6 +36,11 @@ def voice_label(voice: str) -> str:
 
 def track_title(document: Mapping[str, Any]) -> str:
     """The routine's title, the track's length, its voice and its name where one was given."""
+    return SEPARATOR.join(title_parts(document))
+
+
+def title_parts(document: Mapping[str, Any]) -> list[str]:
+    """What ``track_title`` joins, for a page that keeps each piece whole."""
     parts = [str(document.get("title") or document.get("routine") or "")]
     parts.append(length_label(int(document.get("total_ms") or 0)))
     voice = document.get("voice")
@@ -45,4 +50,4 @@ def track_title(document: Mapping[str, Any]) -> str:
     name = document.get("name")
     if isinstance(name, str) and name and name != document.get("routine"):
         parts.append(name)
-    return SEPARATOR.join(parts)
+    return parts

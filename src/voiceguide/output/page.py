@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import icon
-from .names import track_title
+from .names import title_parts, track_title
 
 # Sandboxed, and autoescape on for every template: titles and spoken lines come
 # from routine files a user may have written, and must never become markup.
@@ -102,6 +102,7 @@ def render_page(
     first = data["parts"][0]
     return _ENV.get_template("player.html.j2").render(
         title=data["title"],
+        title_parts=title_parts(plan),
         short_title=str(plan["title"]),
         manifest_name=manifest_name or mp3_name.removesuffix(".mp3") + ".manifest.json",
         touch_icon=icon.data_url(),
