@@ -34,6 +34,11 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def joined(words: list[str] | tuple[str, ...]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: names listed in a message."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def shortened(text: str, limit: int = 60) -> str:
     """``text`` on one line, cut to ``limit`` characters: a sentence quoted in a message."""
     text = one_line(text)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
-from ..errors import InputError
-from .group import Group, handle_errors, shown, warn
+from ..errors import InputError, one_line
+from .group import Group, handle_errors, warn
 from .options import (
     JOBS,
     SafePath,
@@ -57,7 +57,7 @@ def hint_natural_voice(voice: str | None) -> None:
 def checked_name(routine: str) -> str:
     """A ROUTINE argument: an id or a path, never one with a NUL byte in it."""
     if "\0" in routine:
-        raise InputError(f'"{shown(routine)}": a routine id or path cannot contain a NUL byte')
+        raise InputError(f'"{one_line(routine)}": a routine id or path cannot contain a NUL byte')
     return routine
 
 
@@ -214,7 +214,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
         checked = checked_base_url(base_url)
         if checked is None:
             raise InputError(
-                f"--base-url {shown(base_url)}: not an absolute http(s) address of a folder; "
+                f"--base-url {one_line(base_url)}: not an absolute http(s) address of a folder; "
                 "give one like https://example.org/massage/"
             )
         base_url = checked
@@ -332,7 +332,7 @@ def voices(language: str | None) -> None:
     if language:
         found = [v for v in found if speaks(v.languages, language)]
         if not found:
-            raise InputError(f"--language {shown(language)}: no voice speaks it")
+            raise InputError(f"--language {one_line(language)}: no voice speaks it")
     for voice in found:
         mark = "  (default)" if voice.id.lower() == default.lower() else ""
         click.echo(f"{voice.id:<28} {voice.engine:<8} {voice.name}{mark}")
@@ -389,11 +389,11 @@ def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> No
         for name in names:
             path, checked = check_one(name)
             for problem in checked.problems[:MAX_PROBLEMS_SHOWN]:
-                click.echo(f"Error: {shown(problem)}", err=True)
+                click.echo(f"Error: {one_line(problem)}", err=True)
             if len(checked.problems) > MAX_PROBLEMS_SHOWN:
                 more = len(checked.problems) - MAX_PROBLEMS_SHOWN
                 click.echo(f"Error: {path}: and {more} more; fix these and check again", err=True)
-            warn([shown(w) for w in checked.warnings])
+            warn([one_line(w) for w in checked.warnings])
             if checked.problems:
                 failed = True
             else:

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import Terminated, VoiceguideError, one_line
+from ..errors import Terminated, VoiceguideError, joined, one_line
 
 INTERRUPTED = "interrupted; files already in place are untouched"
 TERMINATED = "stopped by SIGTERM; files already in place are untouched"
@@ -45,19 +45,10 @@ def stopped(terminated: bool) -> str:
 
 
 def _listed(paths: list[Any]) -> str:
-    names = [shown(str(path)) for path in paths]
+    names = [one_line(str(path)) for path in paths]
     if len(names) > 4:
         return f"{', '.join(names[:3])} and {len(names) - 3} more"
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-
-
-def shown(text: str) -> str:
-    """``text`` on one line: control characters (NUL, newlines) escaped."""
-    return "".join(c if c.isprintable() else _escape(ord(c)) for c in text)
-
-
-def _escape(code: int) -> str:
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return joined(names)
 
 
 def _debug() -> bool:
@@ -75,7 +66,7 @@ def fail(message: str, code: int) -> None:
         import traceback
 
         traceback.print_exc()
-    click.echo(f"Error: {shown(message)}", err=True)
+    click.echo(f"Error: {one_line(message)}", err=True)
     sys.exit(code)
 
 
@@ -224,7 +215,7 @@ class Group(click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"Error: {shown(click_message(exc))}", err=True)
+            click.echo(f"Error: {one_line(click_message(exc))}", err=True)
             sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
         except Terminated:
             click.echo(f"Error: {stopped(True)}", err=True)

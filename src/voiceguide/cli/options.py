@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import DurationError
+from ..errors import DurationError, one_line
 from ..routine.durations import format_duration, parse_duration
-from .group import shown
 
 if TYPE_CHECKING:
     from ..settings import BuildOptions
 
-__all__ = ["SafePath", "make_options", "shown"]
+__all__ = ["SafePath", "make_options"]
 
 RATE_RANGE = (80, 400)
 LOUDNESS_RANGE = (-40.0, -6.0)
@@ -52,7 +51,9 @@ class StepPinType(click.ParamType):
             return value
         step_id, sep, raw = str(value).partition("=")
         if not sep or not step_id.strip():
-            self.fail(f'"{shown(value)}" is not ID=DURATION, for example kneading=12m', param, ctx)
+            self.fail(
+                f'"{one_line(value)}" is not ID=DURATION, for example kneading=12m', param, ctx
+            )
         try:
             return step_id.strip(), parse_duration(raw)
         except DurationError as exc:
@@ -83,7 +84,7 @@ class Number(click.ParamType):
             or (self.low is not None and number < self.low)
             or (self.high is not None and number > self.high)
         ):
-            self.fail(f'"{shown(str(value))}" is not {self.what}', param, ctx)
+            self.fail(f'"{one_line(str(value))}" is not {self.what}', param, ctx)
         return number
 
 
@@ -104,7 +105,7 @@ class SafePath(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if "\0" in str(value):
-            self.fail(f'"{shown(str(value))}" contains a NUL byte', param, ctx)
+            self.fail(f'"{one_line(str(value))}" contains a NUL byte', param, ctx)
         from pathlib import Path
 
         return Path(os.fsdecode(super().convert(value, param, ctx)))
@@ -151,7 +152,7 @@ def _a_folder(path: Any) -> Any:
     """--routines names a folder that is there: a mistyped one would list no routine of yours."""
     if path is not None and not path.is_dir():
         raise click.BadParameter(
-            f'"{shown(str(path))}" is not a folder; give the folder that holds your routine files',
+            f'"{one_line(str(path))}" is not a folder; give the folder that holds your routine files',
         )
     return path
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import InputError, Terminated
-from .group import Command, handle_errors, shown, warn
+from ..errors import InputError, Terminated, one_line
+from .group import Command, handle_errors, warn
 from .options import SafePath
 
 if TYPE_CHECKING:
@@ -61,12 +61,14 @@ def serve(directory: Path, host: str, port: int, use_token: bool) -> None:
         if directory != Path("output"):
             build += f" -o {shlex.quote(str(directory))}"
         raise InputError(
-            f"{shown(str(directory))} has no tracks to serve; build one first, e.g. `{build}`"
+            f"{one_line(str(directory))} has no tracks to serve; build one first, e.g. `{build}`"
         )
     token = lan.new_token() if use_token else None
     sock = server.bind(host, port)
     url = lan.share_url(host, sock.getsockname()[1], token)
-    click.echo(f"Serving {tracks} track{'' if tracks == 1 else 's'} from {shown(str(directory))}")
+    click.echo(
+        f"Serving {tracks} track{'' if tracks == 1 else 's'} from {one_line(str(directory))}"
+    )
     click.echo(lan.terminal_qr(url, ansi=sys.stdout.isatty()), nl=False)
     click.echo(f"Open on your phone: {url}")
     click.echo(f"Podcast feed:       {url}feed.xml")

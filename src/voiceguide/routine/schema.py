@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from ..errors import DurationError, RoutineError, step_index
+from ..errors import DurationError, RoutineError, joined, step_index
 from .characters import unshowable, unspeakable
 from .durations import ACCEPTED, format_duration, parse_duration
 from .yaml_words import plain_reason
@@ -296,7 +296,7 @@ class Doc:
         for key in required:
             if key not in mapping:
                 child = f"{field_path}.{key}" if field_path else key
-                self.report(node, child, f"missing; {what} needs {_and(required)}")
+                self.report(node, child, f"missing; {what} needs {joined(required)}")
         return known
 
     # -- typed fields
@@ -411,10 +411,6 @@ def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
             return value
     return None
-
-
-def _and(words: tuple[str, ...]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _kind(value: Any) -> str:

@@ -32,7 +32,7 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 from ..output.feed import CHAPTERS_TYPE, FEED_NAME, checked_base_url, feed_xml
 from ..output.page import render_index
 from ..output.site import INDEX_NAME, find_tracks
@@ -163,7 +163,7 @@ class FolderEndpoint:
             if not self._token_ok(first):
                 return "(no token)"
             path = "/" + rest
-        text = "".join(c if c.isprintable() and c != " " else f"\\x{ord(c):02x}" for c in path)
+        text = one_line(path).replace(" ", "\\x20")
         return text if len(text) <= 100 else text[:99] + "…"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
