@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,17 @@ from voiceguide.output import files
 from .faultkit import TINY
 
 
-def test_a_signal_during_the_renames_waits_for_the_group(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The track's files are renamed as one group: Ctrl-C between two renames waits."""
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt here, as in a terminal, even where the tests were
+    started with it ignored (a background job of a shell without job control)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def interrupted_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The track's two files, and os.replace sending Ctrl-C to this process on the first."""
     targets = [tmp_path / "a.mp3", tmp_path / "a.json"]
     real_replace = os.replace
     calls: list[Path] = []
@@ -33,17 +41,45 @@ def test_a_signal_during_the_renames_waits_for_the_group(
     def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         calls.append(Path(dst))
         if len(calls) == 1:
-            signal.raise_signal(signal.SIGINT)  # pytest's handler: KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)  # as a Ctrl-C at this moment would
         real_replace(src, dst)
 
     monkeypatch.setattr(files.os, "replace", replace)
     monkeypatch.setattr(files, "replaced", [])
-    with pytest.raises(KeyboardInterrupt), files.atomic_paths(*targets) as temps:
-        for temp in temps:
-            temp.write_text("new")
+    return targets
+
+
+def renamed(targets: list[Path], tmp_path: Path) -> None:
     assert [p.read_text() for p in targets] == ["new", "new"]
     assert files.replaced == [targets[0]]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.mp3"]
+
+
+def test_a_signal_during_the_renames_waits_for_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruptible: None
+) -> None:
+    """The track's files are renamed as one group: Ctrl-C between two renames waits."""
+    targets = interrupted_renames(tmp_path, monkeypatch)
+    with pytest.raises(KeyboardInterrupt), files.atomic_paths(*targets) as temps:
+        for temp in temps:
+            temp.write_text("new")
+    renamed(targets, tmp_path)
+
+
+def test_a_signal_ignored_by_the_process_stays_ignored_after_the_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started with Ctrl-C ignored (nohup, a background job), the build goes on through it."""
+    targets = interrupted_renames(tmp_path, monkeypatch)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with files.atomic_paths(*targets) as temps:
+            for temp in temps:
+                temp.write_text("new")
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+    renamed(targets, tmp_path)
 
 
 SIGNALS = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped by SIGTERM")]
