@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,13 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The tests signal commands as a terminal's Ctrl-C would: where the suite was started with
+# Ctrl-C ignored (a background job of a shell without job control), the commands it starts
+# would inherit that, and rightly go on through it (voiceguide.entry). Handled here again,
+# it is SIG_DFL in every command started, and KeyboardInterrupt in the tests themselves.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The suite speaks with espeak-ng wherever speech is not about the default voice (joe where
 # Piper is installed): CliRunner builds, `voiceguide` subprocesses and README examples alike.

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,15 +21,6 @@ import pytest
 from voiceguide.output import files
 
 from .faultkit import TINY
-
-
-@pytest.fixture
-def interruptible() -> Iterator[None]:
-    """Ctrl-C raises KeyboardInterrupt here, as in a terminal, even where the tests were
-    started with it ignored (a background job of a shell without job control)."""
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, before)
 
 
 def interrupted_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -56,7 +47,7 @@ def renamed(targets: list[Path], tmp_path: Path) -> None:
 
 
 def test_a_signal_during_the_renames_waits_for_the_group(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruptible: None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The track's files are renamed as one group: Ctrl-C between two renames waits."""
     targets = interrupted_renames(tmp_path, monkeypatch)
@@ -97,11 +88,25 @@ def build(folder: Path, clip_cache: Path, *names: str, jobs: int = 1) -> list[st
     ]  # fmt: skip
 
 
-def signal_after_built(command: list[str], signum: int, delay_s: float) -> tuple[int, str, str]:
-    """Run ``command``, send ``signum`` ``delay_s`` after its first "built" line (as Ctrl-C
-    does, to the whole group, for SIGINT); its status, the built line and its stderr."""
+def ignoring_ctrl_c() -> None:
+    """In a child about to start a command: start it as a shell without job control starts
+    its background jobs, with Ctrl-C ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def signal_after_built(
+    command: list[str], signum: int, delay_s: float, *, before: Callable[[], None] | None = None
+) -> tuple[int, str, str]:
+    """Run ``command`` (``before`` run in its process first), send ``signum`` ``delay_s`` after
+    its first "built" line (as Ctrl-C does, to the whole group, for SIGINT); its status, the
+    built line and its stderr."""
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=before,
     ) as process:
         assert process.stdout is not None and process.stderr is not None
         line = process.stdout.readline()
@@ -153,6 +158,19 @@ def test_a_signal_between_two_builds_names_the_one_built(
         "whole; other files are untouched"
     )
     assert not (out / "b.mp3").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_started_with_ctrl_c_ignored_goes_on_through_it(
+    jobs: int, clip_cache: Path, tmp_path: Path
+) -> None:
+    """Started in the background by a script, voiceguide leaves Ctrl-C ignored, as it found it:
+    the Ctrl-C meant for the foreground command spares it, its workers included."""
+    out = tmp_path / "out"
+    command = build(tmp_path, clip_cache, "a", "b", "c", jobs=jobs)
+    code, _, said = signal_after_built(command, signal.SIGINT, 0, before=ignoring_ctrl_c)
+    assert (code, said) == (0, "")
+    assert sorted(p.name for p in out.glob("*.mp3")) == ["a.mp3", "b.mp3", "c.mp3"]
 
 
 @pytest.mark.parametrize(("signum", "status", "what"), SIGNALS)

@@ -54,9 +54,15 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt()
 
 
+# A signal the process was started ignoring stays ignored, as POSIX asks of every program:
+# a shell without job control starts its background jobs so, for Ctrl-C to spare them.
+_IGNORED = {s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is signal.SIG_IGN}
+
+
 def install() -> None:
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signum not in _IGNORED:
+            signal.signal(signum, _stop)
 
 
 _late: list[int] = []

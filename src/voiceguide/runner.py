@@ -177,8 +177,10 @@ def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
     the pool; a traceback of the pool's own loop would say nothing), and one
     building unwinds as a build in the parent does (``_build_in_worker``).
     The worker was born with SIGINT blocked, so one that came while it
-    started is dropped here.
+    started is dropped here. Born with it ignored (the command was), it
+    never unwinds for it.
     """
+    _state["interruptible"] = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _state["options"] = options
@@ -199,7 +201,8 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             events.put((source, phase, fraction))
 
     before = len(files.replaced)
-    signal.signal(signal.SIGINT, _interrupted)
+    if _state["interruptible"]:
+        signal.signal(signal.SIGINT, _interrupted)
     try:
         outcome = build_one(
             source,
