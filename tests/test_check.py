@@ -387,7 +387,7 @@ def test_an_empty_routines_folder_adds_nothing_to_the_built_in_ones(
 ) -> None:
     result = CliRunner().invoke(cli, ["check", "--routines", str(tmp_path)])
     assert result.exit_code == 0, result.stderr
-    assert sorted(Path(line.split()[1]).stem for line in result.stdout.splitlines()) == [
+    assert sorted(Path(line.removeprefix("ok ")).stem for line in result.stdout.splitlines()) == [
         "child",
         "classic",
         "partner",
