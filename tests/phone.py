@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,12 +143,20 @@ class Served:
 
 
 @contextmanager
-def serve_command(directory: Path, *args: str) -> Iterator[Served]:
-    """Run ``voiceguide serve DIR --host 127.0.0.1 --port 0 ARGS``; wait until it answers."""
+def serve_command(
+    directory: Path, *args: str, before: Callable[[], None] | None = None
+) -> Iterator[Served]:
+    """Run ``voiceguide serve DIR --host 127.0.0.1 --port 0 ARGS`` (``before`` run in its
+    process first); wait until it answers."""
     command = [*CLI, "serve", str(directory), "--host", "127.0.0.1", "--port", "0", *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=before,
     )
     try:
         assert process.stdout is not None

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,6 +263,20 @@ def test_command_prints_address_qr_warning_and_ctrl_c_exits_130(phone_build: dic
     requests = [line.split(" ", 2)[2] for line in printed.splitlines() if line[:2].isdigit()]
     assert requests[-3:] == ["GET / 200", "GET /four.mp3 206", "GET (no token) 404"]
     assert token not in stdout
+
+
+def test_serve_started_with_ctrl_c_ignored_serves_on_through_it(tmp_path: Path) -> None:
+    """A script's background job: the Ctrl-C meant for the foreground spares it; SIGTERM
+    still stops it."""
+    site = placeholder_site(tmp_path / "site")
+    with serve_command(site, before=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) as served:
+        served.process.send_signal(signal.SIGINT)
+        time.sleep(0.5)  # uvicorn looks for a stop every 0.1 s
+        assert httpx.get(served.url + "big.html").status_code == 200
+        served.process.send_signal(signal.SIGTERM)
+        _, stderr = served.process.communicate(timeout=20)
+    assert served.process.returncode == 143
+    assert stderr.splitlines() == ["Stopped serving."]
 
 
 def test_no_token_warns(phone_build: dict) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
@@ -153,9 +154,22 @@ class GuardedProtocol(H11Protocol):
 
 
 class GuardedServer(uvicorn.Server):
-    """uvicorn's server, stopping at once on a second signal."""
+    """uvicorn's server, stopping at once on a second signal.
+
+    uvicorn catches SIGINT and SIGTERM whatever their handling was: one the
+    process was started ignoring (a script's background job) stays ignored,
+    as in every other command.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._ignored = {
+            s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is signal.SIG_IGN
+        }
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig in self._ignored:
+            return
         if self.should_exit:  # the second Ctrl-C (or SIGTERM): cut every connection now
             self.force_exit = True
             for connection in list(self.server_state.connections):
