@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,12 @@ steps:
     say: Stroke the back gently.
 """
 SHORT = ("--no-intro", "--rest", "0s")
+
+
+def ignoring_ctrl_c() -> None:
+    """In a child about to start a command: start it as a shell without job control starts
+    its background jobs, with Ctrl-C ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run(*args: str) -> Result:

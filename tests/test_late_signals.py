@@ -20,7 +20,7 @@ import pytest
 
 from voiceguide.output import files
 
-from .faultkit import TINY
+from .faultkit import TINY, ignoring_ctrl_c
 
 
 def interrupted_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -86,12 +86,6 @@ def build(folder: Path, clip_cache: Path, *names: str, jobs: int = 1) -> list[st
         "-o", str(folder / "out"), "--cache-dir", str(clip_cache), "--jobs", str(jobs),
         "--no-intro", "--rest", "0s", "--force",
     ]  # fmt: skip
-
-
-def ignoring_ctrl_c() -> None:
-    """In a child about to start a command: start it as a shell without job control starts
-    its background jobs, with Ctrl-C ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def signal_after_built(

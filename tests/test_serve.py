@@ -24,6 +24,7 @@ import segno
 from voiceguide.web.lan import lan_address, share_url, terminal_qr
 from voiceguide.web.server import bind, content_type, resolve
 
+from .faultkit import ignoring_ctrl_c
 from .phone import CLI, TOKEN, Live, copy_site, placeholder_site, serve_command, serve_in_thread
 
 
@@ -269,7 +270,7 @@ def test_serve_started_with_ctrl_c_ignored_serves_on_through_it(tmp_path: Path) 
     """A script's background job: the Ctrl-C meant for the foreground spares it; SIGTERM
     still stops it."""
     site = placeholder_site(tmp_path / "site")
-    with serve_command(site, before=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) as served:
+    with serve_command(site, before=ignoring_ctrl_c) as served:
         served.process.send_signal(signal.SIGINT)
         time.sleep(0.5)  # uvicorn looks for a stop every 0.1 s
         assert httpx.get(served.url + "big.html").status_code == 200
