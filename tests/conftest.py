@@ -30,12 +30,15 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# The tests signal commands as a terminal's Ctrl-C would: where the suite was started with
-# Ctrl-C ignored (a background job of a shell without job control), the commands it starts
-# would inherit that, and rightly go on through it (voiceguide.entry). Handled here again,
-# it is SIG_DFL in every command started, and KeyboardInterrupt in the tests themselves.
+# The tests signal commands as a terminal's Ctrl-C or a SIGTERM would: where the suite was
+# started with them ignored (Ctrl-C: a background job of a shell without job control), the
+# commands it starts would inherit that, and rightly go on through them (voiceguide.entry).
+# Handled here again, they are SIG_DFL in every command started, and Ctrl-C is
+# KeyboardInterrupt in the tests themselves.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 # The suite speaks with espeak-ng wherever speech is not about the default voice (joe where
 # Piper is installed): CliRunner builds, `voiceguide` subprocesses and README examples alike.

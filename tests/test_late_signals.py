@@ -13,8 +13,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +25,11 @@ from voiceguide.output import files
 from .faultkit import TINY, ignoring_ctrl_c
 
 
-def interrupted_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The track's two files, and os.replace sending Ctrl-C to this process on the first."""
+def interrupted_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *signums: int
+) -> list[Path]:
+    """The track's two files, and os.replace sending ``signums`` (Ctrl-C if none) to this
+    process on the first, as they would come at this moment."""
     targets = [tmp_path / "a.mp3", tmp_path / "a.json"]
     real_replace = os.replace
     calls: list[Path] = []
@@ -32,7 +37,8 @@ def interrupted_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list
     def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         calls.append(Path(dst))
         if len(calls) == 1:
-            signal.raise_signal(signal.SIGINT)  # as a Ctrl-C at this moment would
+            for signum in signums or [signal.SIGINT]:
+                signal.raise_signal(signum)
         real_replace(src, dst)
 
     monkeypatch.setattr(files.os, "replace", replace)
@@ -57,19 +63,46 @@ def test_a_signal_during_the_renames_waits_for_the_group(
     renamed(targets, tmp_path)
 
 
+@contextmanager
+def handling(signum: int, handler: Any) -> Iterator[None]:
+    before = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signum, before)
+
+
 def test_a_signal_ignored_by_the_process_stays_ignored_after_the_renames(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Started with Ctrl-C ignored (nohup, a background job), the build goes on through it."""
+    """Started with Ctrl-C ignored (a script's background job), the build goes on through it."""
     targets = interrupted_renames(tmp_path, monkeypatch)
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    with handling(signal.SIGINT, signal.SIG_IGN):
         with files.atomic_paths(*targets) as temps:
             for temp in temps:
                 temp.write_text("new")
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, before)
+    renamed(targets, tmp_path)
+
+
+def test_an_ignored_ctrl_c_does_not_hide_a_sigterm_during_the_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Stopped(Exception):
+        pass
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped()
+
+    targets = interrupted_renames(tmp_path, monkeypatch, signal.SIGINT, signal.SIGTERM)
+    with (
+        handling(signal.SIGINT, signal.SIG_IGN),
+        handling(signal.SIGTERM, stop),
+        pytest.raises(Stopped),
+        files.atomic_paths(*targets) as temps,
+    ):
+        for temp in temps:
+            temp.write_text("new")
     renamed(targets, tmp_path)
 
 
@@ -167,16 +200,31 @@ def test_a_build_started_with_ctrl_c_ignored_goes_on_through_it(
     assert sorted(p.name for p in out.glob("*.mp3")) == ["a.mp3", "b.mp3", "c.mp3"]
 
 
-@pytest.mark.parametrize(("signum", "status", "what"), SIGNALS)
+@pytest.mark.parametrize(
+    ("signum", "status", "what", "before"),
+    [
+        *((*row, None) for row in SIGNALS),
+        (signal.SIGTERM, 143, "stopped by SIGTERM", ignoring_ctrl_c),
+    ],
+    ids=["ctrl-c", "sigterm", "sigterm, ctrl-c ignored"],
+)
 def test_a_signal_between_parallel_builds_says_what_may_have_changed(
-    signum: int, status: int, what: str, clip_cache: Path, tmp_path: Path
+    signum: int,
+    status: int,
+    what: str,
+    before: Callable[[], None] | None,
+    clip_cache: Path,
+    tmp_path: Path,
 ) -> None:
     """Builds in worker processes: the one reported is named, the one still running is
-    "the old or the new" (each track is whole either way)."""
+    "the old or the new" (each track is whole either way), and none begins after the signal,
+    not even the one a worker was handed ahead of time."""
     out = tmp_path / "out"
     names = ["a", "b", "c", "d"]
-    code, built, said = signal_after_built(build(tmp_path, clip_cache, *names, jobs=2), signum, 0)
+    command = build(tmp_path, clip_cache, *names, jobs=2)
+    code, built, said = signal_after_built(command, signum, 0, before=before)
     assert code == status
+    assert not (out / "d.mp3").exists(), said  # handed out when "a" was built, never begun
     assert said.startswith(f"Error: {what}; {built}") and "already replaced, whole" in said
     assert said.endswith("other files are untouched")
     for name in names:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import build, default_name
-from .errors import Terminated, VoiceguideError
+from .errors import VoiceguideError
 from .output import files
 from .routine import load_routine
 from .settings import BuildOptions
@@ -96,25 +96,28 @@ def build_many(
         initializer=_init_worker,
         initargs=(options, events if on_progress else None, min(jobs, len(sources))),
     ) as pool:
-        # the workers start as these are submitted: born with Ctrl-C held (see _init_worker)
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # the workers start as these are submitted: born with both signals held (_init_worker)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}  # fmt: skip
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
             while pending:
-                finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
+                # A signal raised inside the wait could leave a future's lock taken (it takes
+                # them one by one), and the pool's shutdown would wait for it for ever: the
+                # signal is raised after it, at most 0.1 s later.
+                with files.signals_held():
+                    finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
                 _drain(events, on_progress)
                 for future in finished:
                     source = pending.pop(future)
                     outcome = _outcome_of(future, source)
                     files.replaced.extend(outcome.replaced)
                     yield outcome
-        except BaseException as exc:
+        except BaseException:
             _account(pending, out_dir)
-            if isinstance(exc, Terminated):  # SIGTERM came to this process alone: pass it on
-                _interrupt(pool)
+            _interrupt(pool)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     _drain(events, on_progress)
@@ -140,10 +143,11 @@ def _track_name(source: Path) -> str:
 
 
 def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
-    """Ctrl-C each worker, so its build unwinds as a Ctrl-C'd build does: nothing half-written."""
+    """Tell each worker to stop (SIGTERM, see ``_init_worker``): its build unwinds as a
+    Ctrl-C'd build does, nothing half-written, and it starts no other."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         with contextlib.suppress(OSError):
-            os.kill(process.pid, signal.SIGINT)
+            os.kill(process.pid, signal.SIGTERM)
 
 
 def _outcome_of(future: cf.Future[Outcome], source: Path) -> Outcome:
@@ -172,17 +176,18 @@ _state: dict[str, Any] = {}
 def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
     """One speaker per voice per worker process, reused for every routine it builds.
 
-    Ctrl-C reaches the workers too (the terminal signals the whole group):
-    a worker between builds, or still starting, ignores it (the parent stops
-    the pool; a traceback of the pool's own loop would say nothing), and one
-    building unwinds as a build in the parent does (``_build_in_worker``).
-    The worker was born with SIGINT blocked, so one that came while it
-    started is dropped here. Born with it ignored (the command was), it
-    never unwinds for it.
+    The parent alone decides when the builds stop, and tells each worker with
+    SIGTERM (``_interrupt``). The terminal's Ctrl-C, which reaches the whole
+    group, is ignored here: it is the parent's to handle, and a command
+    started with it ignored is spared, workers included. A worker building
+    unwinds as a build in the parent does (``_build_in_worker``); one between
+    builds, or still starting, notes it and starts no other (the pool hands
+    a worker its next routine ahead of time). It was born with both signals
+    blocked: one that came while it started is noted or dropped here.
     """
-    _state["interruptible"] = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, _noted)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     _state["options"] = options
     _state["events"] = events
     speakers = Speakers(options, workers=max(1, (os.cpu_count() or 1) // builds))
@@ -201,9 +206,10 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             events.put((source, phase, fraction))
 
     before = len(files.replaced)
-    if _state["interruptible"]:
-        signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
+        if _state.get("stopping"):  # told before this build began: it leaves nothing
+            raise KeyboardInterrupt()
         outcome = build_one(
             source,
             out_dir,
@@ -214,10 +220,15 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             base_url=base_url,
         )
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, _noted)
     return replace(outcome, replaced=tuple(files.replaced[before:]))
 
 
+def _noted(signum: int, frame: object) -> None:
+    _state["stopping"] = True
+
+
 def _interrupted(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # one unwind; a second Ctrl-C cannot cut it
+    _state["stopping"] = True
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one unwind: a second signal cannot cut it
     raise KeyboardInterrupt()

@@ -53,7 +53,7 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
             temps.append(_temp_beside(target))
         current = targets[0]
         yield temps
-        with _signals_held():
+        with signals_held():
             for tmp, target in zip(temps, targets, strict=True):
                 current = target
                 os.replace(tmp, target)
@@ -66,16 +66,19 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait for the block to end: a group of renames is never cut in two.
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait for the block to end: a group of renames is never cut in two,
+    nor a wait on another thread's locks (``runner``).
 
-    Only the main thread sets signal handlers (and Python runs them there).
+    Only the main thread sets signal handlers (and Python runs them there). A
+    signal the process ignores is left so: it would be raised into nothing
+    after the block, and take the place of one that was not.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    held = (signal.SIGINT, signal.SIGTERM)
+    held = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN]
     before = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
     try:
         yield
