@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -109,10 +109,19 @@ def test_an_ignored_ctrl_c_does_not_hide_a_sigterm_during_the_renames(
 SIGNALS = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped by SIGTERM")]
 
 
-def build(folder: Path, clip_cache: Path, *names: str, jobs: int = 1) -> list[str]:
-    """``voiceguide build`` of tiny routines named ``names`` into folder/out."""
+# Seconds to build where TINY takes a fraction of one: forty sentences to say.
+LONG = TINY.replace(
+    "Stroke the back gently.", " ".join(f"Stroke the back, count {n}." for n in range(1, 41))
+).replace("20s", "10m")
+
+
+def build(
+    folder: Path, clip_cache: Path, *names: str, jobs: int = 1, long: Sequence[str] = ()
+) -> list[str]:
+    """``voiceguide build`` of tiny routines named ``names`` (those in ``long``: LONG) into
+    folder/out."""
     for name in names:
-        (folder / f"{name}.yaml").write_text(TINY)
+        (folder / f"{name}.yaml").write_text(LONG if name in long else TINY)
     return [
         sys.executable, "-c", "from voiceguide.cli import main; main()", "build",
         *(str(folder / f"{name}.yaml") for name in names),
@@ -122,7 +131,12 @@ def build(folder: Path, clip_cache: Path, *names: str, jobs: int = 1) -> list[st
 
 
 def signal_after_built(
-    command: list[str], signum: int, delay_s: float, *, before: Callable[[], None] | None = None
+    command: list[str],
+    signum: int,
+    delay_s: float,
+    *,
+    before: Callable[[], None] | None = None,
+    group: bool = False,
 ) -> tuple[int, str, str]:
     """Run ``command`` (``before`` run in its process first), send ``signum`` ``delay_s`` after
     its first "built" line (as Ctrl-C does, to the whole group, for SIGINT); its status, the
@@ -140,7 +154,7 @@ def signal_after_built(
         assert line.startswith("built "), (line, process.stderr.read())
         time.sleep(delay_s)
         if process.poll() is None:
-            if signum == signal.SIGINT:
+            if signum == signal.SIGINT or group:
                 os.killpg(process.pid, signum)
             else:
                 process.send_signal(signum)
@@ -200,6 +214,28 @@ def test_a_build_started_with_ctrl_c_ignored_goes_on_through_it(
     assert sorted(p.name for p in out.glob("*.mp3")) == ["a.mp3", "b.mp3", "c.mp3"]
 
 
+def ignoring_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def test_a_build_started_with_sigterm_ignored_goes_on_through_it(
+    clip_cache: Path, tmp_path: Path
+) -> None:
+    """As with Ctrl-C: a SIGTERM to the whole group spares a command started deaf to it, and
+    its workers, which keep what they were born with."""
+    out = tmp_path / "out"
+    command = build(tmp_path, clip_cache, "a", "b", "c", jobs=2)
+    code, _, said = signal_after_built(
+        command,
+        signal.SIGTERM,
+        0,
+        before=ignoring_sigterm,
+        group=True,
+    )
+    assert (code, said) == (0, "")
+    assert sorted(p.name for p in out.glob("*.mp3")) == ["a.mp3", "b.mp3", "c.mp3"]
+
+
 @pytest.mark.parametrize(
     ("signum", "status", "what", "before"),
     [
@@ -221,10 +257,12 @@ def test_a_signal_between_parallel_builds_says_what_may_have_changed(
     not even the one a worker was handed ahead of time."""
     out = tmp_path / "out"
     names = ["a", "b", "c", "d"]
-    command = build(tmp_path, clip_cache, *names, jobs=2)
+    command = build(tmp_path, clip_cache, *names, jobs=2, long=["b", "c"])
     code, built, said = signal_after_built(command, signum, 0, before=before)
     assert code == status
-    assert not (out / "d.mp3").exists(), said  # handed out when "a" was built, never begun
+    # "a" is built while "b" and "c" take seconds: "d" was handed out then, and never begun
+    assert built == str(out / "a.mp3")
+    assert not (out / "d.mp3").exists(), said
     assert said.startswith(f"Error: {what}; {built}") and "already replaced, whole" in said
     assert said.endswith("other files are untouched")
     for name in names:

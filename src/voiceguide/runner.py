@@ -96,13 +96,15 @@ def build_many(
         initializer=_init_worker,
         initargs=(options, events if on_progress else None, min(jobs, len(sources))),
     ) as pool:
-        # the workers start as these are submitted: born with both signals held (_init_worker)
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        pending: dict[cf.Future[Outcome], Path] = {}
         try:
-            pending = {pool.submit(_build_in_worker, s, out_dir, force, base_url): s for s in sources}  # fmt: skip
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        try:
+            # the workers start as these are submitted: born with these held (_init_worker)
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, set(files.STOPPING))
+            try:
+                for source in sources:
+                    pending[pool.submit(_build_in_worker, source, out_dir, force, base_url)] = source  # fmt: skip
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
             while pending:
                 # A signal raised inside the wait could leave a future's lock taken (it takes
                 # them one by one), and the pool's shutdown would wait for it for ever: the
@@ -115,10 +117,13 @@ def build_many(
                     outcome = _outcome_of(future, source)
                     files.replaced.extend(outcome.replaced)
                     yield outcome
+            with files.signals_held():  # as the wait: the shutdown takes the pool's locks
+                pool.shutdown(wait=True)
         except BaseException:
-            _account(pending, out_dir)
-            _interrupt(pool)
-            pool.shutdown(wait=True, cancel_futures=True)
+            with files.signals_held():
+                _account(pending, out_dir)
+                _interrupt(pool)
+                pool.shutdown(wait=True, cancel_futures=True)
             raise
     _drain(events, on_progress)
 
@@ -143,11 +148,12 @@ def _track_name(source: Path) -> str:
 
 
 def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
-    """Tell each worker to stop (SIGTERM, see ``_init_worker``): its build unwinds as a
-    Ctrl-C'd build does, nothing half-written, and it starts no other."""
+    """Ask each worker to stop (``_init_worker``): its build unwinds as a Ctrl-C'd build
+    does, nothing half-written, and it begins no other."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(OSError):
-            os.kill(process.pid, signal.SIGTERM)
+        if process.exitcode is None:  # not reaped: the pid is still the worker's
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, files.STOP_REQUEST)
 
 
 def _outcome_of(future: cf.Future[Outcome], source: Path) -> Outcome:
@@ -176,18 +182,19 @@ _state: dict[str, Any] = {}
 def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
     """One speaker per voice per worker process, reused for every routine it builds.
 
-    The parent alone decides when the builds stop, and tells each worker with
-    SIGTERM (``_interrupt``). The terminal's Ctrl-C, which reaches the whole
-    group, is ignored here: it is the parent's to handle, and a command
-    started with it ignored is spared, workers included. A worker building
-    unwinds as a build in the parent does (``_build_in_worker``); one between
-    builds, or still starting, notes it and starts no other (the pool hands
-    a worker its next routine ahead of time). It was born with both signals
-    blocked: one that came while it started is noted or dropped here.
+    The terminal's Ctrl-C reaches the whole group and is the parent's to
+    handle: ignored here, so a command started with it ignored is spared too.
+    The parent asks a worker to stop with ``files.STOP_REQUEST``
+    (``_interrupt``), a signal no one else sends: a build unwinds as a build
+    in the parent does, and none begins after it (the pool hands a worker
+    its next routine ahead of time). SIGTERM keeps the action the worker was
+    born with, which ends it, as the pool expects of a worker it terminates.
+    Born with all three blocked, one that came while it started is dropped,
+    noted or acted on here.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _noted)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(files.STOP_REQUEST, _noted)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(files.STOPPING))
     _state["options"] = options
     _state["events"] = events
     speakers = Speakers(options, workers=max(1, (os.cpu_count() or 1) // builds))
@@ -203,10 +210,11 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
         # a few events a second at most: every 2% or a change of phase
         if fraction >= 1.0 or fraction - last.get(phase, -1.0) >= 0.02:
             last[phase] = fraction
-            events.put((source, phase, fraction))
+            with files.signals_held():  # an unwind inside put could leave the queue's lock taken
+                events.put((source, phase, fraction))
 
     before = len(files.replaced)
-    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(files.STOP_REQUEST, _interrupted)
     try:
         if _state.get("stopping"):  # told before this build began: it leaves nothing
             raise KeyboardInterrupt()
@@ -220,7 +228,7 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             base_url=base_url,
         )
     finally:
-        signal.signal(signal.SIGTERM, _noted)
+        signal.signal(files.STOP_REQUEST, _noted)
     return replace(outcome, replaced=tuple(files.replaced[before:]))
 
 
@@ -230,5 +238,5 @@ def _noted(signum: int, frame: object) -> None:
 
 def _interrupted(signum: int, frame: object) -> None:
     _state["stopping"] = True
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one unwind: a second signal cannot cut it
+    signal.signal(files.STOP_REQUEST, signal.SIG_IGN)  # one unwind: a second cannot cut it
     raise KeyboardInterrupt()

@@ -65,10 +65,15 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
             tmp.unlink(missing_ok=True)
 
 
+# What stops a command: Ctrl-C, SIGTERM, and a parallel build's word from its parent (runner).
+STOP_REQUEST = signal.SIGUSR1
+STOPPING = (signal.SIGINT, signal.SIGTERM, STOP_REQUEST)
+
+
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait for the block to end: a group of renames is never cut in two,
-    nor a wait on another thread's locks (``runner``).
+    """The signals that stop a command wait for the block to end: a group of renames is never
+    cut in two, nor a wait on another thread's locks (``runner``).
 
     Only the main thread sets signal handlers (and Python runs them there). A
     signal the process ignores is left so: it would be raised into nothing
@@ -78,7 +83,7 @@ def signals_held() -> Iterator[None]:
         yield
         return
     caught: list[int] = []
-    held = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN]
+    held = [s for s in STOPPING if signal.getsignal(s) is not signal.SIG_IGN]
     before = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
     try:
         yield
