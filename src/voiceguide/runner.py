@@ -187,12 +187,14 @@ def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
     The parent asks a worker to stop with ``files.STOP_REQUEST``
     (``_interrupt``), a signal no one else sends: a build unwinds as a build
     in the parent does, and none begins after it (the pool hands a worker
-    its next routine ahead of time). SIGTERM keeps the action the worker was
-    born with, which ends it, as the pool expects of a worker it terminates.
+    its next routine ahead of time). SIGTERM ends a worker, even in a command
+    started deaf to it: it is how the pool ends the others when one dies,
+    and waits for them for ever if they live on (CPython 3.12 and later).
     Born with all three blocked, one that came while it started is dropped,
     noted or acted on here.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(files.STOP_REQUEST, _noted)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, set(files.STOPPING))
     _state["options"] = options
