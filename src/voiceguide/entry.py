@@ -26,6 +26,8 @@ import signal
 import sys
 from types import FrameType
 
+from .signals import ignored
+
 INTERRUPTED = "Error: interrupted; files already in place are untouched"
 TERMINATED = "Error: stopped by SIGTERM; files already in place are untouched"
 
@@ -54,9 +56,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt()
 
 
-# A signal the process was started ignoring stays ignored, as POSIX asks of every program:
-# a shell without job control starts its background jobs so, for Ctrl-C to spare them.
-_IGNORED = {s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is signal.SIG_IGN}
+# Signals the process was started ignoring stay ignored (``signals``).
+_IGNORED = ignored(signal.SIGINT, signal.SIGTERM)
 
 
 def install() -> None:

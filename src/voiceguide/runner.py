@@ -22,6 +22,7 @@ from multiprocessing import util
 from pathlib import Path
 from typing import Any
 
+from . import signals
 from .build import build, default_name
 from .errors import VoiceguideError
 from .output import files
@@ -99,7 +100,7 @@ def build_many(
         pending: dict[cf.Future[Outcome], Path] = {}
         try:
             # the workers start as these are submitted: born with these held (_init_worker)
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, set(files.STOPPING))
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, set(signals.STOPPING))
             try:
                 for source in sources:
                     pending[pool.submit(_build_in_worker, source, out_dir, force, base_url)] = source  # fmt: skip
@@ -109,7 +110,7 @@ def build_many(
                 # A signal raised inside the wait could leave a future's lock taken (it takes
                 # them one by one), and the pool's shutdown would wait for it for ever: the
                 # signal is raised after it, at most 0.1 s later.
-                with files.signals_held():
+                with signals.held():
                     finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
                 _drain(events, on_progress)
                 for future in finished:
@@ -117,10 +118,10 @@ def build_many(
                     outcome = _outcome_of(future, source)
                     files.replaced.extend(outcome.replaced)
                     yield outcome
-            with files.signals_held():  # as the wait: the shutdown takes the pool's locks
+            with signals.held():  # as the wait: the shutdown takes the pool's locks
                 pool.shutdown(wait=True)
         except BaseException:
-            with files.signals_held():
+            with signals.held():
                 _account(pending, out_dir)
                 _interrupt(pool)
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -153,7 +154,7 @@ def _interrupt(pool: cf.ProcessPoolExecutor) -> None:
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         if process.exitcode is None:  # not reaped: the pid is still the worker's
             with contextlib.suppress(OSError):
-                os.kill(process.pid, files.STOP_REQUEST)
+                os.kill(process.pid, signals.STOP_REQUEST)
 
 
 def _outcome_of(future: cf.Future[Outcome], source: Path) -> Outcome:
@@ -184,7 +185,7 @@ def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
 
     The terminal's Ctrl-C reaches the whole group and is the parent's to
     handle: ignored here, so a command started with it ignored is spared too.
-    The parent asks a worker to stop with ``files.STOP_REQUEST``
+    The parent asks a worker to stop with ``signals.STOP_REQUEST``
     (``_interrupt``), a signal no one else sends: a build unwinds as a build
     in the parent does, and none begins after it (the pool hands a worker
     its next routine ahead of time). SIGTERM ends a worker, even in a command
@@ -195,8 +196,8 @@ def _init_worker(options: BuildOptions, events: Any, builds: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(files.STOP_REQUEST, _noted)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(files.STOPPING))
+    signal.signal(signals.STOP_REQUEST, _noted)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signals.STOPPING))
     _state["options"] = options
     _state["events"] = events
     speakers = Speakers(options, workers=max(1, (os.cpu_count() or 1) // builds))
@@ -212,11 +213,11 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
         # a few events a second at most: every 2% or a change of phase
         if fraction >= 1.0 or fraction - last.get(phase, -1.0) >= 0.02:
             last[phase] = fraction
-            with files.signals_held():  # an unwind inside put could leave the queue's lock taken
+            with signals.held():  # an unwind inside put could leave the queue's lock taken
                 events.put((source, phase, fraction))
 
     before = len(files.replaced)
-    signal.signal(files.STOP_REQUEST, _interrupted)
+    signal.signal(signals.STOP_REQUEST, _interrupted)
     try:
         if _state.get("stopping"):  # told before this build began: it leaves nothing
             raise KeyboardInterrupt()
@@ -230,7 +231,7 @@ def _build_in_worker(source: Path, out_dir: Path, force: bool, base_url: str | N
             base_url=base_url,
         )
     finally:
-        signal.signal(files.STOP_REQUEST, _noted)
+        signal.signal(signals.STOP_REQUEST, _noted)
     return replace(outcome, replaced=tuple(files.replaced[before:]))
 
 
@@ -240,5 +241,5 @@ def _noted(signum: int, frame: object) -> None:
 
 def _interrupted(signum: int, frame: object) -> None:
     _state["stopping"] = True
-    signal.signal(files.STOP_REQUEST, signal.SIG_IGN)  # one unwind: a second cannot cut it
+    signal.signal(signals.STOP_REQUEST, signal.SIG_IGN)  # one unwind: a second cannot cut it
     raise KeyboardInterrupt()

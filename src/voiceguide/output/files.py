@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import signals
 from ..errors import (
     OutputError,
     VoiceguideError,
@@ -53,7 +52,7 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
             temps.append(_temp_beside(target))
         current = targets[0]
         yield temps
-        with signals_held():
+        with signals.held():
             for tmp, target in zip(temps, targets, strict=True):
                 current = target
                 os.replace(tmp, target)
@@ -63,35 +62,6 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
-
-
-# What stops a command: Ctrl-C, SIGTERM, and a parallel build's word from its parent (runner).
-STOP_REQUEST = signal.SIGUSR1
-STOPPING = (signal.SIGINT, signal.SIGTERM, STOP_REQUEST)
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """The signals that stop a command wait for the block to end: a group of renames is never
-    cut in two, nor a wait on another thread's locks (``runner``).
-
-    Only the main thread sets signal handlers (and Python runs them there). A
-    signal the process ignores is left so: it would be raised into nothing
-    after the block, and take the place of one that was not.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    held = [s for s in STOPPING if signal.getsignal(s) is not signal.SIG_IGN]
-    before = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
-    try:
-        yield
-    finally:
-        for signum, handler in before.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        if caught:
-            signal.raise_signal(caught[0])
 
 
 @contextlib.contextmanager

@@ -37,6 +37,8 @@ from typing import Any, ClassVar
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ..signals import ignored
+
 # Files the process holds besides its connections: the interpreter's, the event loop's,
 # the listening socket, stdio; each connection may hold a served file as well.
 FILES_IN_RESERVE = 32
@@ -163,9 +165,7 @@ class GuardedServer(uvicorn.Server):
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
-        self._ignored = {
-            s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is signal.SIG_IGN
-        }
+        self._ignored = ignored(signal.SIGINT, signal.SIGTERM)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig in self._ignored:
