@@ -128,7 +128,8 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(module: str) -> None:
 @pytest.mark.usefixtures("real_engine")  # --no-cache: the check's words are spoken
 @pytest.mark.parametrize("delay", [0.05, 0.2, 0.5, 1.0])
 def test_ctrl_c_at_any_moment_of_a_check_is_one_line_and_exit_130(delay: float) -> None:
-    # --no-cache: the words are spoken, so a late signal lands in the speech engine's work
-    args = ("check", str(ROUTINES / "classic.yaml"), "--no-cache")
+    # --no-cache: the words are spoken, so a late signal lands in the speech engine's work;
+    # two routines: the check of one alone took 1 to 2 s, too close to the last delay
+    args = ("check", str(ROUTINES / "classic.yaml"), str(ROUTINES / "partner.yaml"), "--no-cache")
     code, said = interrupt_after("voiceguide.entry", *args, delay=delay)
     assert (code, said) == (128 + signal.SIGINT, INTERRUPTED)
