@@ -123,16 +123,15 @@ def make_speaker(
                 speaker.close()
                 raise
     except InputError as exc:
-        if options.voice:
+        if options.voice or not voice:
             raise
-        if routine is not None and routine.voice:
-            given = f"--voice {one_line(routine.voice)}"
-            reason = str(exc).removeprefix(f"{given}: ").replace(given, one_line(routine.voice), 1)
+        given = f"--voice {one_line(voice)}"  # as the engine's checks name it
+        if routine is not None and routine.voice:  # then ``voice`` is the routine's
+            reason = str(exc).removeprefix(f"{given}: ").replace(given, one_line(voice), 1)
             raise RoutineError(
                 reason, path=routine.path, line=routine.line_of("voice"), field="voice"
             ) from None
-        if voice and voice == environment_voice():  # say where the user named it
-            given = f"--voice {one_line(voice)}"
+        if voice == environment_voice():  # say where the user named it
             raise InputError(str(exc).replace(given, f"${VOICE_ENV}={one_line(voice)}")) from None
         raise
     return speaker
