@@ -377,6 +377,43 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def encoding_build(out: Path, cache: Path, scratch: Path) -> subprocess.Popen[bytes]:
+    """A real ``voiceguide build classic`` in a session of its own, returned once a piece of
+    its MP3 is being written and an encoder is running."""
+    command = [
+        sys.executable, "-c", "from voiceguide.cli import main; main()",
+        "build", "classic", "--routines", str(ROUTINES),
+        "-o", str(out), "--cache-dir", str(cache),
+        "--voice", "gmw/en-us",  # checking the voice starts the speech worker: one more child
+    ]  # fmt: skip
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    process = subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        while True:
+            assert process.poll() is None, process.communicate()
+            writing = any(p.stat().st_size > 0 for p in out.glob(".classic.mp3.*.part"))
+            if writing and any("ffmpeg" in command_line(k) for k in children(process.pid)):
+                return process
+            time.sleep(0.01)
+    except BaseException:
+        process.kill()
+        process.communicate()
+        raise
+
+
+@pytest.fixture
+def over_classic(classic_build: dict, tmp_path: Path) -> tuple[Path, Path]:
+    """An output folder holding a good classic track, and an empty TMPDIR."""
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    scratch.mkdir()
+    for name in ("classic.mp3", "classic.json", "classic.vtt"):
+        (out / name).write_bytes((classic_build["dir"] / name).read_bytes())
+    return out, scratch
+
+
 @pytest.mark.parametrize(
     ("signum", "status", "message"),
     [
@@ -385,32 +422,13 @@ def alive(pid: int) -> bool:
     ],
 )
 def test_signal_mid_encode_unwinds_cleanly(
-    signum: int, status: int, message: str, classic_build: dict, clip_cache: Path, tmp_path: Path
+    signum: int, status: int, message: str, over_classic: tuple[Path, Path], clip_cache: Path
 ) -> None:
-    out, scratch = tmp_path / "out", tmp_path / "tmp"
-    out.mkdir()
-    scratch.mkdir()
-    for name in ("classic.mp3", "classic.json", "classic.vtt"):
-        (out / name).write_bytes((classic_build["dir"] / name).read_bytes())
+    out, scratch = over_classic
     before = snapshot(out)
-    command = [
-        sys.executable, "-c", "from voiceguide.cli import main; main()",
-        "build", "classic", "--routines", str(ROUTINES),
-        "-o", str(out), "--cache-dir", str(clip_cache),
-        "--voice", "gmw/en-us",  # checking the voice starts the speech worker: one more child
-    ]  # fmt: skip
-    env = {**os.environ, "TMPDIR": str(scratch)}
-    with subprocess.Popen(
-        command, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
-    ) as process:
+    with encoding_build(out, clip_cache, scratch) as process:
         try:
-            while True:  # until a piece is being written and an encoder is running
-                assert process.poll() is None, process.communicate()
-                if any(p.stat().st_size > 0 for p in out.glob(".classic.mp3.*.part")):
-                    kids = {pid: command_line(pid) for pid in children(process.pid)}
-                    if any("ffmpeg" in c for c in kids.values()):
-                        break
-                time.sleep(0.01)
+            kids = {pid: command_line(pid) for pid in children(process.pid)}
             if signum == signal.SIGINT:
                 os.killpg(process.pid, signum)  # as Ctrl-C does: the whole foreground group
             else:
@@ -425,6 +443,38 @@ def test_signal_mid_encode_unwinds_cleanly(
     assert survivors(kids) == {}
     assert snapshot(out) == before  # the track's lock (.classic.mp3.lock) is gone too
     assert not leftovers(out, clip_cache) and list(scratch.iterdir()) == []
+
+
+def test_the_next_build_removes_what_a_build_killed_outright_left(
+    over_classic: tuple[Path, Path], clip_cache: Path
+) -> None:
+    """SIGKILL (the OOM killer, a power cut) runs no cleanup: the hidden parts and the lock
+    stay behind, and the next build of the track removes them, even one with nothing to build.
+    Another track's temporary files may be a live build's: they stay."""
+    out, scratch = over_classic
+    before = snapshot(out)
+    with encoding_build(out, clip_cache, scratch) as process:
+        os.killpg(process.pid, signal.SIGKILL)  # the command and every child it started
+        process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    left = {p.name for p in out.iterdir()} - set(before)
+    assert ".classic.mp3.lock" in left and leftovers(out), left
+    assert all(n.startswith(".classic.") for n in left), left
+    others = [out / ".classic-ru.mp3.k2x9.part", out / ".classics.json.k2x9.part"]
+    for other in others:
+        other.write_bytes(b"another track's")
+    args = ["build", "classic", "--routines", str(ROUTINES), "-o", str(out)]
+    first = run(*args, "--cache-dir", str(clip_cache), "--voice", "gmw/en-us")
+    assert first.exit_code == 0, first.output
+    assert sorted(leftovers(out)) == sorted(others)
+    assert not (out / ".classic.mp3.lock").exists()
+    for other in others:
+        other.unlink()
+    for killed in (".classic.json.k2x9.part", ".index.html.k2x9.part", ".feed.xml.k2x9.part"):
+        (out / killed).write_bytes(b"a killed build's")  # the folder's files: the same
+    again = run(*args, "--cache-dir", str(clip_cache), "--voice", "gmw/en-us")
+    assert again.exit_code == 0 and "up to date" in again.output, again.output
+    assert not leftovers(out) and not leftovers(clip_cache)
 
 
 # -- the CLI's own handling: --debug, bugs, Ctrl-C inside CliRunner

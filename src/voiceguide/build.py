@@ -20,7 +20,7 @@ from .audio import ambient, loudness, mixer
 from .audio.events import AudioEvent
 from .mp3 import pieces, true_peak
 from .output import site, track
-from .output.files import output_name
+from .output.files import output_name, remove_leftovers
 from .pcm import sample_index
 from .routine import Routine
 from .script import Progress, prepare, routine_sounds
@@ -61,8 +61,10 @@ def build(
     default, and its language after it where that is not English: ``classic-ru``, so a
     translation never replaces the English track), then refresh the folder's index.
 
-    With ``force=False`` nothing is done when the outputs there were built
-    from the same inputs (see ``fresh.fingerprint``) and are complete.
+    With ``force=False`` nothing is built when the outputs there were built
+    from the same inputs (see ``fresh.fingerprint``) and are complete. Either
+    way, the hidden ``.part`` files a build of this track left when it was
+    killed outright are removed first.
     ``base_url`` (where the folder is published) also writes ``feed.xml``.
     """
     name = (
@@ -70,6 +72,7 @@ def build(
     )
     fingerprint = fresh.fingerprint(routine, options, speaker)
     with fresh.output_lock(out_dir / f"{name}.mp3"):
+        remove_leftovers(out_dir, name)
         if not force and (done := fresh.up_to_date(name, out_dir, fingerprint)):
             result = BuildResult(done, None)
         else:
@@ -88,6 +91,8 @@ def default_name(routine: Routine) -> str:
 def refresh_folder(out_dir: Path, base_url: str | None = None) -> list[Path]:
     """index.html (and feed.xml) listing every track in ``out_dir``; one writer at a time."""
     with fresh.output_lock(out_dir / site.INDEX_NAME):
+        for own in (site.INDEX_NAME, site.FEED_NAME):
+            remove_leftovers(out_dir, Path(own).stem)
         return site.refresh(out_dir, base_url)
 
 

@@ -86,6 +86,20 @@ def _temp_beside(target: Path) -> Path:
     return tmp_path
 
 
+def remove_leftovers(folder: Path, name: str) -> None:
+    """Remove the hidden temporary files (``.classic.mp3.*.part``) of the files named
+    ``name.*`` that a process killed outright left behind (SIGKILL, the OOM killer, a power
+    cut: its own cleanup never ran).
+
+    The caller holds the lock of those files (``fresh.output_lock``), so no live writer
+    owns them. A name has no dots (``output_name``): ``.classic.`` is never the start of
+    another track's temporary files (``.classic-ru.``).
+    """
+    for path in folder.glob(f".{name}.*.part"):
+        with contextlib.suppress(OSError):  # one that cannot go is clutter, not a failure
+            path.unlink()
+
+
 def check_output_dir(out_dir: Path) -> list[Path]:
     """Fail before any work if ``out_dir`` cannot be created or written to; the folders it
     made, innermost first, for ``remove_empty`` once the command is over."""
