@@ -393,7 +393,7 @@ def encoding_build(out: Path, cache: Path, scratch: Path) -> subprocess.Popen[by
     try:
         while True:
             assert process.poll() is None, process.communicate()
-            writing = any(p.stat().st_size > 0 for p in out.glob(".classic.mp3.*.part"))
+            writing = any(size(p) > 0 for p in out.glob(".classic.mp3.*.part"))
             if writing and any("ffmpeg" in command_line(k) for k in children(process.pid)):
                 return process
             time.sleep(0.01)
@@ -401,6 +401,14 @@ def encoding_build(out: Path, cache: Path, scratch: Path) -> subprocess.Popen[by
         process.kill()
         process.communicate()
         raise
+
+
+def size(path: Path) -> int:
+    """0 for a piece gone between the listing and the look (it was joined, or failed)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 @pytest.fixture
@@ -454,9 +462,11 @@ def test_the_next_build_removes_what_a_build_killed_outright_left(
     out, scratch = over_classic
     before = snapshot(out)
     with encoding_build(out, clip_cache, scratch) as process:
-        os.killpg(process.pid, signal.SIGKILL)  # the command and every child it started
+        kids = {pid: command_line(pid) for pid in children(process.pid)}
+        os.killpg(process.pid, signal.SIGKILL)  # all but ffmpeg, in a process group of its own
         process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL
+    assert survivors(kids) == {}  # an encoder ends at the end of its input
     left = {p.name for p in out.iterdir()} - set(before)
     assert ".classic.mp3.lock" in left and leftovers(out), left
     assert all(n.startswith(".classic.") for n in left), left

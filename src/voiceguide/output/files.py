@@ -91,9 +91,11 @@ def remove_leftovers(folder: Path, name: str) -> None:
     ``name.*`` that a process killed outright left behind (SIGKILL, the OOM killer, a power
     cut: its own cleanup never ran).
 
-    The caller holds the lock of those files (``fresh.output_lock``), so no live writer
-    owns them. A name has no dots (``output_name``): ``.classic.`` is never the start of
-    another track's temporary files (``.classic-ru.``).
+    The caller holds the lock of those files (``fresh.output_lock``), so no live build
+    owns them (an encoder the killed build started, in a process group of its own, may
+    still be writing one for a moment: unlinked, its bytes go nowhere). A name has no dots
+    (``output_name``): ``.classic.`` never starts another track's temporary files
+    (``.classic-ru.``), nor the folder check's probe, which is not a ``.part``.
     """
     for path in folder.glob(f".{name}.*.part"):
         with contextlib.suppress(OSError):  # one that cannot go is clutter, not a failure
@@ -116,7 +118,7 @@ def check_output_dir(out_dir: Path) -> list[Path]:
         folder = folder.parent
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".voiceguide-probe.", suffix=".part")
+        fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".voiceguide-probe.", suffix=".probe")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
