@@ -474,7 +474,8 @@ def test_the_next_build_removes_what_a_build_killed_outright_left(
     for other in others:
         other.write_bytes(b"another track's")
     args = ["build", "classic", "--routines", str(ROUTINES), "-o", str(out)]
-    first = run(*args, "--cache-dir", str(clip_cache), "--voice", "gmw/en-us")
+    args += ["--cache-dir", str(clip_cache), "--voice", "gmw/en-us"]
+    first = run(*args)
     assert first.exit_code == 0, first.output
     assert sorted(leftovers(out)) == sorted(others)
     assert not (out / ".classic.mp3.lock").exists()
@@ -482,7 +483,7 @@ def test_the_next_build_removes_what_a_build_killed_outright_left(
         other.unlink()
     for killed in (".classic.json.k2x9.part", ".index.html.k2x9.part", ".feed.xml.k2x9.part"):
         (out / killed).write_bytes(b"a killed build's")  # the folder's files: the same
-    again = run(*args, "--cache-dir", str(clip_cache), "--voice", "gmw/en-us")
+    again = run(*args)
     assert again.exit_code == 0 and "up to date" in again.output, again.output
     assert not leftovers(out) and not leftovers(clip_cache)
 
