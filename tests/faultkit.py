@@ -31,6 +31,12 @@ def ignoring_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def ignoring_sigterm() -> None:
+    """In a child about to start a command: start it with SIGTERM ignored, as whatever
+    started it may have left it."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from voiceguide.output import files
+from voiceguide.speech.worker import start_worker
 
-from .faultkit import TINY, ignoring_ctrl_c
+from .faultkit import TINY, ignoring_ctrl_c, ignoring_sigterm
 
 
 def interrupted_renames(
@@ -61,6 +62,14 @@ def test_a_signal_during_the_renames_waits_for_the_group(
         for temp in temps:
             temp.write_text("new")
     renamed(targets, tmp_path)
+
+
+def test_a_speech_worker_that_cannot_start_leaves_ctrl_c_unblocked(tmp_path: Path) -> None:
+    """The worker is born with Ctrl-C blocked; the parent blocks it only for the start, even
+    one that fails (its log cannot be opened)."""
+    with pytest.raises(FileNotFoundError):
+        start_worker(object(), str(tmp_path / "missing" / "worker.log"))
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
 @contextmanager
@@ -211,10 +220,6 @@ def test_a_build_started_with_ctrl_c_ignored_goes_on_through_it(
     code, _, said = signal_after_built(command, signal.SIGINT, 0, before=ignoring_ctrl_c)
     assert (code, said) == (0, "")
     assert sorted(p.name for p in out.glob("*.mp3")) == ["a.mp3", "b.mp3", "c.mp3"]
-
-
-def ignoring_sigterm() -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def test_a_build_started_with_sigterm_ignored_goes_on_through_it(

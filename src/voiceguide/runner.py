@@ -100,12 +100,9 @@ def build_many(
         pending: dict[cf.Future[Outcome], Path] = {}
         try:
             # the workers start as these are submitted: born with these held (_init_worker)
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, set(signals.STOPPING))
-            try:
+            with signals.blocked(*signals.STOPPING):
                 for source in sources:
                     pending[pool.submit(_build_in_worker, source, out_dir, force, base_url)] = source  # fmt: skip
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
             while pending:
                 # A signal raised inside the wait could leave a future's lock taken (it takes
                 # them one by one), and the pool's shutdown would wait for it for ever: the

@@ -24,6 +24,18 @@ def ignored(*signums: int) -> set[int]:
 
 
 @contextlib.contextmanager
+def blocked(*signums: int) -> Iterator[None]:
+    """``signums`` blocked in this thread for the block, then delivered: a child started
+    inside is born with them blocked (the mask survives a spawn) and unblocks them once it
+    has set its own handling."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set(signums))
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextlib.contextmanager
 def held() -> Iterator[None]:
     """The signals that stop a command wait for the block to end: a group of renames is never
     cut in two (``output.files``), nor a wait on another thread's locks (``runner``).

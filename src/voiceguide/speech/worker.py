@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import signals
 from ..errors import SpeechError
 
 if TYPE_CHECKING:
@@ -127,17 +128,16 @@ def start_worker(process: Any, log: str) -> None:
     pointing at ``log``. In the parent, SIGINT is only held for the moment of
     the start, then delivered.
     """
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    saved = os.dup(2)
-    target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.dup2(target, 2)
-        process.start()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(target)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    with signals.blocked(signal.SIGINT):
+        saved = os.dup(2)
+        target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.dup2(target, 2)
+            process.start()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(target)
 
 
 # ---------------------------------------------------------------- in the child
