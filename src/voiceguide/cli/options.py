@@ -135,7 +135,7 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _apply([
         click.option("--voice", help="A voice from `voiceguide voices`: the Piper voice joe (the default where Piper is installed), espeak (espeak-ng's English voice, the default otherwise), an espeak-ng id, language (en, en-gb, de) or name, or a Piper voice's NAME.onnx path. Overrides the routine's voice: and $VOICEGUIDE_VOICE."),
-        click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in words a minute (in English; other languages at its pace)."),
+        click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in English words a minute; German and Russian are spoken at the same setting (see docs/voices.md)."),
         click.option("--cache-dir", type=SafePath(file_okay=False), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
     ], func)  # fmt: skip
@@ -161,7 +161,7 @@ language_option = click.option(
     "--language",
     metavar="TAG",
     envvar="VOICEGUIDE_LANGUAGE",
-    help="The language of the built-in routines to use (en, de, ru; default: $VOICEGUIDE_LANGUAGE, else en). A routine given by path speaks its own language:.",
+    help="The language of the built-in routines to use (en, de, ru; default: $VOICEGUIDE_LANGUAGE, else en). A routine file given by path speaks the language of its own language: field.",
 )
 
 routines_option = click.option(
