@@ -72,6 +72,17 @@ def test_a_speech_worker_that_cannot_start_leaves_ctrl_c_unblocked(tmp_path: Pat
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
+def test_a_speech_worker_that_cannot_start_leaves_no_file_open(tmp_path: Path) -> None:
+    """A start that fails (its log cannot be opened) closes what it opened and leaves
+    stderr where it was."""
+    stderr_before = os.fstat(2)
+    open_before = sorted(os.listdir("/proc/self/fd"))
+    with pytest.raises(FileNotFoundError):
+        start_worker(object(), str(tmp_path / "missing" / "worker.log"))
+    assert sorted(os.listdir("/proc/self/fd")) == open_before
+    assert os.path.samestat(os.fstat(2), stderr_before)
+
+
 @contextmanager
 def handling(signum: int, handler: Any) -> Iterator[None]:
     before = signal.signal(signum, handler)

@@ -16,6 +16,7 @@ engine to word.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -128,16 +129,14 @@ def start_worker(process: Any, log: str) -> None:
     pointing at ``log``. In the parent, SIGINT is only held for the moment of
     the start, then delivered.
     """
-    with signals.blocked(signal.SIGINT):
-        saved = os.dup(2)
+    with signals.blocked(signal.SIGINT), contextlib.ExitStack() as undo:
         target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.dup2(target, 2)
-            process.start()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(target)
+        undo.callback(os.close, target)
+        saved = os.dup(2)
+        undo.callback(os.close, saved)
+        undo.callback(os.dup2, saved, 2)  # the first undone: stderr is ours again
+        os.dup2(target, 2)
+        process.start()
 
 
 # ---------------------------------------------------------------- in the child
