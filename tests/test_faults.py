@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 
 from voiceguide.errors import DiskFullError, FfmpegError, SpeechError
 from voiceguide.ffmpeg import ffmpeg_exe
+from voiceguide.mp3.encode import encode_mp3
 from voiceguide.speech import Engine, Speaker
 from voiceguide.speech import espeak as engines
 
@@ -164,6 +166,30 @@ def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
     )
     assert any(p.returncode == -signal.SIGKILL for p in started)  # pieces may run side by side
     assert snapshot(previous) == before and not leftovers(previous, clip_cache)
+
+
+def test_a_signal_as_ffmpeg_starts_kills_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Ctrl-C lands while the thread that reads ffmpeg's errors is being started: ffmpeg,
+    left running in its own process group, would write the file once we had gone."""
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen, real_start = subprocess.Popen, threading.Thread.start
+
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    def start_then_interrupt(thread: threading.Thread) -> None:
+        real_start(thread)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("voiceguide.ffmpeg.subprocess.Popen", recording_popen)
+    monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        encode_mp3([bytes(4_096)], tmp_path / "t.mp3")
+    monkeypatch.undo()
+    assert started[-1].poll() == -signal.SIGKILL  # (the first may be imageio-ffmpeg's -version)
 
 
 # -- the disk filling up

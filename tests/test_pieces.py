@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -231,6 +232,30 @@ def test_an_interrupt_in_a_piece_unwinds_and_leaves_no_files(timeline, tmp_path:
 
     with pytest.raises(KeyboardInterrupt):
         encode(Source(render, total, good.sounding), tmp_path / "t.mp3", workers=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_while_the_encoders_start_stops_them_and_leaves_no_files(
+    timeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C lands while the second encoder thread is being started: the first is already
+    encoding, and must not write its piece again after the pieces are removed."""
+    placed, total = timeline
+    source = source_of(placed, total)
+    start = threading.Thread.start
+
+    def start_then_interrupt(thread: threading.Thread) -> None:
+        start(thread)
+        if thread.name == "voiceguide-encode-1":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        encode(source, tmp_path / "t.mp3", workers=2)
+    monkeypatch.undo()
+    for thread in threading.enumerate():  # an encoder left running would write its piece
+        if thread.name.startswith("voiceguide-encode-"):
+            thread.join()
     assert list(tmp_path.iterdir()) == []
 
 

@@ -100,11 +100,12 @@ def run(
         ) from exc
     errors: list[bytes] = []
     output: list[bytes] = []
-    drains = [_drain(process.stderr, errors)]
-    if capture:
-        drains.append(_drain(process.stdout, output))
+    drains: list[threading.Thread] = []
     fed = 0
-    try:
+    try:  # from here on a signal kills ffmpeg: left running, it would finish the file
+        drains.append(_drain(process.stderr, errors))
+        if capture:
+            drains.append(_drain(process.stdout, output))
         if feed is not None:
             assert process.stdin is not None
             try:

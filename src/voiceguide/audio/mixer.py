@@ -147,8 +147,8 @@ def prefetch(blocks: Iterable[bytes], depth: int = PREFETCH_BLOCKS) -> Iterator[
         offer(last)
 
     thread = threading.Thread(target=produce, name="voiceguide-mix", daemon=True)
-    thread.start()
     try:
+        thread.start()  # inside: a signal landing here still stops the producer
         while True:
             item = handoff.get()
             if item is done:
@@ -157,5 +157,6 @@ def prefetch(blocks: Iterable[bytes], depth: int = PREFETCH_BLOCKS) -> Iterator[
                 raise item
             yield item  # type: ignore[misc]
     finally:
-        stop.set()
-        thread.join()
+        stop.set()  # a producer not running yet sees it at its first offer
+        if thread.is_alive():
+            thread.join()

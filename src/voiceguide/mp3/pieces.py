@@ -178,16 +178,17 @@ def encode(
             threading.Thread(target=work, name=f"voiceguide-encode-{n}", daemon=True)
             for n in range(count)
         ]
-        for thread in threads:
-            thread.start()
         try:
+            for thread in threads:  # a signal can land here, with some encoders running
+                thread.start()
             for thread in threads:
                 while thread.is_alive():
                     thread.join(0.1)
         except BaseException:
-            stop.set()
+            stop.set()  # before looking: an encoder not running yet sees it and does nothing
             for thread in threads:
-                thread.join()
+                if thread.is_alive():
+                    thread.join()
             raise
         failures = [e for _, e in sorted(errors.items()) if not isinstance(e, _Stopped)]
         if failures:
