@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import signal
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,27 @@ def ignoring_sigterm() -> None:
     """In a child about to start a command: start it with SIGTERM ignored, as whatever
     started it may have left it."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+@contextmanager
+def ctrl_c_as_a_thread_starts(named: str = "") -> Iterator[list[threading.Thread]]:
+    """``Thread.start`` raises KeyboardInterrupt just after starting a thread whose name
+    begins with ``named`` (any thread by default), as a Ctrl-C landing then would; the
+    threads started in the block are listed."""
+    real_start = threading.Thread.start
+    started: list[threading.Thread] = []
+
+    def start(thread: threading.Thread) -> None:
+        real_start(thread)
+        started.append(thread)
+        if thread.name.startswith(named):
+            raise KeyboardInterrupt
+
+    threading.Thread.start = start  # type: ignore[method-assign]
+    try:
+        yield started
+    finally:
+        threading.Thread.start = real_start  # type: ignore[method-assign]
 
 
 def run(*args: str) -> Result:

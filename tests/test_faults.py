@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +27,17 @@ from voiceguide.speech import Engine, Speaker
 from voiceguide.speech import espeak as engines
 
 from .conftest import ROUTINES
-from .faultkit import build_args, leftovers, previous, run, snapshot, tiny, tiny_good, worker_fault
+from .faultkit import (
+    build_args,
+    ctrl_c_as_a_thread_starts,
+    leftovers,
+    previous,
+    run,
+    snapshot,
+    tiny,
+    tiny_good,
+    worker_fault,
+)
 
 __all__ = ["previous", "tiny", "tiny_good", "worker_fault"]  # fixtures used here
 
@@ -133,20 +142,32 @@ def test_failing_ffmpeg_is_exit_1_with_its_last_line(
     assert snapshot(previous) == before and not leftovers(previous, clip_cache)
 
 
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """The processes started from now on (ffmpeg's), in order."""
+    processes: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        processes.append(real_popen(*args, **kwargs))
+        return processes[-1]
+
+    monkeypatch.setattr("voiceguide.ffmpeg.subprocess.Popen", recording_popen)
+    return processes
+
+
 def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
-    monkeypatch: pytest.MonkeyPatch, previous: Path, tiny: Path, clip_cache: Path
+    monkeypatch: pytest.MonkeyPatch,
+    previous: Path,
+    tiny: Path,
+    clip_cache: Path,
+    started: list[subprocess.Popen[bytes]],
 ) -> None:
     """The real ffmpeg, killed with SIGKILL after it has been fed a block: every encoder then
     running (pieces run side by side; the one fed is waiting for its next block)."""
     import voiceguide.build
 
-    started: list[subprocess.Popen[bytes]] = []
-    real_popen = subprocess.Popen
     real_stream = voiceguide.build.mixer.stream
-
-    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
 
     def killing_stream(*args: Any, **kwargs: Any) -> Iterator[bytes]:
         for index, block in enumerate(real_stream(*args, **kwargs)):
@@ -156,7 +177,6 @@ def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
                     process.wait()
             yield block
 
-    monkeypatch.setattr("voiceguide.ffmpeg.subprocess.Popen", recording_popen)
     monkeypatch.setattr(voiceguide.build.mixer, "stream", killing_stream)
     before = snapshot(previous)
     result = run(*build_args(tiny, previous, clip_cache))
@@ -169,26 +189,12 @@ def test_ffmpeg_killed_mid_encode_is_exit_1_and_leaves_the_previous_track(
 
 
 def test_a_signal_as_ffmpeg_starts_kills_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    started: list[subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
     """Ctrl-C lands while the thread that reads ffmpeg's errors is being started: ffmpeg,
     left running in its own process group, would write the file once we had gone."""
-    started: list[subprocess.Popen[bytes]] = []
-    real_popen, real_start = subprocess.Popen, threading.Thread.start
-
-    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
-
-    def start_then_interrupt(thread: threading.Thread) -> None:
-        real_start(thread)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("voiceguide.ffmpeg.subprocess.Popen", recording_popen)
-    monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
-    with pytest.raises(KeyboardInterrupt):
+    with ctrl_c_as_a_thread_starts(), pytest.raises(KeyboardInterrupt):
         encode_mp3([bytes(4_096)], tmp_path / "t.mp3")
-    monkeypatch.undo()
     assert started[-1].poll() == -signal.SIGKILL  # (the first may be imageio-ffmpeg's -version)
 
 

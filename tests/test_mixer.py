@@ -12,6 +12,7 @@ from voiceguide.mp3.encode import encode_mp3
 from voiceguide.pcm import RATE_HZ, sample_index
 
 from .audio import decoded, onset_ms, peak
+from .faultkit import ctrl_c_as_a_thread_starts
 
 
 def tone(ms: int, amplitude: float = 8000) -> np.ndarray:
@@ -125,21 +126,9 @@ def test_prefetch_stops_its_thread_when_the_consumer_stops_early() -> None:
     assert threading.active_count() == before
 
 
-def test_prefetch_stops_its_thread_when_a_signal_lands_as_it_starts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_prefetch_stops_its_thread_when_a_signal_lands_as_it_starts() -> None:
     endless = (b"x" for _ in iter(int, 1))
-    start = threading.Thread.start
-    started: list[threading.Thread] = []
-
-    def start_then_interrupt(thread: threading.Thread) -> None:
-        start(thread)
-        started.append(thread)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
-    with pytest.raises(KeyboardInterrupt):
+    with ctrl_c_as_a_thread_starts() as started, pytest.raises(KeyboardInterrupt):
         next(prefetch(endless, depth=2))
-    monkeypatch.undo()
     started[0].join(5)
     assert not started[0].is_alive()  # not left offering blocks to no one

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import subprocess
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,8 @@ from voiceguide.mp3.encode import encode_mp3
 from voiceguide.mp3.join import crc16, read_info
 from voiceguide.mp3.pieces import FRAME, MARGIN, TAIL, Source, encode, layout
 from voiceguide.pcm import RATE_HZ
+
+from .faultkit import ctrl_c_as_a_thread_starts
 
 MINUTE = 60 * RATE_HZ
 
@@ -236,26 +237,19 @@ def test_an_interrupt_in_a_piece_unwinds_and_leaves_no_files(timeline, tmp_path:
 
 
 def test_a_signal_while_the_encoders_start_stops_them_and_leaves_no_files(
-    timeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    timeline, tmp_path: Path
 ) -> None:
     """Ctrl-C lands while the second encoder thread is being started: the first is already
     encoding, and must not write its piece again after the pieces are removed."""
     placed, total = timeline
     source = source_of(placed, total)
-    start = threading.Thread.start
-
-    def start_then_interrupt(thread: threading.Thread) -> None:
-        start(thread)
-        if thread.name == "voiceguide-encode-1":
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(threading.Thread, "start", start_then_interrupt)
-    with pytest.raises(KeyboardInterrupt):
+    with (
+        ctrl_c_as_a_thread_starts("voiceguide-encode-1") as started,
+        pytest.raises(KeyboardInterrupt),
+    ):
         encode(source, tmp_path / "t.mp3", workers=2)
-    monkeypatch.undo()
-    for thread in threading.enumerate():  # an encoder left running would write its piece
-        if thread.name.startswith("voiceguide-encode-"):
-            thread.join()
+    for thread in started:  # an encoder left running would write its piece
+        thread.join()
     assert list(tmp_path.iterdir()) == []
 
 
