@@ -136,3 +136,47 @@ def test_a_cached_clip_is_timed_from_its_header_as_its_samples_time_it(
     entry.write_bytes(whole[:-100])  # cut short: not a length to trust
     assert cached_frames(entry) is None
     assert cached_frames(tmp_path / "missing.wav") is None
+
+
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "cut short": lambda raw: raw[:-100],
+    "bytes added": lambda raw: raw + b"\0\0",
+    "another rate": lambda raw: raw[:24] + (16_000).to_bytes(4, "little") + raw[28:],
+    "stereo": lambda raw: raw[:22] + (2).to_bytes(2, "little") + raw[24:],
+    "an odd data size": lambda raw: (
+        raw[:40] + (int.from_bytes(raw[40:44], "little") - 1).to_bytes(4, "little") + raw[44:]
+    ),
+    "no checksum chunk": lambda raw: raw[:-40],
+    "only a header": lambda raw: raw[:44],
+    "empty": lambda raw: b"",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_an_entry_of_any_other_form_is_neither_timed_nor_played(
+    damage: str, tmp_path: Path
+) -> None:
+    """One rule says what a whole entry is, for the header-only timing and for the samples."""
+    from voiceguide.speech.cache import cached_frames, read_cached, write_wav
+
+    entry = tmp_path / "entry.wav"
+    samples = (np.arange(3000) % 200 - 100).astype(np.int16)
+    write_wav(entry, samples)
+    assert cached_frames(entry) == 3000 and np.array_equal(read_cached(entry), samples)
+    entry.write_bytes(DAMAGE[damage](entry.read_bytes()))
+    assert cached_frames(entry) is None
+    with pytest.raises(ValueError):
+        read_cached(entry)
+
+
+def test_changed_samples_keep_the_length_but_are_never_played(tmp_path: Path) -> None:
+    from voiceguide.speech.cache import cached_frames, read_cached, write_wav
+
+    entry = tmp_path / "entry.wav"
+    write_wav(entry, np.ones(3000, dtype=np.int16))
+    raw = bytearray(entry.read_bytes())
+    raw[100] ^= 1
+    entry.write_bytes(bytes(raw))
+    assert cached_frames(entry) == 3000  # the length is still the clip's
+    with pytest.raises(ValueError, match="checksum"):
+        read_cached(entry)

@@ -43,8 +43,11 @@ def read_wav(path: Path, rate_hz: int = RATE_HZ) -> np.ndarray:
 
 
 _CHECK_ID = b"vgck"  # a RIFF chunk after the samples: their sha256
-_HEADER_BYTES = 44
+_CHECK_HEAD = _CHECK_ID + struct.pack("<I", 32)
 _CHECK_BYTES = 8 + 32
+_FMT = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)  # PCM, mono, 16-bit
+_FORMAT_HEAD = b"WAVE" + b"fmt " + struct.pack("<I", len(_FMT)) + _FMT + b"data"
+_HEADER_BYTES = 44
 
 
 def write_wav(path: Path, samples: np.ndarray) -> None:
@@ -57,17 +60,11 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
     import hashlib
 
     data = samples.astype("<i2").tobytes()
-    fmt = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)
     body = (
-        b"WAVE"
-        + b"fmt "
-        + struct.pack("<I", len(fmt))
-        + fmt
-        + b"data"
+        _FORMAT_HEAD
         + struct.pack("<I", len(data))
         + data
-        + _CHECK_ID
-        + struct.pack("<I", 32)
+        + _CHECK_HEAD
         + hashlib.sha256(data).digest()
     )
     import tempfile
@@ -86,26 +83,22 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
 def cached_frames(path: Path) -> int | None:
     """How many samples a whole cache entry holds; None if it is missing or cut short.
 
-    The entry's form as ``read_cached`` checks it, without making the samples:
-    `voiceguide check` times the words from the cache without loading numpy.
+    The entry's form as ``read_cached`` checks it, reading only its header and
+    checksum chunk: `voiceguide check` times the words from the cache without
+    reading the samples or loading numpy.
     """
     try:
         with path.open("rb") as fh:
             head = fh.read(_HEADER_BYTES)
-            fh.seek(0, os.SEEK_END)
-            length = fh.tell()
-            if len(head) == _HEADER_BYTES:
-                fh.seek(_HEADER_BYTES + struct.unpack("<I", head[40:44])[0])
+            length = fh.seek(0, os.SEEK_END)
+            size = _samples_bytes(head)
+            if size is None:
+                return None
+            fh.seek(_HEADER_BYTES + size)
             check = fh.read(8)
     except OSError:
         return None
-    fmt = struct.pack("<HHIIHH", 1, 1, RATE_HZ, RATE_HZ * 2, 2, 16)
-    expected = b"RIFF" + head[4:8] + b"WAVEfmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
-    if len(head) < _HEADER_BYTES or head[:40] != expected:
-        return None
-    size = struct.unpack("<I", head[40:44])[0]
-    end = _HEADER_BYTES + size
-    if length != end + _CHECK_BYTES or check != _CHECK_ID + struct.pack("<I", 32):
+    if length != _HEADER_BYTES + size + _CHECK_BYTES or check != _CHECK_HEAD:
         return None
     # The samples' checksum is left to ``read_cached``: damage that keeps the file's size
     # keeps the clip's length, and a build that reads the clip speaks it afresh.
@@ -116,12 +109,24 @@ def read_cached(path: Path) -> np.ndarray:
     """Samples of a cache entry, or ValueError if it is damaged in any way."""
     import hashlib
 
+    import numpy as np
+
     raw = path.read_bytes()
-    samples = read_wav(path)
-    size = samples.size * 2
+    size = _samples_bytes(raw[:_HEADER_BYTES])
+    if size is None:
+        raise ValueError("not a clip cache entry")
     end = _HEADER_BYTES + size
-    if len(raw) != end + _CHECK_BYTES or raw[end : end + 8] != _CHECK_ID + struct.pack("<I", 32):
+    if len(raw) != end + _CHECK_BYTES or raw[end : end + 8] != _CHECK_HEAD:
         raise ValueError("no checksum")
     if hashlib.sha256(raw[_HEADER_BYTES:end]).digest() != raw[end + 8 :]:
         raise ValueError("checksum mismatch")
-    return samples
+    return np.frombuffer(raw[_HEADER_BYTES:end], dtype="<i2").copy()
+
+
+def _samples_bytes(head: bytes) -> int | None:
+    """The length of the samples an entry's 44-byte header announces, if it is the header
+    ``write_wav`` writes (mono, 16-bit, the clips' rate, one even-sized data chunk)."""
+    if len(head) < _HEADER_BYTES or head[:40] != b"RIFF" + head[4:8] + _FORMAT_HEAD:
+        return None
+    size: int = struct.unpack("<I", head[40:44])[0]
+    return size if size % 2 == 0 else None

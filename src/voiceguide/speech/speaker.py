@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import wave
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -194,7 +193,7 @@ class Speaker:
             return None
         try:
             samples = read_cached(path)
-        except (OSError, ValueError, EOFError, wave.Error):
+        except (OSError, ValueError):
             path.unlink(missing_ok=True)  # damaged: rebuild, never play it
             return None
         return samples if samples.size else None
