@@ -167,10 +167,30 @@ CASES = {
         "6: steps[0] (Step 1: One).say: template refused: access to attribute '__class__' of 'str' object "
         "is unsafe; a template may use only next, rest, routine, step and their fields",
     ),
-    "template reaching for globals": (
+    "template reaching for globals": (  # Jinja's own globals (cycler, lipsum, range) are gone
         edited("Stroke the back.", '"{{ cycler.__init__.__globals__ }}"'),
-        "6: steps[0] (Step 1: One).say: template refused: access to attribute '__init__' of 'type' object "
+        "6: steps[0] (Step 1: One).say: template error: 'cycler' is undefined; "
+        "names you can use: next, rest, routine, step",
+    ),
+    "template printing one of Jinja's functions": (  # once a memory address in the speech
+        edited("Stroke the back.", '"{{ lipsum }} now."'),
+        "6: steps[0] (Step 1: One).say: template error: 'lipsum' is undefined; "
+        "names you can use: next, rest, routine, step",
+    ),
+    "template printing a method": (
+        edited("Stroke the back.", '"{{ routine.title.format }} now."'),
+        "6: steps[0] (Step 1: One).say: template refused: access to attribute 'format' of 'str' object "
         "is unsafe; a template may use only next, rest, routine, step and their fields",
+    ),
+    "template printing a method of a step": (
+        edited("Stroke the back.", '"{{ step.items }} now."'),
+        "6: steps[0] (Step 1: One).say: template refused: access to attribute 'items' of 'dict' object "
+        "is unsafe; a template may use only next, rest, routine, step and their fields",
+    ),
+    "template with an infinite number": (  # once a NameError from Jinja's compiled code
+        edited("Stroke the back.", '"{{ 1e400|int }} strokes."'),
+        "6: steps[0] (Step 1: One).say: template refused: the number inf is too large; "
+        f"{TEMPLATE_ACCEPTED}",
     ),
     "template that would take unbounded memory": (
         edited("Stroke the back.", "\"{{ 'ab ' * 30000000 }}\""),

@@ -18,10 +18,11 @@ that limit.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sized
 from typing import Any
 
-from jinja2 import Environment, nodes
+from jinja2 import Environment, Undefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..routine.schema import MAX_TEXT_CHARS
@@ -66,6 +67,8 @@ def refused_construct(env: Environment, source: str) -> str | None:
             return f'the filter "{node.name}" is not allowed'
         if isinstance(node, nodes.Test) and node.name not in ("defined", "undefined", "none"):
             return f'the test "{node.name}" is not allowed'
+        if isinstance(node, nodes.Const) and node.value in (math.inf, -math.inf):
+            return f"the number {node.value} is too large"  # compiled, it is a name not defined
         if not isinstance(node, _ALLOWED):
             what = next((v for k, v in _NAMES.items() if isinstance(node, k)), None)
             return f"{what or type(node).__name__.lower()} is not allowed"
@@ -133,12 +136,27 @@ def _is_context(value: object) -> bool:
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox with only the allowed filters, each bounded (``_bounded``)."""
+    """Jinja's immutable sandbox with only the allowed filters, each bounded (``_bounded``),
+    no globals and no methods: ``{{ lipsum }}`` or ``{{ step.title.upper }}`` would put a
+    function's name and memory address into the speech."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        self.globals = {}  # range, lipsum, cycler, joiner, namespace, dict: the names are the context's
         self.filters = {
             name: _bounded(name, func)
             for name, func in self.filters.items()
             if name in ALLOWED_FILTERS
         }
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Undefined):  # ``{{ nobody.__init__ }}``: the error is the unknown name
+            return obj
+        return super().getattr(obj, attribute)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return not callable(value) and super().is_safe_attribute(obj, attr, value)
+
+    def wrap_str_format(self, value: Any) -> None:
+        """``str.format`` is a method like any other here: calls are refused before rendering."""
+        return None
