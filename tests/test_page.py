@@ -174,6 +174,8 @@ def test_up_to_date_needs_the_page_and_chapters(
         (out / name).unlink()
         result = build(routine, out, options, speaker, force=False)
         assert not result.up_to_date and (out / name).is_file()
+    (out / "four.json").write_text("[" * 100_000, encoding="utf-8")  # not a plan: build again
+    assert not build(routine, out, options, speaker, force=False).up_to_date
 
 
 def _sample_plan() -> dict[str, Any]:
@@ -208,3 +210,13 @@ def test_a_plan_with_broken_parts_in_the_folder_is_left_out_of_the_index(tmp_pat
     assert find_tracks(tmp_path) == []
     written = refresh(tmp_path, "http://192.168.1.2:8000/")
     assert {p.name for p in written} >= {"index.html", "feed.xml"}
+
+
+def test_a_json_file_nested_too_deep_to_read_is_left_out_of_the_index(tmp_path: Path) -> None:
+    """Python's JSON reader gives up (RecursionError) on a file nested a hundred thousand deep:
+    such a file is not a plan, and the index is still written (it once stopped build and serve)."""
+    (tmp_path / "deep.json").write_text("[" * 100_000, encoding="utf-8")
+    for name in ("deep.mp3", "deep.html"):
+        (tmp_path / name).write_bytes(b"x")
+    assert find_tracks(tmp_path) == []
+    assert refresh(tmp_path) == [tmp_path / "index.html"]

@@ -389,7 +389,11 @@ def test_an_onnx_without_its_json_is_exit_2(voice_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     ("config", "needle"),
-    [("{not json", "not valid JSON"), ('{"audio": {}}', "not a Piper voice config")],
+    [
+        ("{not json", "not valid JSON"),
+        ("[" * 100_000, "not valid JSON"),  # too deep for Python's reader
+        ('{"audio": {}}', "not a Piper voice config"),
+    ],
 )
 @needs_joe
 def test_a_broken_onnx_json_is_exit_2(voice_dir: Path, config: str, needle: str) -> None:

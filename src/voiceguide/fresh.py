@@ -149,7 +149,7 @@ def up_to_date(routine_id: str, out_dir: Path, fingerprint: str) -> list[Path] |
     mp3, sidecar = files["mp3"], files["plan"]
     try:
         doc = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # not our plan: build again
         return None
     if not isinstance(doc, dict) or doc.get("fingerprint") != fingerprint:
         return None

@@ -38,7 +38,7 @@ def load(cache_dir: Path, fingerprint: str) -> Level | None:
         sound_db = {k: float(v) for k, v in doc["sound_db"].items()}
         clip_db = np.array([float(v) for v in doc["clip_db"]], dtype=np.float64)
         guard = np.array([np.inf if v is None else float(v) for v in doc["guard"]])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # absent or damaged: measure again
     numbers = [gain_db, *sound_db.values(), *clip_db]
     if not all(map(math.isfinite, numbers)) or np.isnan(guard).any() or (guard <= 0).any():

@@ -41,7 +41,7 @@ def _read_plan(path: Path) -> dict[str, Any] | None:
     """A build's plan JSON, or None for any other JSON (or none at all)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # anyone's file
         return None
     if not isinstance(data, dict):
         return None

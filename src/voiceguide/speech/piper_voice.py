@@ -71,7 +71,7 @@ def voice_languages(voice: str) -> tuple[str, ...]:
     config = config.with_name(config.name + ".json")
     try:
         language = _config_language(config)
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError, RecursionError):
         return ()
     return (language,) if language else ()
 
@@ -120,7 +120,7 @@ def _check_model(model: Path, shown: str) -> None:
 def _read_config(config: Path, shown: str) -> dict[str, object]:
     try:
         doc = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InputError(
             f"{shown}: the voice config {one_line(config.name)} is not valid JSON ({one_line(str(exc))})"
         ) from None
