@@ -89,3 +89,20 @@ def test_too_long_suggests_a_longer_rest(clip_cache: Path) -> None:
     assert "the steps at most" in refused.stderr
     (option, low, high), *_ = OFFER.findall(refused.stderr)
     assert option.startswith("--rest ") and parse_duration(low) <= 7_200_000 <= parse_duration(high)
+
+
+@pytest.mark.parametrize("routine", ["classic", "therapeutic", "partner", "child"])
+def test_the_range_named_is_met_at_both_ends_and_not_beyond(clip_cache: Path, routine: str) -> None:
+    """The intro says the massage's length, so the words said at the shortest total are not
+    those of the routine's own lengths: the range is measured on the words said at its ends
+    (it once named a shortest total a second short of what the build then met)."""
+    refused = script(clip_cache, routine, "--duration", "1m")
+    named = re.search(r"can be ([0-9hms.]+) to ([0-9hms.]+) with these settings", refused.stderr)
+    assert named, refused.stderr
+    low, high = (parse_duration(end) for end in named.groups())
+    for total in (low, high):
+        result = script(clip_cache, routine, "--duration", f"{total // 1000}s")
+        assert result.exit_code == 0, (total, result.stderr)
+        assert planned_total(result.stdout) == total
+    for total in (low - 1000, high + 1000):
+        assert script(clip_cache, routine, "--duration", f"{total // 1000}s").exit_code == 2

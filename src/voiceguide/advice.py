@@ -4,10 +4,12 @@ the range it gives.
 The planner says what the routine can be with the settings given and what
 holds that time; this says what it could be instead: with ``--rest 0``,
 with a shorter (or longer) ``--rest``, with ``--no-intro``, and with both
-where neither alone reaches the length asked. Each range is worked out as
-the build would: the words are narrated again for those settings (the rest
-dropped changes the closing words) and measured, so a suggestion that
-claims to reach the length does.
+where neither alone reaches the length asked. Each range, the one the
+message names first too, is worked out as the build would: the words are
+narrated again for those settings (the rest dropped changes the closing
+words) as they are said at each end of the range, and measured
+(``timeline.fit.feasible_totals``), so a suggestion that claims to reach the
+length does.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .narration import Narration
 from .routine import Routine
 from .routine.durations import format_human
 from .settings import BuildOptions, narrate_with
-from .timeline import TimingRequest, feasible_range, needs
-from .timeline.place import measured_by_needs
+from .timeline import TimingRequest
+from .timeline.fit import feasible_totals
 from .timeline.plan import DurationRangeError, span
 
 if TYPE_CHECKING:
@@ -42,12 +45,19 @@ def advise(
     total = exc.total_ms
 
     def range_with(changed: TimingRequest) -> tuple[int, int] | None:
-        narration = narrate_with(routine, options, timing=changed)
-        speaker.prefetch(measured_by_needs(narration, sound_ms))  # side by side, not one by one
+        def words(lengths: Mapping[str, int]) -> Narration:
+            return narrate_with(routine, options, lengths, timing=changed)
+
         try:
-            return feasible_range(routine, changed, needs(narration, speaker.length_ms, sound_ms))
+            return feasible_totals(
+                routine, changed, words, speaker.length_ms, sound_ms, hear=speaker.prefetch
+            )  # the sentences of each round spoken side by side, not one by one
         except InputError:
             return None
+
+    settled = range_with(request)  # the range the message names, on the words said at its ends
+    if settled is not None:
+        exc.low, exc.high = settled
 
     rest_now = (
         request.rest_ms

@@ -32,12 +32,13 @@ the same from any cache.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from ..errors import TimingError
 from ..narration import Narration
 from ..routine.model import REST_ID, Routine
 from .place import Lengths, measured_by_needs, needs
-from .plan import Plan, TimingRequest, make_plan
+from .plan import Plan, TimingRequest, feasible_range, make_plan
 
 MAX_ROUNDS = 5
 # How far the guessed speech may be from the measured: over 20 sentences in a row (an intro)
@@ -133,3 +134,43 @@ def fit(
         f"{', '.join(changed)} keep changing, each wording fitting the other's lengths; "
         "ask for a total a few seconds longer or shorter (--duration), or pin the steps (--step)"
     )
+
+
+def feasible_totals(
+    routine: Routine,
+    request: TimingRequest,
+    narrate: Narrate,
+    speech_ms: Lengths,
+    sound_ms: Mapping[str, int],
+    *,
+    hear: Hear | None = None,
+) -> tuple[int, int]:
+    """The shortest and longest ``--duration`` a build with these settings meets.
+
+    Each end is measured on the words said at that end: the intro says the
+    massage's length, so the words of the routine's own lengths can take a
+    second less than those of the shortest plan, and a range measured on them
+    names a total the build then refuses. As in ``fit``, each part keeps the
+    most its words needed in any round, so each end only moves inwards.
+    """
+
+    def measured(words: Narration) -> dict[str, int]:
+        if hear is not None:
+            hear(measured_by_needs(words, sound_ms))
+        return needs(words, speech_ms, sound_ms)
+
+    current = measured(narrate(first_guess(routine, request)))
+    ends: list[int] = []
+    for end in (0, 1):
+        total = feasible_range(routine, request, current)[end]
+        floor: dict[str, int] = {}
+        for _ in range(MAX_ROUNDS):
+            at_end = make_plan(routine, replace(request, total_ms=total), floor or current)
+            for part_id, need in measured(narrate(plan_lengths(at_end))).items():
+                floor[part_id] = max(floor.get(part_id, 0), need)
+            moved = feasible_range(routine, request, floor)[end]
+            if moved == total:
+                break
+            total = moved
+        ends.append(total)
+    return ends[0], ends[1]
