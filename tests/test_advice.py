@@ -106,3 +106,18 @@ def test_the_range_named_is_met_at_both_ends_and_not_beyond(clip_cache: Path, ro
         assert planned_total(result.stdout) == total
     for total in (low - 1000, high + 1000):
         assert script(clip_cache, routine, "--duration", f"{total // 1000}s").exit_code == 2
+
+
+def test_a_day_long_duration_is_refused_with_the_way_out_not_an_error_of_its_own(
+    clip_cache: Path,
+) -> None:
+    """The rest that would reach a day gives a range that ends at a day, not past it (once
+    '"24h57s" is longer than 24h', naming no option)."""
+    refused = script(clip_cache, "classic", "--duration", "24h")
+    assert refused.exit_code == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith("Error: --duration 24h: classic can be ")
+    option, _low, high = OFFER.findall(refused.stderr)[0]
+    assert option.startswith("--rest ") and high == "24h"
+    met = script(clip_cache, "classic", "--duration", "24h", *shlex.split(option))
+    assert met.exit_code == 0, met.stderr
+    assert planned_total(met.stdout) == parse_duration("24h")

@@ -107,6 +107,22 @@ def test_infeasible_total_states_the_range(classic) -> None:
     assert str(caught.value) == expected
 
 
+def test_a_track_lasts_at_most_a_day(classic) -> None:
+    """--rest, --pause and --lead-in may each be a day long; together no longer than one."""
+    day = 24 * 60 * MINUTE
+    long_intro = {**NEEDS, "intro": day}  # what a day's --pause and --lead-in ask of it
+    with pytest.raises(
+        TimingError, match=r"^the track would last 48h28m5s; a track can last at most 24h: "
+    ):
+        make_plan(classic, TimingRequest(rest_ms=day), long_intro)
+    with pytest.raises(TimingError, match=r"^the track would last 24h"):
+        make_plan(classic, TimingRequest(total_ms=day, rest_ms=day), NEEDS)
+    # the longest a range reaches is a day, and that day is met
+    rest = day - 30 * MINUTE
+    assert feasible_range(classic, TimingRequest(rest_ms=rest), NEEDS)[1] == day
+    assert make_plan(classic, TimingRequest(total_ms=day, rest_ms=rest), NEEDS).total_ms == day
+
+
 def test_a_range_of_one_length_says_so(classic) -> None:
     pins = {s.id: s.duration_ms for s in classic.steps}
     with pytest.raises(TimingError, match="classic can be only 43m45s with these settings"):

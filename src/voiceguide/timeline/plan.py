@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .. import languages
 from ..errors import InputError, TimingError
-from ..routine.durations import format_duration, format_human
+from ..routine.durations import MAX_MS, format_duration, format_human
 from ..routine.model import INTRO_ID, MIN_REST_MS, OUTRO_ID, REST_ID, Routine
 from .too_short import check_holds
 
@@ -104,9 +104,18 @@ class _Layout:
 
     @property
     def range_ms(self) -> tuple[int, int]:
-        return (
-            self.fixed_ms + sum(f.low for f in self.flexible),
-            self.fixed_ms + sum(f.high for f in self.flexible),
+        low = self.fixed_ms + sum(f.low for f in self.flexible)
+        _check_track_length(low)
+        return low, min(self.fixed_ms + sum(f.high for f in self.flexible), MAX_MS)
+
+
+def _check_track_length(total_ms: int) -> None:
+    """A track lasts at most a day: ``--rest``, ``--pause`` and ``--lead-in`` may each be
+    up to a day long, and together they could ask for a track of several days."""
+    if total_ms > MAX_MS:
+        raise TimingError(
+            f"the track would last {format_human(total_ms)}; a track can last at most "
+            f"{format_duration(MAX_MS)}: shorten --rest, --pause or --lead-in"
         )
 
 
@@ -140,6 +149,7 @@ def make_plan(routine: Routine, request: TimingRequest, needs: Mapping[str, int]
         pinned = kind == "step" and part_id in layout.pinned
         parts.append(Part(part_id, kind, title, clock, clock + length, number, pinned))
         clock += length
+    _check_track_length(clock)
     return Plan(routine.id, routine.title, tuple(parts), layout.warnings)
 
 
