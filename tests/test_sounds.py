@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from voiceguide import ffmpeg
 from voiceguide.audio.sounds import SOUND_NAMES, sound
-from voiceguide.build import BuildOptions, build
+from voiceguide.build import BuildOptions, build, routine_sounds
 from voiceguide.cli import cli
 from voiceguide.errors import RoutineError
 from voiceguide.pcm import RATE_HZ
@@ -91,7 +93,61 @@ def test_an_unknown_sound_name_is_exit_2_with_the_known_ones(tmp_path: Path) -> 
 def test_a_file_that_is_not_audio_is_a_routine_error(tmp_path: Path) -> None:
     (tmp_path / "notes.wav").write_text("not audio")
     routine = load_routine(write_short(tmp_path, "sounds:\n  reminder: notes.wav\n"))
-    from voiceguide.build import routine_sounds
-
     with pytest.raises(RoutineError, match=r"sounds\.reminder: .*notes\.wav: cannot be decoded"):
         routine_sounds(routine)
+
+
+def make_audio(path: Path, *sources: str, seconds: float = 1.0) -> Path:
+    """A file of the kind its suffix names, made by the real ffmpeg from lavfi sources
+    joined end to end (``sine=f=330:d=0.5``, ``anullsrc``), mono 8 kHz."""
+    inputs = [arg for s in sources for arg in ("-f", "lavfi", "-i", s)]
+    joined = "".join(f"[{i}]" for i in range(len(sources))) + f"concat=n={len(sources)}:v=0:a=1"
+    graph = f"{joined},atrim=0:{seconds}"
+    ffmpeg.run([*inputs, "-filter_complex", graph, "-ar", "8000", str(path)], doing="make a file")
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["wav", "flac", "mp3", "ogg", "opus", "m4a", "webm", "aiff"])
+def test_own_sounds_may_be_any_ordinary_audio_file(tmp_path: Path, suffix: str) -> None:
+    make_audio(tmp_path / f"gong.{suffix}", "sine=f=330:d=1", seconds=1.0)
+    routine = load_routine(write_short(tmp_path, f"sounds:\n  step: gong.{suffix}\n"))
+    gong = routine_sounds(routine)["step"]
+    assert abs(gong.size - RATE_HZ) < RATE_HZ // 20 and abs(dominant_hz(gong) - 330) < 10
+
+
+def test_a_playlist_named_as_a_sound_is_refused(tmp_path: Path) -> None:
+    """ffmpeg would follow an ffconcat playlist saved as bell.wav to the files it lists: a
+    few lines could stand for hours of audio, or for files the routine's author never sent."""
+    make_audio(tmp_path / "gong.flac", "sine=f=330:d=1", seconds=1.0)
+    (tmp_path / "bell.wav").write_text("ffconcat version 1.0\nfile gong.flac\nfile gong.flac\n")
+    routine = load_routine(write_short(tmp_path, "sounds:\n  step: bell.wav\n"))
+    with pytest.raises(RoutineError) as caught:
+        routine_sounds(routine)
+    assert str(caught.value).endswith(
+        "bell.wav: cannot be decoded as audio (not a kind of audio file voiceguide reads; use "
+        "WAV, FLAC, MP3, Ogg (Vorbis, Opus), M4A, WebM, AIFF, AAC, CAF or WavPack)"
+    )
+    assert ": sounds.step: " in str(caught.value)
+
+
+def test_only_a_long_sound_files_first_seconds_are_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten minutes of FLAC fill a few hundred kB, 26 MB once decoded; two hours would fill
+    gigabytes. ffmpeg stops after the first 8 s, so the cost is a short file's."""
+    make_audio(tmp_path / "long.flac", "sine=f=330:d=0.5", "anullsrc=r=8000:cl=mono", seconds=600)
+    given: list[tuple[list[str], int]] = []
+
+    def counted(args: list[str], **kw: Any) -> ffmpeg.Result:
+        result = real_run(args, **kw)
+        given.append((args, len(result.stdout)))
+        return result
+
+    real_run = ffmpeg.run
+    monkeypatch.setattr(ffmpeg, "run", counted)
+    routine = load_routine(write_short(tmp_path, "sounds:\n  end: long.flac\n"))
+    bell = routine_sounds(routine)["end"]
+    [(args, decoded_bytes)] = given
+    assert args[args.index("-t") + 1] == "8.000" and args.index("-t") < args.index("-i")
+    assert decoded_bytes <= 2 * RATE_HZ * 8.1  # 16-bit samples
+    assert abs(bell.size - RATE_HZ // 2) < RATE_HZ // 20  # the tone, where it dies away

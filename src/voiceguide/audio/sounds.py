@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 # numpy is imported where a sound is made: `voiceguide check` needs only the lengths.
 
 MAX_OWN_SOUND_MS = 4000  # a routine's own sound is cut (with a fade) so it cannot bury the words
+# Only a file's first 8 s are decoded, however long it is (a few MB of FLAC can hold hours):
+# room for the 4 s kept after up to 4 s of silence before the sound starts.
+OWN_SOUND_READ_MS = 2 * MAX_OWN_SOUND_MS
 
 
 # A sound has died away where it falls this far under its own peak, for good. The words'
@@ -129,19 +132,20 @@ def with_own(own: Mapping[str, str | Path]) -> dict[str, np.ndarray]:
 
 
 def own_sound(path: Path) -> np.ndarray:
-    """A user's WAV/MP3, decoded and resampled by ffmpeg, cut to MAX_OWN_SOUND_MS."""
+    """A user's WAV/MP3, decoded and resampled by ffmpeg, cut to MAX_OWN_SOUND_MS from its
+    attack; only its first OWN_SOUND_READ_MS are read."""
     import numpy as np
 
     from .decode import decode
 
     try:
-        samples = decode(path)
+        samples = decode(path, max_ms=OWN_SOUND_READ_MS)
     except FfmpegError as exc:
         raise SoundFileError(f"{path}: cannot be decoded as audio ({exc})") from None
     magnitude = np.abs(samples.astype(np.int32))
     loud = np.flatnonzero(magnitude > 200)  # start at its attack
     if loud.size == 0:
-        raise SoundFileError(f"{path}: is silent")
+        raise SoundFileError(f"{path}: is silent in its first {OWN_SOUND_READ_MS // 1000}s")
     trimmed = samples[loud[0] : audible_end(samples)].astype(np.float64)  # end where it dies away
     cap = RATE_HZ * MAX_OWN_SOUND_MS // 1000
     if trimmed.size > cap:
