@@ -151,3 +151,52 @@ def test_only_a_long_sound_files_first_seconds_are_decoded(
     assert args[args.index("-t") + 1] == "8.000" and args.index("-t") < args.index("-i")
     assert decoded_bytes <= 2 * RATE_HZ * 8.1  # 16-bit samples
     assert abs(bell.size - RATE_HZ // 2) < RATE_HZ // 20  # the tone, where it dies away
+
+
+def outside_the_folder(tmp_path: Path) -> dict[str, str]:
+    """Three ways a routine in tmp_path/shared might name a file that is not its own."""
+    private = tmp_path / "private.yaml"
+    private.write_text("a file of yours\n")
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "bell.wav").symlink_to(private)
+    return {"absolute": str(private), "up": "../private.yaml", "symlink": "bell.wav"}
+
+
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [
+        ("absolute", "is an absolute path"),
+        ("up", "leads outside the routine's folder"),
+        ("symlink", "leads outside the routine's folder"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_sound_outside_the_routines_folder_is_refused(
+    tmp_path: Path, how: str, why: str, command: str
+) -> None:
+    """README: sound paths are relative to the routine file. A stranger's routine must not
+    put one of your own files into the track you build from it."""
+    written = outside_the_folder(tmp_path)[how]
+    path = write_short(tmp_path / "shared", f"sounds:\n  step: {written}\n")
+    line = path.read_text().splitlines().index(f"  step: {written}") + 1
+    output = ["-o", str(tmp_path / "out")] if command == "build" else []
+    result = CliRunner().invoke(cli, [command, str(path), *output])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {path}:{line}: sounds.step: {written}: {why}; name a file in the routine's "
+        "folder or below it, such as sounds/gong.wav\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sound_in_a_folder_below_the_routine_or_linked_within_it_is_its_own(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sounds").mkdir()
+    write_tone(tmp_path / "sounds" / "gong.wav", 330.0, 1.0)
+    (tmp_path / "bell.wav").symlink_to(tmp_path / "sounds" / "gong.wav")
+    routine = load_routine(
+        write_short(tmp_path, "sounds:\n  step: sounds/gong.wav\n  end: sounds/../bell.wav\n")
+    )
+    assert set(routine.sounds) == {"step", "end"}

@@ -322,12 +322,32 @@ def _sounds(doc: Doc, entry: Entry) -> dict[str, str]:
     for name, item in found.items():
         where = f"sounds.{name}"
         written = doc.attempt(doc.text, item, where, default="", spoken=False)
-        target = Path(doc.path).parent / written
-        if written and not target.is_file():
-            doc.report(item[1], where, f"{target}: no such sound file")
-        elif written:
-            out[name] = str(target)
+        if written:
+            target = doc.attempt(_sound_path, doc, item, where, written, default=None)
+            if target is not None:
+                out[name] = str(target)
     return out
+
+
+def _sound_path(doc: Doc, item: Entry, where: str, written: str) -> Path:
+    """A sound file in the routine's folder or below it, symlinks followed.
+
+    A stranger's routine must not reach past its own folder: ``/home/you/voice-memo.m4a`` or
+    ``../../private.wav`` would put one of your files into the track they asked you to build.
+    """
+    folder = Path(doc.path).parent
+    inside = " name a file in the routine's folder or below it, such as sounds/gong.wav"
+    if Path(written).is_absolute():
+        raise doc.fail(item[1], where, f"{written}: is an absolute path;{inside}")
+    try:
+        target = (folder / written).resolve()
+    except RuntimeError:  # a symlink loop: no file at its end
+        target = None
+    if target is not None and not target.is_relative_to(folder.resolve()):
+        raise doc.fail(item[1], where, f"{written}: leads outside the routine's folder;{inside}")
+    if target is None or not target.is_file():
+        raise doc.fail(item[1], where, f"{folder / written}: no such sound file")
+    return target
 
 
 def _voice(doc: Doc, entry: Entry) -> str:
