@@ -64,6 +64,29 @@ def test_a_signal_during_the_renames_waits_for_the_group(
     renamed(targets, tmp_path)
 
 
+def test_a_signal_as_the_temporary_files_are_removed_leaves_none_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that fails removes its temporary files; Ctrl-C landing as the first goes
+    waits until the last has gone too."""
+    targets = [tmp_path / "a.mp3", tmp_path / "a.json", tmp_path / "a.vtt"]
+    unlink = Path.unlink
+    landed: list[Path] = []
+
+    def interrupted(path: Path, missing_ok: bool = False) -> None:
+        if not landed:
+            landed.append(path)
+            signal.raise_signal(signal.SIGINT)
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", interrupted)
+    with pytest.raises(KeyboardInterrupt), files.atomic_paths(*targets) as temps:
+        for temp in temps:
+            temp.write_text("half")
+        raise RuntimeError("the encoder failed")
+    assert landed and list(tmp_path.iterdir()) == []
+
+
 def test_a_speech_worker_that_cannot_start_leaves_ctrl_c_unblocked(tmp_path: Path) -> None:
     """The worker is born with Ctrl-C blocked; the parent blocks it only for the start, even
     one that fails (its log cannot be opened)."""

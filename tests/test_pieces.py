@@ -8,6 +8,7 @@ at the very sample it does in a track encoded whole.
 from __future__ import annotations
 
 import itertools
+import signal
 import subprocess
 from pathlib import Path
 
@@ -251,6 +252,27 @@ def test_a_signal_while_the_encoders_start_stops_them_and_leaves_no_files(
     for thread in started:  # an encoder left running would write its piece
         thread.join()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_as_the_pieces_are_removed_leaves_none_of_them(
+    timeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C lands once the track is joined, as its pieces are being removed: every piece
+    goes all the same (it once cut the loop short, leaving the last pieces beside the track)."""
+    placed, total = timeline
+    unlink = Path.unlink
+    landed: list[Path] = []
+
+    def interrupted(path: Path, missing_ok: bool = False) -> None:
+        if not landed:
+            landed.append(path)
+            signal.raise_signal(signal.SIGINT)
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        encode(source_of(placed, total), tmp_path / "t.mp3", workers=2)
+    assert landed and [p.name for p in tmp_path.iterdir()] == ["t.mp3"]
 
 
 @pytest.mark.parametrize("extra", [0, 1, 2, 46, 575])

@@ -38,7 +38,8 @@ def blocked(*signums: int) -> Iterator[None]:
 @contextlib.contextmanager
 def held() -> Iterator[None]:
     """The signals that stop a command wait for the block to end: a group of renames is never
-    cut in two (``output.files``), nor a wait on another thread's locks (``runner``).
+    cut in two (``output.files``), nor the removal of a build's temporary files
+    (``output.files``, ``mp3.pieces``), nor a wait on another thread's locks (``runner``).
 
     Only the main thread sets signal handlers (and Python runs them there). A
     signal the process ignores is left so: it would be raised into nothing

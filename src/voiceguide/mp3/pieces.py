@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import signals
 from ..pcm import RATE_HZ
 from .encode import encode_mp3
 from .join import assemble
@@ -258,5 +259,6 @@ def _files_beside(target: Path, count: int) -> Iterator[list[Path]]:
             paths.append(Path(name))
         yield paths
     finally:
-        for path in paths:
-            path.unlink(missing_ok=True)
+        with signals.held():  # a signal landing here would leave the rest of the pieces
+            for path in paths:
+                path.unlink(missing_ok=True)

@@ -60,8 +60,9 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
     except (OSError, VoiceguideError) as exc:
         raise write_error(exc, current) from exc
     finally:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
+        with signals.held():  # a signal landing here would leave the rest of the files
+            for tmp in temps:
+                tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
