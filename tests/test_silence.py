@@ -8,10 +8,13 @@ lengths and with every step at its longest.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import pytest
 
+from voiceguide import languages
 from voiceguide.audio.sounds import builtin_lengths_ms, sound_lengths_ms
 from voiceguide.build import BuildOptions, prepare
 from voiceguide.narration import narrate, split_sentences
@@ -193,3 +196,47 @@ def test_a_long_silence_with_no_lines_to_fill_it_is_a_warning() -> None:
     script = placed(STEP.split("    reminders:")[0], 180_000)
     assert any(w.startswith("long: 19m") and "add reminders:" in w for w in script.warnings)
     assert placed(STEP, None).warnings == ()
+
+
+# The sentence that sends the giver away to wash their hands, in each language, and the
+# time it promises: they pause the track if they need longer.
+LEAVING = {
+    "en": ("pause the track", "If you need longer than a minute,"),
+    "de": ("halte die Wiedergabe an", "Brauchst du länger als eine Minute,"),
+    "ru": ("на паузу", "Если нужно больше минуты,"),
+}
+PROMISED_MS = 60_000
+WALKING_BACK_MS = 10_000
+
+
+@pytest.mark.parametrize("lang", sorted(LEAVING))
+@pytest.mark.parametrize("routine_id", ["partner", "therapeutic"])
+@pytest.mark.parametrize("at_longest", [False, True])
+def test_a_step_that_sends_the_giver_away_promises_no_more_time_than_it_gives(
+    real_speaker: Callable[..., Speaker],
+    clip_cache: Path,
+    lang: str,
+    routine_id: str,
+    at_longest: bool,
+) -> None:
+    """The next words meant for the giver (a cue of that step, or the next step) come after
+    the time the step said they have, and a few seconds to walk back; only its own
+    reminders and the heads-up may come sooner. It once promised the step's whole length,
+    counted from before its own words, and the cream was explained 68 s after they left."""
+    folder = ROUTINES if lang == "en" else ROUTINES / lang
+    routine = load_routine(folder / f"{routine_id}.yaml")
+    timing = longest_pins(routine) if at_longest else TimingRequest()
+    voice = languages.get(lang).espeak_voice
+    with real_speaker(cache_dir=clip_cache, voice=voice) as speaker:
+        script = prepare(routine, BuildOptions(timing=timing, voice=voice), speaker)
+    speech = script.speech
+    pause, promise = LEAVING[lang]
+    leaving = [e for e in speech if pause in e.text and e.part_id != "intro"]
+    assert len(leaving) == 1, [e.text for e in leaving]
+    left = leaving[0]
+    assert left.text.startswith(promise)
+    cues = narrate_with(routine, BuildOptions(timing=timing)).parts[left.part_id].cues
+    cue_words = {s.text for cue in cues if not cue.heads_up for s in cue.sentences}
+    later = [e for e in speech if e.start_ms > left.start_ms]
+    meant = next(e for e in later if e.part_id != left.part_id or e.text in cue_words)
+    assert meant.start_ms - left.end_ms >= PROMISED_MS + WALKING_BACK_MS, meant.text
