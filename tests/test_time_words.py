@@ -37,6 +37,14 @@ SOUNDS = {"step": 500, "reminder": 300, "end": 800}
         (270_000, "four and a half minutes"),
         (719_000, "twelve minutes"),
         (725_000, "twelve minutes"),
+        (750_000, "twelve and a half minutes"),
+        (1_170_000, "nineteen and a half minutes"),
+        (
+            1_530_000,
+            "twenty-six minutes",
+        ),  # whole minutes from twenty: not "twenty-five and a half"
+        (3_030_000, "fifty minutes"),
+        (3_580_000, "one hour"),
         (3_600_000, "one hour"),
         (5_400_000, "an hour and a half"),
         (4_500_000, "one hour and fifteen minutes"),

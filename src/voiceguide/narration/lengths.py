@@ -2,8 +2,9 @@
 
 The narration says how long each step and the rest last, so the words must
 follow the fitted plan, not the routine's defaults. Lengths are rounded to
-what a listener can use (five seconds under a minute, half minutes under an
-hour, whole minutes above); the words come from the language's catalogue
+what a listener can use (five seconds under a minute, half minutes under
+twenty minutes, whole minutes above: "twelve and a half minutes", but not
+"fifty and a half"); the words come from the language's catalogue
 (``languages/<tag>/phrases.yaml``, ``lengths:``), the form of each unit
 from the number's CLDR plural category (Babel) and the number's words from
 num2words, in the unit's grammatical gender where the language has one.
@@ -15,6 +16,8 @@ from ..languages import Language, get
 from ..languages.numbers import english_number
 
 __all__ = ["english_number", "number_words", "spoken_length"]
+
+HALF_MINUTES_UNDER = 20  # minutes
 
 
 def number_words(value: int, lang: str = "en") -> str:
@@ -31,12 +34,15 @@ def spoken_length(ms: int, lang: str | Language = "en") -> str:
     if fives < 60:
         return language.counted("second", fives)
     halves = round(ms / 30_000)
-    if halves < 120:
+    if halves < 2 * HALF_MINUTES_UNDER:
         whole, half = divmod(halves, 2)
         if whole == 1 and half:
             return str(language.lengths["one_and_a_half_minutes"])
         return language.counted("minutes_and_a_half" if half else "minute", whole)
-    hours, minutes = divmod(round(ms / 60_000), 60)
+    minutes = round(ms / 60_000)
+    if minutes < 60:
+        return language.counted("minute", minutes)
+    hours, minutes = divmod(minutes, 60)
     if minutes == 30 and hours == 1:
         return str(language.lengths["one_and_a_half_hours"])
     said_hours = language.counted("hour", hours)
