@@ -96,6 +96,19 @@ def test_a_shorter_limit_gives_shorter_silences(speaker: Speaker) -> None:
     routine = load("partner")
     script = prepare(routine, BuildOptions(max_silence_ms=60_000), speaker)
     assert max(longest_silences(script).values()) <= 60_000
+    assert not [w for w in script.warnings if "run out" in w]
+
+
+def test_lines_said_again_under_a_short_limit_are_a_warning(speaker: Speaker) -> None:
+    """Under --max-silence 30s kneading's eleven lines do not go round once: said again,
+    with a warning naming the step, never silently."""
+    script = prepare(load("classic"), BuildOptions(max_silence_ms=30_000), speaker)
+    kneading = [e.text for e in script.speech if e.part_id == "kneading"]
+    assert len(kneading) > len(set(kneading))
+    assert [w for w in script.warnings if "run out" in w] == [
+        "kneading: its 11 reminder lines run out, and some are said again to keep every "
+        "silence under 30s; add reminders: to the step, or give a longer --max-silence"
+    ]
 
 
 def guessed_script(routine: Routine, timing: TimingRequest):

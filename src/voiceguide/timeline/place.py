@@ -204,7 +204,7 @@ def fill_silences(
     The lines come from the routine file; only their times are chosen here:
     in each silence as few lines as keep every stretch of it within
     ``max_silence_ms``, evenly spaced. A silence with no lines to fill it is
-    a warning naming the step.
+    a warning naming the step, and so are lines that had to be said twice.
     """
     lines = text.reminders
     warnings: list[str] = []
@@ -235,6 +235,12 @@ def fill_silences(
             _say(lines[turn % len(lines)], clock, lengths, part.id, events)
             clock += length
             turn += 1
+    if turn > len(lines):
+        warnings.append(
+            f"{part.id}: its {len(lines)} reminder lines run out, and some are said again to "
+            f"keep every silence under {format_duration(max_silence_ms)}; add reminders: to "
+            "the step, or give a longer --max-silence"
+        )
     return warnings
 
 
