@@ -31,6 +31,14 @@ def test_help(command: list[str]) -> None:
         assert "Example" in result.stdout
 
 
+def test_bare_voiceguide_shows_the_help_on_its_lines_as_click_does() -> None:
+    """click 8.2+ raises its help as a usage error; it was squashed into one Error: line."""
+    result = CliRunner().invoke(cli, [])
+    help_text = CliRunner().invoke(cli, ["--help"]).stdout
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == help_text and "\nCommands:\n" in result.stderr
+
+
 def test_list_shows_every_routine_with_its_steps(run) -> None:
     result = run("list")
     assert result.exit_code == 0

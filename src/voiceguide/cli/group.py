@@ -20,6 +20,11 @@ import click
 from ..errors import Terminated, VoiceguideError, joined, one_line
 
 INTERRUPTED = "interrupted; files already in place are untouched"
+# click 8.2+ answers a bare `voiceguide` with its help, raised as a usage error (exit 2): the
+# help is shown as click shows it, many lines, not squashed into one ``Error:`` line.
+_HELP_ERRORS = tuple(
+    e for e in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if e is not None
+)
 TERMINATED = "stopped by SIGTERM; files already in place are untouched"
 
 
@@ -215,6 +220,9 @@ class Group(click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
+            if isinstance(exc, _HELP_ERRORS):
+                exc.show()
+                sys.exit(exc.exit_code)
             click.echo(f"Error: {one_line(click_message(exc))}", err=True)
             sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
         except Terminated:
