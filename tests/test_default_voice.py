@@ -122,6 +122,28 @@ def test_voices_marks_espeak_as_the_default_without_piper(piper_hidden: None) ->
     assert marked == ["gmw/en-us"]
 
 
+@pytest.mark.parametrize(("value", "marked"), [("en-gb", "gmw/en"), ("de", "gmw/de")])
+def test_voices_marks_the_default_voiceguide_voice_selects(
+    monkeypatch: pytest.MonkeyPatch, value: str, marked: str
+) -> None:
+    """A language in $VOICEGUIDE_VOICE (as README offers) left no voice marked."""
+    monkeypatch.setenv(VOICE_ENV, value)
+    result = CliRunner().invoke(cli, ["voices"], catch_exceptions=False)
+    assert [line.split()[0] for line in result.stdout.splitlines() if "(default)" in line] == [
+        marked
+    ]
+
+
+def test_voices_refuses_an_unknown_voiceguide_voice_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It listed the voices, none marked, exit 0, while a build refused the same variable."""
+    monkeypatch.setenv(VOICE_ENV, "nope")
+    result = CliRunner().invoke(cli, ["voices"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("Error: $VOICEGUIDE_VOICE=nope: no such voice;")
+
+
 # ---------------------------------------------------------------- one voice's clips
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,8 +20,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
-from voiceguide.errors import DiskFullError, FfmpegError, SpeechError
+from voiceguide.cli import cli
+from voiceguide.errors import DiskFullError, FfmpegError, InputError, SpeechError
 from voiceguide.ffmpeg import ffmpeg_exe
 from voiceguide.mp3.encode import encode_mp3
 from voiceguide.speech import Engine, Speaker
@@ -117,14 +120,39 @@ def test_hanging_speech_fails_the_build_with_exit_1(
 def test_missing_ffmpeg_names_what_was_tried_and_the_fix(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("VOICEGUIDE_FFMPEG", "/nonexistent/ffmpeg")
+    monkeypatch.delenv("VOICEGUIDE_FFMPEG", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
     with pytest.raises(FfmpegError) as caught:
         ffmpeg_exe.__wrapped__()
     message = str(caught.value)
-    assert "$VOICEGUIDE_FFMPEG=/nonexistent/ffmpeg" in message and "ffmpeg on PATH" in message
+    assert "ffmpeg on PATH" in message and "imageio-ffmpeg" in message
     assert "pip install imageio-ffmpeg" in message
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("nothere", "no such file"),
+        ("notes.txt", "not a program that can be run"),
+        (".", "a folder, not a program"),
+    ],
+)
+def test_an_ffmpeg_named_in_the_environment_that_cannot_run_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: str, said: str
+) -> None:
+    """$VOICEGUIDE_FFMPEG=/nonexistent (or a file that is no program) silently gave way to
+    another ffmpeg; now it is the user's error (exit 2), said before anything is written."""
+    (tmp_path / "notes.txt").write_text("not ffmpeg\n")
+    named = str(tmp_path / given)
+    monkeypatch.setenv("VOICEGUIDE_FFMPEG", named)
+    with pytest.raises(InputError, match=f"^\\$VOICEGUIDE_FFMPEG={re.escape(named)}: {said}; "):
+        ffmpeg_exe.__wrapped__()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "classic", "-o", str(out), "--no-cache"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert result.stderr.startswith(f"Error: $VOICEGUIDE_FFMPEG={named}: {said}; give the path")
+    assert not out.exists()
 
 
 def test_failing_ffmpeg_is_exit_1_with_its_last_line(

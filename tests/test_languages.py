@@ -146,7 +146,10 @@ def test_an_unknown_language_or_a_missing_translation_is_one_line_naming_what_ex
     assert unknown.exit_code == 2
     assert unknown.stderr == "Error: --language xx: no such language; languages: de, en, ru\n"
     listed = CliRunner().invoke(cli, ["list"], env={"VOICEGUIDE_LANGUAGE": "xx"})
-    assert listed.exit_code == 2
+    assert listed.exit_code == 2  # named where it was set, not as an option never given
+    assert (
+        listed.stderr == "Error: $VOICEGUIDE_LANGUAGE=xx: no such language; languages: de, en, ru\n"
+    )
 
 
 def test_joe_reading_a_russian_routine_names_the_voices_that_would(tmp_path: Path) -> None:

@@ -129,7 +129,20 @@ def test_a_routines_folder_that_is_not_there_is_exit_2_naming_it(
     result = run(tmp_path, *command, "--routines", str(tmp_path / "nothere"))
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
-        f'Error: --routines: "{tmp_path / "nothere"}" is not a folder; '
+        f"Error: --routines {tmp_path / 'nothere'}: not a folder; "
+        "give the folder that holds your routine files\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["list"], ["check"], ["script", "classic"], ["build", "x"]])
+def test_a_routines_folder_in_the_environment_is_checked_as_the_option_is(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """$VOICEGUIDE_ROUTINES naming no folder was passed over: `list` exited 0 without yours."""
+    result = run(tmp_path, *command, env={"VOICEGUIDE_ROUTINES": str(tmp_path / "nothere")})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: $VOICEGUIDE_ROUTINES={tmp_path / 'nothere'}: not a folder; "
         "give the folder that holds your routine files\n"
     )
 

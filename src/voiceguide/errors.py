@@ -34,6 +34,15 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def given_as(value: str, *, option: str | None = None, variable: str | None = None) -> str:
+    """How a message names a setting: ``--voice nope`` typed on the command line, or
+    ``$VOICEGUIDE_VOICE=nope`` when it came from the environment (``variable``), so the user
+    knows where to change it. The one place that decides it, for every option and variable."""
+    if variable is not None:
+        return f"${variable}={one_line(value)}"
+    return f"{option} {one_line(value)}"
+
+
 def joined(words: list[str] | tuple[str, ...]) -> str:
     """``a``, ``a and b``, ``a, b and c``: names listed in a message."""
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

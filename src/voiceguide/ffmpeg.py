@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DISK_FULL_TEXT, FfmpegError, disk_full
+from .errors import DISK_FULL_TEXT, FfmpegError, InputError, disk_full, given_as
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +37,39 @@ FFMPEG_HINT = (
     "(pip install imageio-ffmpeg)"
 )
 TIMEOUT_S = 600.0
+FFMPEG_ENV = "VOICEGUIDE_FFMPEG"
+
+
+def environment_ffmpeg() -> str | None:
+    """``$VOICEGUIDE_FFMPEG``, if set: a program that can be run, or an ``InputError`` naming
+    the variable. One the user named but cannot be run is their mistake to hear about, not a
+    reason to use another ffmpeg in its place."""
+    explicit = os.environ.get(FFMPEG_ENV)
+    if not explicit:
+        return None
+    path = Path(explicit)
+    if not path.exists():
+        what = "no such file"
+    elif path.is_dir():
+        what = "a folder, not a program"
+    elif not os.access(path, os.X_OK):
+        what = "not a program that can be run"
+    else:
+        return explicit
+    raise InputError(
+        f"{given_as(explicit, variable=FFMPEG_ENV)}: {what}; give the path of an ffmpeg "
+        "program, or unset it to use ffmpeg on PATH or the one imageio-ffmpeg ships"
+    )
 
 
 @functools.cache
 def ffmpeg_exe() -> str:
-    """``$VOICEGUIDE_FFMPEG``, then ``ffmpeg`` on PATH, then imageio-ffmpeg's binary."""
+    """``$VOICEGUIDE_FFMPEG`` (``environment_ffmpeg``), then ``ffmpeg`` on PATH, then
+    imageio-ffmpeg's binary."""
     tried = []
-    explicit = os.environ.get("VOICEGUIDE_FFMPEG")
+    explicit = environment_ffmpeg()
     if explicit:
-        if os.access(explicit, os.X_OK):
-            return explicit
-        tried.append(f"$VOICEGUIDE_FFMPEG={explicit}")
+        return explicit
     on_path = shutil.which("ffmpeg")
     if on_path:
         return on_path

@@ -11,7 +11,7 @@ both engines (``speech.select.check_voice``), before any synthesis.
 from __future__ import annotations
 
 from . import languages
-from .errors import InputError, RoutineError, one_line
+from .errors import InputError, RoutineError, given_as, one_line
 from .routine import Routine
 from .settings import BuildOptions
 from .speech import Speaker
@@ -125,14 +125,14 @@ def make_speaker(
     except InputError as exc:
         if options.voice or not voice:
             raise
-        given = f"--voice {one_line(voice)}"  # as the engine's checks name it
+        given = given_as(voice, option="--voice")  # as the engine's checks name it
         if routine is not None and routine.voice:  # then ``voice`` is the routine's
             reason = str(exc).removeprefix(f"{given}: ").replace(given, one_line(voice), 1)
             raise RoutineError(
                 reason, path=routine.path, line=routine.line_of("voice"), field="voice"
             ) from None
         if voice == environment_voice():  # say where the user named it
-            raise InputError(str(exc).replace(given, f"${VOICE_ENV}={one_line(voice)}")) from None
+            raise InputError(str(exc).replace(given, given_as(voice, variable=VOICE_ENV))) from None
         raise
     return speaker
 

@@ -200,6 +200,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
         voiceguide build --all --base-url https://example.org/massage/
     """
     from ..build import build
+    from ..ffmpeg import environment_ffmpeg
     from ..output.files import check_output_dir, output_name, remove_empty
     from ..routine import load_routine
     from ..routine.library import catalogue, find_routine, language_asked
@@ -233,6 +234,7 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
     if name is not None and len(paths) != 1:
         raise InputError("--name and -o FILE.mp3 name one routine's track; give one ROUTINE")
     options = make_options(**kw)
+    environment_ffmpeg()  # a $VOICEGUIDE_FFMPEG that cannot run, said before anything is made
     # one routine: its error is the command's error, found before any synthesis
     routine = load_routine(paths[0]) if len(paths) == 1 else None
     made = check_output_dir(out_dir)  # and a mistake in the folder too
@@ -318,17 +320,19 @@ def voices(language: str | None) -> None:
         voiceguide voices
         voiceguide voices --language ru
     """
-    from ..speakers import speaks
+    from ..settings import BuildOptions
+    from ..speakers import make_speaker, speaks
     from ..speech import Speaker
     from ..speech.piper_voice import INSTALL_HINT as PIPER_INSTALL
     from ..speech.piper_voice import installed as piper_installed
-    from ..speech.select import ESPEAK, all_voices, default_voice, is_espeak_default, make_engine
+    from ..speech.select import ESPEAK, all_voices, make_engine
 
     with Speaker(make_engine(ESPEAK), cache_dir=None) as speaker:
         found = all_voices(speaker.voices())
-        default = default_voice()
-        if is_espeak_default(default):
-            default = speaker.engine.voice_id
+    # the default as a build would speak it: $VOICEGUIDE_VOICE checked and settled on a
+    # voice's id (en-gb is gmw/en-GB-x-rp), an unknown one refused naming the variable
+    with make_speaker(BuildOptions(cache_dir=None)) as chosen:
+        default = chosen.engine.voice_id
     if language:
         found = [v for v in found if speaks(v.languages, language)]
         if not found:

@@ -225,6 +225,9 @@ class Group(click.Group):
                 sys.exit(exc.exit_code)
             click.echo(f"Error: {one_line(click_message(exc))}", err=True)
             sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        except VoiceguideError as exc:  # raised by an option's check, before the command ran
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
+            sys.exit(exc.exit_code)
         except Terminated:
             click.echo(f"Error: {stopped(True)}", err=True)
             sys.exit(128 + signal.SIGTERM)

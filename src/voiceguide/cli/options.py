@@ -149,18 +149,17 @@ def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _a_folder(path: Any) -> Any:
-    """--routines names a folder that is there: a mistyped one would list no routine of yours."""
-    if path is not None and not path.is_dir():
-        raise click.BadParameter(
-            f'"{one_line(str(path))}" is not a folder; give the folder that holds your routine files',
-        )
+    """--routines (or $VOICEGUIDE_ROUTINES) names a folder that is there, checked before the
+    command runs (``routine.library.user_dir``: a mistyped one would list no routine of yours)."""
+    from ..routine.library import user_dir
+
+    user_dir(path)
     return path
 
 
 language_option = click.option(
     "--language",
-    metavar="TAG",
-    envvar="VOICEGUIDE_LANGUAGE",
+    metavar="TAG",  # $VOICEGUIDE_LANGUAGE is read by routine.library.language_asked
     help="The language of the built-in routines to use (en, de, ru; default: $VOICEGUIDE_LANGUAGE, else en). A routine file given by path speaks the language of its own language: field.",
 )
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import InputError
+from ..errors import InputError, given_as
 
 SUFFIXES = (".yaml", ".yml")
 ENV_VAR = "VOICEGUIDE_ROUTINES"
@@ -27,14 +27,24 @@ def builtin_dir() -> Path:
 
 
 def user_dir(given: Path | None = None) -> Path | None:
-    """The user's own folder: ``--routines``, else ``$VOICEGUIDE_ROUTINES``, else ``./routines``."""
+    """The user's own folder: ``--routines``, else ``$VOICEGUIDE_ROUTINES``, else ``./routines``.
+
+    A folder named by the option or the variable must be there: a mistyped one would list no
+    routine of yours, silently. The error names the one the user set.
+    """
     if given is not None:
-        return given
+        return _a_folder(given, given_as(str(given), option="--routines"))
     env = os.environ.get(ENV_VAR)
     if env:
-        return Path(env)
+        return _a_folder(Path(env), given_as(env, variable=ENV_VAR))
     local = Path("routines")
     return local if local.is_dir() else None
+
+
+def _a_folder(path: Path, named: str) -> Path:
+    if not path.is_dir():
+        raise InputError(f"{named}: not a folder; give the folder that holds your routine files")
+    return path
 
 
 class Entry(NamedTuple):
@@ -53,19 +63,19 @@ def files_in(folder: Path) -> list[Path]:
 
 
 def language_asked(given: str | None) -> str | None:
-    """``--language``, else ``$VOICEGUIDE_LANGUAGE``; checked against the catalogues (an
-    unknown one is an ``InputError`` naming those there are). None: English, the files'
-    own."""
-    asked = given or os.environ.get(LANGUAGE_VAR) or None
+    """``--language``, else ``$VOICEGUIDE_LANGUAGE`` (read here only, so the error names the
+    one the user set); checked against the catalogues (an unknown one is an ``InputError``
+    naming those there are). None: English, the files' own."""
+    variable = None if given is not None else LANGUAGE_VAR
+    asked = given if given is not None else (os.environ.get(LANGUAGE_VAR) or None)
     if asked is None:
         return None
     from .. import languages
 
     found = languages.catalogue_tag(asked) if languages.TAG.match(asked) else None
     if found is None:
-        raise InputError(
-            f"--language {asked}: no such language; languages: {', '.join(languages.known())}"
-        )
+        named = given_as(asked, option="--language", variable=variable)
+        raise InputError(f"{named}: no such language; languages: {', '.join(languages.known())}")
     return None if found == languages.DEFAULT else found
 
 
