@@ -168,6 +168,67 @@ def test_every_error_is_one_line_exit_2_without_a_usage_banner(args: list[str], 
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["list", "--routines", ""],
+            "--routines: empty; give the folder that holds your routine files",
+        ),
+        (["list", "--language", ""], "--language: empty; give a language tag such as de or ru"),
+        (["voices", "--language", " "], "--language: empty; give a language tag such as de or ru"),
+        (
+            ["script", "classic", "--voice", ""],
+            "--voice: empty; give a voice from `voiceguide voices`, e.g. joe or espeak",
+        ),
+        (
+            ["build", "classic", "--ambient", ""],
+            "--ambient: empty; give noise, waves or a path to an audio file",
+        ),
+        (
+            ["build", "classic", "--cache-dir", ""],
+            "--cache-dir: empty; give a folder for the clip cache, or --no-cache",
+        ),
+        (
+            ["build", "classic", "-o", ""],
+            "--output: empty; give a folder, or FILE.mp3 for one routine's track",
+        ),
+        (
+            ["serve", ""],
+            "DIRECTORY: empty; give the folder a build wrote its tracks to, e.g. output",
+        ),
+    ],
+)
+def test_an_empty_value_is_refused_naming_the_option_not_taken_for_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], line: str
+) -> None:
+    """--cache-dir "" cached clips in the current folder (~70 folders), -o "" built there,
+    --voice "" and the others were taken for the option left out."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.stderr, result.stdout) == (2, f"Error: {line}\n", "")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "accepts"),
+    [
+        (["build", "classic", "--cache-dir"], "give a folder for the clip cache, or --no-cache"),
+        (["serve"], "give the folder a build wrote its tracks to, e.g. output"),
+    ],
+)
+def test_a_file_given_for_a_folder_is_one_line_saying_what_is_accepted(
+    tmp_path: Path, args: list[str], accepts: str
+) -> None:
+    """click said "Directory '...' is a file."; serve FILE suggested `build -o FILE`, which fails."""
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"")
+    result = CliRunner().invoke(cli, [*args, str(junk)])
+    name = "DIRECTORY" if args == ["serve"] else "--cache-dir"
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f'Error: {name}: "{junk}" is a file; {accepts}\n'
+
+
 def _numeric_options() -> list[tuple[str, str]]:
     """(command, option) for every option of every command that takes a number or a time."""
     from voiceguide.cli.options import DurationType, Number, StepPinType

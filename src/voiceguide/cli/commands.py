@@ -21,6 +21,7 @@ from ..errors import InputError, one_line
 from .group import Group, handle_errors, warn
 from .options import (
     JOBS,
+    LANGUAGE_TEXT,
     SafePath,
     language_option,
     make_options,
@@ -148,7 +149,7 @@ def script(routine: str, routines_dir: Path | None, language: str | None, **kw: 
     "-o",
     "--output",
     "out_dir",
-    type=SafePath(),
+    type=SafePath(accepts="a folder, or FILE.mp3 for one routine's track"),
     default="output",
     show_default=True,
     help="Folder the tracks are written to, or FILE.mp3 for one routine's track.",
@@ -302,7 +303,10 @@ def report_outcome(outcome: Outcome, bars: Bars | None) -> None:
 
 @cli.command()
 @click.option(
-    "--language", metavar="TAG", help="Only the voices that speak this language (en, de, ru, ...)."
+    "--language",
+    type=LANGUAGE_TEXT,
+    metavar="TAG",
+    help="Only the voices that speak this language (en, de, ru, ...).",
 )
 @handle_errors
 def voices(language: str | None) -> None:

@@ -22,7 +22,7 @@ from ..routine.durations import format_duration, parse_duration
 if TYPE_CHECKING:
     from ..settings import BuildOptions
 
-__all__ = ["SafePath", "make_options"]
+__all__ = ["LANGUAGE_TEXT", "SafePath", "Text", "make_options"]
 
 RATE_RANGE = (80, 400)
 LOUDNESS_RANGE = (-40.0, -6.0)
@@ -100,15 +100,45 @@ JOBS = Number(int, 1, None, "a number of builds at once: 1 or more")
 
 
 class SafePath(click.Path):
-    """A click.Path that refuses NUL bytes with a clear line (exit 2), not a ValueError, and
-    gives a ``pathlib.Path``: pathlib is imported when a path is given, not for ``--help``."""
+    """A click.Path that refuses, each in one line saying what it ``accepts``, an empty value
+    (``Path("")`` is the current folder: ``--cache-dir ""`` filled it with the cache), NUL
+    bytes (not a ValueError) and, for a folder, a file (not click's "Directory ... is a
+    file."); it gives a ``pathlib.Path``: pathlib is imported when a path is given, not for
+    ``--help``."""
+
+    def __init__(self, *, accepts: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.accepts = accepts
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if "\0" in str(value):
-            self.fail(f'"{one_line(str(value))}" contains a NUL byte', param, ctx)
+        text = os.fsdecode(value) if isinstance(value, bytes) else str(value)
+        if not text.strip():
+            self.fail(f"empty; give {self.accepts}", param, ctx)
+        if "\0" in text:
+            self.fail(f'"{one_line(text)}" contains a NUL byte', param, ctx)
+        if not self.file_okay and os.path.exists(text) and not os.path.isdir(text):
+            self.fail(f'"{one_line(text)}" is a file; give {self.accepts}', param, ctx)
         from pathlib import Path
 
         return Path(os.fsdecode(super().convert(value, param, ctx)))
+
+
+class Text(click.ParamType):
+    """A word the user must give if they give the option: an empty one (``--voice ""``) is
+    refused saying what it ``accepts``, not taken for the option left out."""
+
+    name = "text"
+
+    def __init__(self, accepts: str) -> None:
+        self.accepts = accepts
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if not str(value).strip():
+            self.fail(f"empty; give {self.accepts}", param, ctx)
+        return str(value)
+
+
+LANGUAGE_TEXT = Text("a language tag such as de or ru")
 
 
 def _apply(options: list[Callable[[Any], Any]], func: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,16 +164,16 @@ def timing_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def voice_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _apply([
-        click.option("--voice", help="A voice from `voiceguide voices`: the Piper voice joe (the default where Piper is installed), espeak (espeak-ng's English voice, the default otherwise), an espeak-ng id, language (en, en-gb, de) or name, or a Piper voice's NAME.onnx path. Overrides the routine's voice: and $VOICEGUIDE_VOICE."),
+        click.option("--voice", type=Text("a voice from `voiceguide voices`, e.g. joe or espeak"), help="A voice from `voiceguide voices`: the Piper voice joe (the default where Piper is installed), espeak (espeak-ng's English voice, the default otherwise), an espeak-ng id, language (en, en-gb, de) or name, or a Piper voice's NAME.onnx path. Overrides the routine's voice: and $VOICEGUIDE_VOICE."),
         click.option("--rate", type=RATE, default=150, show_default=True, help="Speaking rate in English words a minute; German and Russian are spoken at the same setting (see docs/voices.md)."),
-        click.option("--cache-dir", type=SafePath(file_okay=False), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
+        click.option("--cache-dir", type=SafePath(file_okay=False, accepts="a folder for the clip cache, or --no-cache"), help="Where spoken clips are cached (default: ~/.cache/voiceguide/clips)."),
         click.option("--no-cache", is_flag=True, help="Synthesize every clip afresh and keep none."),
     ], func)  # fmt: skip
 
 
 def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _apply([
-        click.option("--ambient", metavar="NAME|PATH", help=f"An ambient bed under the voice, ducked while it speaks: {AMBIENT_HELP}. Off by default."),
+        click.option("--ambient", metavar="NAME|PATH", type=Text(AMBIENT_HELP), help=f"An ambient bed under the voice, ducked while it speaks: {AMBIENT_HELP}. Off by default."),
         click.option("--loudness", type=LOUDNESS, show_default="-16", help="Integrated loudness of the track in LUFS (EBU R128)."),
     ], func)  # fmt: skip
 
@@ -159,6 +189,7 @@ def _a_folder(path: Any) -> Any:
 
 language_option = click.option(
     "--language",
+    type=LANGUAGE_TEXT,
     metavar="TAG",  # $VOICEGUIDE_LANGUAGE is read by routine.library.language_asked
     help="The language of the built-in routines to use (en, de, ru; default: $VOICEGUIDE_LANGUAGE, else en). A routine file given by path speaks the language of its own language: field.",
 )
@@ -166,7 +197,7 @@ language_option = click.option(
 routines_option = click.option(
     "--routines",
     "routines_dir",
-    type=SafePath(),
+    type=SafePath(accepts="the folder that holds your routine files"),
     callback=lambda ctx, param, value: _a_folder(value),
     default=None,
     help="A folder of your own routines, added to the built-in ones (default: $VOICEGUIDE_ROUTINES, else ./routines if it exists).",

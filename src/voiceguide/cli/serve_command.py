@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 
 @click.command(cls=Command)
-@click.argument("directory", type=SafePath(), default="output")
+@click.argument(
+    "directory",
+    type=SafePath(file_okay=False, accepts="the folder a build wrote its tracks to, e.g. output"),
+    default="output",
+)
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
