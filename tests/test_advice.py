@@ -91,6 +91,22 @@ def test_too_long_suggests_a_longer_rest(clip_cache: Path) -> None:
     assert option.startswith("--rest ") and parse_duration(low) <= 7_200_000 <= parse_duration(high)
 
 
+def test_too_long_with_every_step_pinned_points_the_longer_way(clip_cache: Path) -> None:
+    """It offered --rest 0 --no-intro and ended "shorter than that needs shorter steps" for a
+    --duration longer than the routine could be."""
+    pins = ["stroking=3m", "rubbing=3m", "kneading=10m", "cupping=3m", "vibration=3m"]
+    pinned = [arg for pin in [*pins, "final-stroking=3m"] for arg in ("--step", pin)]
+    refused = script(clip_cache, "classic", *pinned, "--duration", "50m")
+    message = refused.stderr
+    assert refused.exit_code == 2 and message.count("\n") == 1, message
+    assert "--no-intro" not in message and "--rest 0" not in message and "shorter" not in message
+    assert "; with --rest 21m it can be only " in message  # the longer rest, the one way
+    assert message.rstrip().endswith(
+        "; or make the steps longer: raise their max in a copy of the routine file, "
+        "or pin them longer with --step"
+    )
+
+
 @pytest.mark.parametrize("routine", ["classic", "therapeutic", "partner", "child"])
 def test_the_range_named_is_met_at_both_ends_and_not_beyond(clip_cache: Path, routine: str) -> None:
     """The intro says the massage's length, so the words said at the shortest total are not

@@ -160,6 +160,24 @@ def test_check_reports_a_bad_file_with_exit_2(tmp_path) -> None:
             "90s, 12m, 30 min, 1.5h, 1h30m, 1h 5m 30s, 12:30 or 1:02:03)",
         ),
         (["build"], "Error: name a ROUTINE (see `voiceguide list`), or give --all"),
+        # conflicting options: one of them was silently ignored
+        (
+            ["build", "--all", "classic"],
+            "Error: --all builds every routine; leave out classic, or --all",
+        ),
+        *[
+            (
+                [*command, "--cache-dir", "x", "--no-cache"],
+                "Error: --cache-dir and --no-cache conflict: --no-cache keeps no clips; "
+                "give one of them",
+            )
+            for command in (["script", "classic"], ["build", "classic"], ["check", "classic"])
+        ],
+        (
+            ["script", "classic", "--no-reminders", "--max-silence", "1s"],
+            "Error: --max-silence and --no-reminders conflict: --max-silence is when reminders "
+            "fill a silence, --no-reminders leaves every silence unfilled; give one of them",
+        ),
     ],
 )
 def test_every_error_is_one_line_exit_2_without_a_usage_banner(args: list[str], line: str) -> None:

@@ -107,6 +107,12 @@ def test_build_a_built_in_routine_from_any_folder_and_name_its_files(
         (["--name", "foo.chapters"], '--name "foo.chapters": a track\'s name is lowercase'),
         (["--name", "index"], '--name "index": the folder\'s own files use this name'),
         (["--name", "feed"], '--name "feed": the folder\'s own files use this name'),
+        # --name cannot go with -o FILE.mp3: the advice is another file name
+        (
+            ["-o", "out/index.mp3"],
+            '-o "index": the folder\'s own files use this name; give the file another name, '
+            "for example -o classic-30m.mp3",
+        ),
         (["-o", "out/Mine.mp3"], '-o "Mine": a track\'s name is lowercase letters, digits'),
         (["--name", "a", "-o", "x.mp3"], "-o x.mp3 names the file already; leave out --name"),
         (["classic", "--name", "two"], "--name and -o FILE.mp3 name one routine's track"),

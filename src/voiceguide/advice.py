@@ -84,17 +84,25 @@ def advise(
         reach = range_with(changed)
         if reach is not None:
             found.append((option, reach))
-    if found and not any(low <= total <= high for _, (low, high) in found):
+    shorter = total < exc.low
+    if found and shorter and not _reaches(found, total):
         both = replace(request, rest_ms=0, intro=False)
         if rest_now > 0 and request.intro and (reach := range_with(both)) is not None:
             found.append(("--rest 0 --no-intro", reach))
     advice = "".join(f"; with {option} it can be {span(*reach)}" for option, reach in found)
-    if found and not any(low <= total <= high for _, (low, high) in found):
-        advice += (
+    if found and not _reaches(found, total):
+        advice += (  # the way out in the direction asked: the steps themselves
             "; shorter than that needs shorter steps: lower their min in a copy of the "
             "routine file, or pin fewer with --step"
+            if shorter
+            else "; or make the steps longer: raise their max in a copy of the routine file, "
+            "or pin them longer with --step"
         )
     return exc.with_advice(advice)
+
+
+def _reaches(found: list[tuple[str, tuple[int, int]]], total: int) -> bool:
+    return any(low <= total <= high for _, (low, high) in found)
 
 
 def _round_down(ms: int) -> int:

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
-from ..errors import InputError, one_line
+from ..errors import InputError, joined, one_line
 from .group import Group, handle_errors, warn
 from .options import (
     JOBS,
     LANGUAGE_TEXT,
     SafePath,
+    cache_dir,
     language_option,
     make_options,
     routines_option,
@@ -220,6 +221,10 @@ def build_command(routines: tuple[str, ...], build_all: bool, out_dir: Path, nam
                 "give one like https://example.org/massage/"
             )
         base_url = checked
+    if build_all and routines:  # else one of them would be silently ignored
+        raise InputError(
+            f"--all builds every routine; leave out {one_line(joined(list(routines)))}, or --all"
+        )
     if build_all:
         paths = [entry.path for entry in catalogue(routines_dir, tag).values()]
     elif routines:
@@ -373,13 +378,8 @@ def check(routines: tuple[str, ...], routines_dir: Path | None, **kw: Any) -> No
     from ..routine.library import catalogue, find_routine
     from ..settings import BuildOptions
     from ..speakers import Speakers
-    from ..speech.cache import default_cache_dir
 
-    options = BuildOptions(
-        voice=kw["voice"],
-        rate_wpm=kw["rate"],
-        cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
-    )
+    options = BuildOptions(voice=kw["voice"], rate_wpm=kw["rate"], cache_dir=cache_dir(kw))
 
     def check_one(name: str) -> tuple[str, Checked]:
         try:

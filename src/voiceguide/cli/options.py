@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import DurationError, one_line
+from ..errors import DurationError, InputError, one_line
 from ..routine.durations import format_duration, parse_duration
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..settings import BuildOptions
 
 __all__ = ["LANGUAGE_TEXT", "SafePath", "Text", "make_options"]
@@ -204,12 +206,23 @@ routines_option = click.option(
 )
 
 
+def cache_dir(kw: dict[str, Any]) -> Path | None:
+    """The clip cache ``--cache-dir`` and ``--no-cache`` ask for (None: none); both at once
+    conflict, and one of them would be silently ignored."""
+    from ..speech.cache import default_cache_dir
+
+    if kw["no_cache"] and kw["cache_dir"] is not None:
+        raise InputError(
+            "--cache-dir and --no-cache conflict: --no-cache keeps no clips; give one of them"
+        )
+    return None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir())
+
+
 def make_options(**kw: Any) -> BuildOptions:
     from ..audio import ambient
     from ..narration import LEAD_IN_MS
     from ..pcm import TARGET_LUFS
     from ..settings import MAX_SILENCE_MS, PAUSE_MS, BuildOptions
-    from ..speech import default_cache_dir
     from ..timeline import TimingRequest
 
     pins: dict[str, int] = {}
@@ -218,6 +231,11 @@ def make_options(**kw: Any) -> BuildOptions:
             raise click.BadParameter(f'step "{step_id}" is pinned twice', param_hint="'--step'")
         pins[step_id] = ms
     max_silence = kw.get("max_silence")
+    if max_silence is not None and kw.get("no_reminders"):
+        raise InputError(
+            "--max-silence and --no-reminders conflict: --max-silence is when reminders fill "
+            "a silence, --no-reminders leaves every silence unfilled; give one of them"
+        )
     max_silence = MAX_SILENCE_MS if max_silence is None else max_silence
     if max_silence < MIN_MAX_SILENCE_MS:
         raise click.BadParameter(
@@ -243,5 +261,5 @@ def make_options(**kw: Any) -> BuildOptions:
         heads_up=not kw["no_heads_up"],
         ambient=ambient.resolve(kw["ambient"]) if kw.get("ambient") else None,
         loudness_lufs=TARGET_LUFS if loudness is None else loudness,
-        cache_dir=None if kw["no_cache"] else (kw["cache_dir"] or default_cache_dir()),
+        cache_dir=cache_dir(kw),
     )

@@ -168,8 +168,10 @@ def output_name(name: str, *, option: str = "--name") -> str:
             ' "_" (no dots), starting with a letter or digit, for example classic-30m'
         )
     if name in RESERVED_NAMES:
-        raise OutputError(
-            f'{option} "{name}": the folder\'s own files use this name; give the track another'
-            " with --name, for example classic-30m"
+        other = (  # --name cannot go with -o FILE.mp3: the file names the track
+            "give the file another name, for example -o classic-30m.mp3"
+            if option == "-o"
+            else "give the track another with --name, for example classic-30m"
         )
+        raise OutputError(f'{option} "{name}": the folder\'s own files use this name; {other}')
     return name
