@@ -606,7 +606,8 @@ def test_a_routines_unknown_voice_is_refused_by_check_as_by_build(tmp_path: Path
     checked = check(path)
     built = CliRunner().invoke(cli, ["build", str(path), "-o", str(tmp_path / "out")])
     assert (checked.exit_code, checked.stdout) == (2, "")
-    assert checked.stderr.startswith(f"Error: {path}:2: voice: no such voice")
+    # the value named, as --voice nosuchvoice names it
+    assert checked.stderr.startswith(f'Error: {path}:2: voice: "nosuchvoice": no such voice')
     assert (built.exit_code, built.stderr) == (2, checked.stderr)
 
 

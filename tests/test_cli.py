@@ -117,6 +117,25 @@ def test_check_accepts_the_shipped_routines(run, clip_cache) -> None:  # it time
     assert result.exit_code == 0 and "ok" in result.stdout
 
 
+def test_list_lists_the_good_routines_and_reports_a_broken_one(tmp_path) -> None:
+    """One broken file in the routines folder refused the whole list (build --all and check
+    report it and handle the others)."""
+    mine = tmp_path / "rr"
+    mine.mkdir()
+    (mine / "bad.yaml").write_text("title: [\n")
+    (mine / "good.yaml").write_text(
+        "title: Good\nsteps:\n  - id: one\n    title: One\n    duration: 1m\n    say: Stroke.\n"
+    )
+    result = CliRunner().invoke(cli, ["list", "--routines", str(mine)])
+    assert result.exit_code == 2
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [
+        "child", "classic", "good", "partner", "therapeutic",
+    ]  # fmt: skip
+    assert (
+        result.stderr.startswith(f"Error: {mine / 'bad.yaml'}:") and result.stderr.count("\n") == 1
+    )
+
+
 def test_check_reports_a_bad_file_with_exit_2(tmp_path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: x\nsteps: []\n")
@@ -160,6 +179,21 @@ def test_check_reports_a_bad_file_with_exit_2(tmp_path) -> None:
             "90s, 12m, 30 min, 1.5h, 1h30m, 1h 5m 30s, 12:30 or 1:02:03)",
         ),
         (["build"], "Error: name a ROUTINE (see `voiceguide list`), or give --all"),
+        # click's own words: "Got unexpected extra argument (child)", "not a valid integer range"
+        (
+            ["script", "classic", "child"],
+            'Error: "child": an argument too many; `voiceguide script` takes one ROUTINE '
+            "(see `voiceguide script --help`)",
+        ),
+        (
+            ["list", "extra"],
+            'Error: "extra": an argument too many; `voiceguide list` takes no arguments, only '
+            "options (see `voiceguide list --help`)",
+        ),
+        (
+            ["serve", "--port", "abc"],
+            'Error: --port: "abc" is not a port from 0 to 65535 (0: any free one), e.g. 8765',
+        ),
         # conflicting options: one of them was silently ignored
         (
             ["build", "--all", "classic"],

@@ -371,5 +371,5 @@ def test_a_routines_own_piper_voice_of_another_language_is_named_at_its_line(
     )
     result = CliRunner().invoke(cli, ["script", str(path)])
     assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
-    assert ": voice: joe speaks en-us, not Russian" in result.stderr
+    assert ': voice: "joe" speaks en-us, not Russian' in result.stderr
     assert "--voice joe" not in result.stderr

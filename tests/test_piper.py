@@ -393,6 +393,12 @@ def test_an_onnx_without_its_json_is_exit_2(voice_dir: Path) -> None:
         ("{not json", "not valid JSON"),
         ("[" * 100_000, "not valid JSON"),  # too deep for Python's reader
         ('{"audio": {}}', "not a Piper voice config"),
+        # what Piper reads on loading: without it, onnxruntime was blamed for the .onnx
+        (
+            '{"audio": {"sample_rate": 22050}, "espeak": {"voice": "en-us"}, "phoneme_id_map": {}}',
+            "bad.onnx.json is not a Piper voice config (it needs audio.sample_rate, "
+            "espeak.voice, phoneme_id_map, num_symbols and num_speakers)",
+        ),
     ],
 )
 @needs_joe

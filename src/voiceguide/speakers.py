@@ -127,7 +127,7 @@ def make_speaker(
             raise
         given = given_as(voice, option="--voice")  # as the engine's checks name it
         if routine is not None and routine.voice:  # then ``voice`` is the routine's
-            reason = str(exc).removeprefix(f"{given}: ").replace(given, one_line(voice), 1)
+            reason = str(exc).replace(given, f'"{one_line(voice)}"', 1)  # the value, as --voice
             raise RoutineError(
                 reason, path=routine.path, line=routine.line_of("voice"), field="voice"
             ) from None

@@ -97,13 +97,22 @@ def list_command(routines_dir: Path | None, language: str | None) -> None:
     from ..routine.library import catalogue, language_asked
     from .views import routine_line
 
+    failed = False
     for entry in catalogue(routines_dir, language_asked(language)).values():
+        try:
+            loaded = load_routine(entry.path)
+        except InputError as exc:  # said in its turn, the others still listed, as build --all
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
+            failed = True
+            continue
         how = ""
         if entry.replaces is not None:
             how = f"  (yours: {entry.path}, used in place of the built-in one)"
         elif not entry.builtin:
             how = f"  (yours: {entry.path})"
-        click.echo(routine_line(load_routine(entry.path)) + how)
+        click.echo(routine_line(loaded) + how)
+    if failed:
+        sys.exit(2)
 
 
 @cli.command()

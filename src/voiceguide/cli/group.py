@@ -179,7 +179,25 @@ class Context(click.Context):
 
 
 class Command(click.Command):
+    """A command whose extra arguments are one line saying what it takes (click said only "Got
+    unexpected extra argument (child)")."""
+
     context_class = Context
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.allow_extra_args = True  # kept in ctx.args, to be named here
+        rest = super().parse_args(ctx, args)
+        if ctx.args and not ctx.resilient_parsing:
+            takes = [p.human_readable_name for p in self.params if isinstance(p, click.Argument)]
+            what = f"takes one {takes[0]}" if takes else "takes no arguments, only options"
+            extra = joined([f'"{one_line(arg)}"' for arg in ctx.args])
+            many = "an argument" if len(ctx.args) == 1 else f"{len(ctx.args)} arguments"
+            raise click.UsageError(
+                f"{extra}: {many} too many; `{ctx.command_path}` {what} "
+                f"(see `{ctx.command_path} --help`)",
+                ctx,
+            )
+        return rest
 
 
 class Group(click.Group):

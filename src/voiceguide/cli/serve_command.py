@@ -12,7 +12,7 @@ import click
 
 from ..errors import InputError, Terminated, one_line
 from .group import Command, handle_errors, warn
-from .options import SafePath
+from .options import Number, SafePath
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=Number(int, 0, 65535, "a port from 0 to 65535 (0: any free one), e.g. 8765"),
     default=8765,
     show_default=True,
     help="Port to listen on (0: any free one).",

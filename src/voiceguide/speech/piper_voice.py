@@ -134,10 +134,18 @@ def _config_rate(config: Path, shown: str) -> int:
     doc = _read_config(config, shown)
     audio, espeak, ids = doc.get("audio"), doc.get("espeak"), doc.get("phoneme_id_map")
     rate = audio.get("sample_rate") if isinstance(audio, dict) else None
-    if not isinstance(rate, int) or not isinstance(espeak, dict) or not isinstance(ids, dict):
+    voice = espeak.get("voice") if isinstance(espeak, dict) else None
+    counts = [doc.get("num_symbols"), doc.get("num_speakers")]  # Piper reads them on loading
+    if (
+        not isinstance(rate, int)
+        or not isinstance(voice, str)
+        or not isinstance(ids, dict)
+        or not all(isinstance(n, int) for n in counts)
+    ):  # else Piper fails on loading, and the error blamed the .onnx model
         raise InputError(
             f"{shown}: the voice config {one_line(config.name)} is not a Piper voice config "
-            "(it needs audio.sample_rate, espeak.voice and phoneme_id_map)"
+            "(it needs audio.sample_rate, espeak.voice, phoneme_id_map, num_symbols and "
+            "num_speakers)"
         )
     return rate
 
