@@ -64,9 +64,11 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def build_args(routine: Path | str, out: Path, cache: Path, *extra: str) -> list[str]:
-    """A build that runs even over an up-to-date previous track (``--force``)."""
-    return ["build", str(routine), *SHORT, "-o", str(out), "--cache-dir", str(cache), "--force", *extra]  # fmt: skip
+def build_args(routine: Path | str, out: Path, cache: Path | None, *extra: str) -> list[str]:
+    """A build that runs even over an up-to-date previous track (``--force``); no clip cache
+    (``--no-cache``) where ``cache`` is None."""
+    caching = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
+    return ["build", str(routine), *SHORT, "-o", str(out), *caching, "--force", *extra]
 
 
 def leftovers(*folders: Path) -> list[Path]:

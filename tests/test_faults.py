@@ -65,7 +65,7 @@ def test_missing_espeak_says_how_to_install(
     (data / "phontab").write_bytes(b"")
     monkeypatch.setenv("VOICEGUIDE_TEST_DATA", str(data))
     worker_fault(fault)
-    result = run(*build_args(tiny, tmp_path / "out", tmp_path / "cache", "--no-cache"))
+    result = run(*build_args(tiny, tmp_path / "out", None))
     line = one_error_line(result.stderr)
     assert result.exit_code == 1
     assert "espeak-ng" in line and "pip install espeakng-loader" in line

@@ -122,7 +122,7 @@ def test_read_only_output_folder_is_exit_2_before_any_speech(
 ) -> None:
     """The speech engine is made to fail: the folder's error comes first, so none was started."""
     worker_fault("no-espeak-library")
-    result = run(*build_args(tiny, read_only_folder, tmp_path / "cache", "--no-cache"))
+    result = run(*build_args(tiny, read_only_folder, None))
     assert result.exit_code == 2
     line = one_error_line(result.stderr)
     assert line.startswith(f"Error: -o {read_only_folder}: cannot write to this folder (")
