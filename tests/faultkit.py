@@ -60,6 +60,22 @@ def ctrl_c_as_a_thread_starts(named: str = "") -> Iterator[list[threading.Thread
         threading.Thread.start = real_start  # type: ignore[method-assign]
 
 
+def ctrl_c_as_the_first_file_goes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """``Path.unlink`` sends this process a Ctrl-C as it removes its first file, as one
+    landing then would; that file is listed once it is."""
+    unlink = Path.unlink
+    landed: list[Path] = []
+
+    def interrupted(path: Path, missing_ok: bool = False) -> None:
+        if not landed:
+            landed.append(path)
+            signal.raise_signal(signal.SIGINT)
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", interrupted)
+    return landed
+
+
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 

@@ -100,7 +100,10 @@ def test_too_long_with_every_step_pinned_points_the_longer_way(clip_cache: Path)
     message = refused.stderr
     assert refused.exit_code == 2 and message.count("\n") == 1, message
     assert "--no-intro" not in message and "--rest 0" not in message and "shorter" not in message
-    assert "; with --rest 21m it can be only " in message  # the longer rest, the one way
+    offers = re.findall(r"; with (--[^;]*?) it can be only ([0-9hms.]+)", message)
+    assert [option.split()[0] for option, _ in offers] == ["--rest"]  # the longer rest, the one way
+    (option, only), *_ = offers
+    assert parse_duration(option.split()[1]) > 15 * 60_000 and parse_duration(only) >= 50 * 60_000
     assert message.rstrip().endswith(
         "; or make the steps longer: raise their max in a copy of the routine file, "
         "or pin them longer with --step"

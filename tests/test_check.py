@@ -172,6 +172,11 @@ CASES = {
         "6: steps[0] (Step 1: One).say: template error: 'cycler' is undefined; "
         "names you can use: next, rest, routine, step",
     ),
+    "template with a misspelled name under a default": (  # the default is for fields only
+        edited("Stroke the back.", "\"{{ stpe.title | default('the step') }} now.\""),
+        "6: steps[0] (Step 1: One).say: template error: 'stpe' is undefined; "
+        "names you can use: next, rest, routine, step",
+    ),
     "template printing one of Jinja's functions": (  # once a memory address in the speech
         edited("Stroke the back.", '"{{ lipsum }} now."'),
         "6: steps[0] (Step 1: One).say: template error: 'lipsum' is undefined; "

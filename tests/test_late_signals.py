@@ -23,7 +23,7 @@ import pytest
 from voiceguide.output import files
 from voiceguide.speech.worker import start_worker
 
-from .faultkit import TINY, ignoring_ctrl_c, ignoring_sigterm
+from .faultkit import TINY, ctrl_c_as_the_first_file_goes, ignoring_ctrl_c, ignoring_sigterm
 
 
 def interrupted_renames(
@@ -70,16 +70,7 @@ def test_a_signal_as_the_temporary_files_are_removed_leaves_none_of_them(
     """A build that fails removes its temporary files; Ctrl-C landing as the first goes
     waits until the last has gone too."""
     targets = [tmp_path / "a.mp3", tmp_path / "a.json", tmp_path / "a.vtt"]
-    unlink = Path.unlink
-    landed: list[Path] = []
-
-    def interrupted(path: Path, missing_ok: bool = False) -> None:
-        if not landed:
-            landed.append(path)
-            signal.raise_signal(signal.SIGINT)
-        unlink(path, missing_ok=missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", interrupted)
+    landed = ctrl_c_as_the_first_file_goes(monkeypatch)
     with pytest.raises(KeyboardInterrupt), files.atomic_paths(*targets) as temps:
         for temp in temps:
             temp.write_text("half")

@@ -153,6 +153,15 @@ def test_a_routines_folder_in_the_environment_is_checked_as_the_option_is(
     )
 
 
+def test_debug_shows_where_an_options_check_failed(tmp_path: Path) -> None:
+    """An error found while the options are read (the command has not run) is one line too,
+    and --debug adds its traceback, as for any other error."""
+    result = run(tmp_path, "--debug", "list", env={"VOICEGUIDE_ROUTINES": str(tmp_path / "no")})
+    assert result.returncode == 2
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert result.stderr.splitlines()[-1].startswith("Error: $VOICEGUIDE_ROUTINES=")
+
+
 def test_a_routine_whose_id_is_a_folder_file_needs_a_name(tmp_path: Path) -> None:
     routine = tiny_routine(tmp_path, "index", TINY)
     result = run(tmp_path, "build", str(routine))

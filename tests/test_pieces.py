@@ -8,7 +8,6 @@ at the very sample it does in a track encoded whole.
 from __future__ import annotations
 
 import itertools
-import signal
 import subprocess
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from voiceguide.mp3.join import crc16, read_info
 from voiceguide.mp3.pieces import FRAME, MARGIN, TAIL, Source, encode, layout
 from voiceguide.pcm import RATE_HZ
 
-from .faultkit import ctrl_c_as_a_thread_starts
+from .faultkit import ctrl_c_as_a_thread_starts, ctrl_c_as_the_first_file_goes
 
 MINUTE = 60 * RATE_HZ
 
@@ -260,16 +259,7 @@ def test_a_signal_as_the_pieces_are_removed_leaves_none_of_them(
     """Ctrl-C lands once the track is joined, as its pieces are being removed: every piece
     goes all the same (it once cut the loop short, leaving the last pieces beside the track)."""
     placed, total = timeline
-    unlink = Path.unlink
-    landed: list[Path] = []
-
-    def interrupted(path: Path, missing_ok: bool = False) -> None:
-        if not landed:
-            landed.append(path)
-            signal.raise_signal(signal.SIGINT)
-        unlink(path, missing_ok=missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", interrupted)
+    landed = ctrl_c_as_the_first_file_goes(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         encode(source_of(placed, total), tmp_path / "t.mp3", workers=2)
     assert landed and [p.name for p in tmp_path.iterdir()] == ["t.mp3"]

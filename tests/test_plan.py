@@ -108,7 +108,8 @@ def test_infeasible_total_states_the_range(classic) -> None:
 
 
 def test_a_track_lasts_at_most_a_day(classic) -> None:
-    """--rest, --pause and --lead-in may each be a day long; together no longer than one."""
+    """--rest, --pause, --lead-in and pinned steps may each be a day long; together no longer
+    than one."""
     day = 24 * 60 * MINUTE
     long_intro = {**NEEDS, "intro": day}  # what a day's --pause and --lead-in ask of it
     with pytest.raises(
@@ -117,6 +118,9 @@ def test_a_track_lasts_at_most_a_day(classic) -> None:
         make_plan(classic, TimingRequest(rest_ms=day), long_intro)
     with pytest.raises(TimingError, match=r"^the track would last 24h"):
         make_plan(classic, TimingRequest(total_ms=day, rest_ms=day), NEEDS)
+    pinned = TimingRequest(pins={"stroking": 20 * 60 * MINUTE, "kneading": 20 * 60 * MINUTE})
+    with pytest.raises(TimingError, match=r"or the steps pinned with --step$"):
+        make_plan(classic, pinned, NEEDS)
     # the longest a range reaches is a day, and that day is met
     rest = day - 30 * MINUTE
     assert feasible_range(classic, TimingRequest(rest_ms=rest), NEEDS)[1] == day

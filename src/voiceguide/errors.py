@@ -37,7 +37,9 @@ def one_line(text: str) -> str:
 def given_as(value: str, *, option: str | None = None, variable: str | None = None) -> str:
     """How a message names a setting: ``--voice nope`` typed on the command line, or
     ``$VOICEGUIDE_VOICE=nope`` when it came from the environment (``variable``), so the user
-    knows where to change it. The one place that decides it, for every option and variable."""
+    knows where to change it. Used where a setting may come from either (the language, the
+    routines folder, ffmpeg); the voice's checks name ``--voice`` and ``speakers`` rewrites
+    that for ``$VOICEGUIDE_VOICE``."""
     if variable is not None:
         return f"${variable}={one_line(value)}"
     return f"{option} {one_line(value)}"

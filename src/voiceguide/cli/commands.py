@@ -348,9 +348,14 @@ def voices(language: str | None) -> None:
     with Speaker(make_engine(ESPEAK), cache_dir=None) as speaker:
         found = all_voices(speaker.voices())
     # the default as a build would speak it: $VOICEGUIDE_VOICE checked and settled on a
-    # voice's id (en-gb is gmw/en-GB-x-rp), an unknown one refused naming the variable
-    with make_speaker(BuildOptions(cache_dir=None)) as chosen:
-        default = chosen.engine.voice_id
+    # voice's id (en-gb is gmw/en-GB-x-rp); an unknown one is a warning, the list being where
+    # the user finds what to put there instead
+    try:
+        with make_speaker(BuildOptions(cache_dir=None)) as chosen:
+            default = chosen.engine.voice_id
+    except InputError as exc:
+        warn([f"{exc}; no voice is the default until it names one"])
+        default = ""
     if language:
         found = [v for v in found if speaks(v.languages, language)]
         if not found:

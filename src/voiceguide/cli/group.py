@@ -232,6 +232,7 @@ class Group(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv  # asked before click parses (and empties) the list
         try:
             with self.make_context(prog_name or "voiceguide", argv, **extra) as ctx:
                 self.invoke(ctx)
@@ -244,6 +245,10 @@ class Group(click.Group):
             click.echo(f"Error: {one_line(click_message(exc))}", err=True)
             sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
         except VoiceguideError as exc:  # raised by an option's check, before the command ran
+            if debug:  # the context that would say so is gone
+                import traceback
+
+                traceback.print_exc()
             click.echo(f"Error: {one_line(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except Terminated:

@@ -151,7 +151,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Undefined):  # ``{{ nobody.__init__ }}``: the error is the unknown name
-            return obj
+            str(obj)  # the texts render with StrictUndefined: this raises "'nobody' is undefined"
         return super().getattr(obj, attribute)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:

@@ -115,15 +115,11 @@ def fit(
     narration = narrate(first_guess(routine, request) if start is None else start)
     floor: dict[str, int] = {}
     for round_number in range(max_rounds):
-        if hear is not None:
-            hear(measured_by_needs(narration, sound_ms))
-        measured = needs(narration, speech_ms, sound_ms)
+        measured = _measured(narration, speech_ms, sound_ms, hear)
         if round_number == 0:  # words for guessed lengths: they set no floor
             plan = make_plan(routine, request, measured)
         else:
-            for part_id, need in measured.items():
-                floor[part_id] = max(floor.get(part_id, 0), need)
-            plan = make_plan(routine, request, floor)
+            plan = make_plan(routine, request, _raised(floor, measured))
         again = narrate(plan_lengths(plan))
         if again == narration:
             return narration, plan
@@ -150,27 +146,38 @@ def feasible_totals(
     Each end is measured on the words said at that end: the intro says the
     massage's length, so the words of the routine's own lengths can take a
     second less than those of the shortest plan, and a range measured on them
-    names a total the build then refuses. As in ``fit``, each part keeps the
-    most its words needed in any round, so each end only moves inwards.
+    names a total the build then refuses. The first round moves an end either
+    way (to the words said there); after that, as in ``fit``, each part keeps
+    the most its words needed in any round, so an end only moves inwards.
     """
-
-    def measured(words: Narration) -> dict[str, int]:
-        if hear is not None:
-            hear(measured_by_needs(words, sound_ms))
-        return needs(words, speech_ms, sound_ms)
-
-    current = measured(narrate(first_guess(routine, request)))
+    current = _measured(narrate(first_guess(routine, request)), speech_ms, sound_ms, hear)
     ends: list[int] = []
     for end in (0, 1):
         total = feasible_range(routine, request, current)[end]
         floor: dict[str, int] = {}
         for _ in range(MAX_ROUNDS):
             at_end = make_plan(routine, replace(request, total_ms=total), floor or current)
-            for part_id, need in measured(narrate(plan_lengths(at_end))).items():
-                floor[part_id] = max(floor.get(part_id, 0), need)
+            words = narrate(plan_lengths(at_end))
+            _raised(floor, _measured(words, speech_ms, sound_ms, hear))
             moved = feasible_range(routine, request, floor)[end]
             if moved == total:
                 break
             total = moved
         ends.append(total)
     return ends[0], ends[1]
+
+
+def _measured(
+    words: Narration, speech_ms: Lengths, sound_ms: Mapping[str, int], hear: Hear | None
+) -> dict[str, int]:
+    """What each part's words need, their sentences first given to ``hear``."""
+    if hear is not None:
+        hear(measured_by_needs(words, sound_ms))
+    return needs(words, speech_ms, sound_ms)
+
+
+def _raised(floor: dict[str, int], measured: Mapping[str, int]) -> dict[str, int]:
+    """``floor`` raised, in place, to what these words need where they need more."""
+    for part_id, need in measured.items():
+        floor[part_id] = max(floor.get(part_id, 0), need)
+    return floor

@@ -104,18 +104,19 @@ class _Layout:
 
     @property
     def range_ms(self) -> tuple[int, int]:
+        """The shortest and longest total, the longest a day at most (``within_a_day``)."""
         low = self.fixed_ms + sum(f.low for f in self.flexible)
-        _check_track_length(low)
         return low, min(self.fixed_ms + sum(f.high for f in self.flexible), MAX_MS)
 
 
-def _check_track_length(total_ms: int) -> None:
-    """A track lasts at most a day: ``--rest``, ``--pause`` and ``--lead-in`` may each be
-    up to a day long, and together they could ask for a track of several days."""
+def within_a_day(total_ms: int) -> None:
+    """A track lasts at most a day: ``--rest``, ``--pause``, ``--lead-in`` and each pinned
+    ``--step`` may be up to a day long, and together they could ask for several days."""
     if total_ms > MAX_MS:
         raise TimingError(
             f"the track would last {format_human(total_ms)}; a track can last at most "
-            f"{format_duration(MAX_MS)}: shorten --rest, --pause or --lead-in"
+            f"{format_duration(MAX_MS)}: shorten --rest, --pause, --lead-in or the steps "
+            "pinned with --step"
         )
 
 
@@ -136,6 +137,7 @@ def make_plan(routine: Routine, request: TimingRequest, needs: Mapping[str, int]
                 lengths[step.id] = step.duration_ms
     else:
         low, high = layout.range_ms
+        within_a_day(low)
         if not low <= request.total_ms <= high:
             raise DurationRangeError(routine.id, request.total_ms, layout)
         lengths.update(share(layout.flexible, request.total_ms - layout.fixed_ms))
@@ -149,7 +151,7 @@ def make_plan(routine: Routine, request: TimingRequest, needs: Mapping[str, int]
         pinned = kind == "step" and part_id in layout.pinned
         parts.append(Part(part_id, kind, title, clock, clock + length, number, pinned))
         clock += length
-    _check_track_length(clock)
+    within_a_day(clock)
     return Plan(routine.id, routine.title, tuple(parts), layout.warnings)
 
 
@@ -161,7 +163,9 @@ def feasible_range(
     Raises the same errors as ``make_plan`` for settings no total can rescue
     (a pin shorter than its step's words, an unknown step id).
     """
-    return _layout(routine, request, needs, fitting=True).range_ms
+    low, high = _layout(routine, request, needs, fitting=True).range_ms
+    within_a_day(low)
+    return low, high
 
 
 def describe_range(routine_id: str, low: int, high: int) -> str:
