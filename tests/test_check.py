@@ -83,6 +83,22 @@ CASES = {
         edited("title: One", "title: [a, b]"),
         "4: steps[0].title: must be text, not a list",
     ),
+    "an integer of 5,000 digits under an unknown key": (  # once "unexpected ValueError", exit 1
+        MINIMAL + "extra: " + "1" * 5000 + "\n",
+        "7: extra: unknown key (known keys: title, steps, audience, description, include, intro, "
+        "contraindications, cautions, rest, outro, sounds, person, position, voice, pronounce, "
+        "language)",
+    ),
+    "an integer of 5,000 digits as the title": (
+        edited("title: Tiny", "title: " + "1" * 5000),
+        "1: title: is 5000 characters long; a text can have at most 4000 (about four minutes of "
+        "speech): shorten it or split it into cues",
+    ),
+    "a hexadecimal integer of 5,000 digits as a step's title": (
+        edited("title: One", "title: 0x" + "f" * 4998),
+        "4: steps[0].title: is 5000 characters long; a text can have at most 4000 (about four "
+        "minutes of speech): shorten it or split it into cues",
+    ),
     "steps not a list": (
         "title: T\nsteps: []\n",
         "2: steps: must be a list with at least one step (id, title, duration, say)",
@@ -336,6 +352,17 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     assert result.stderr == (
         f"Error: {path}: not UTF-8 text (invalid start byte at byte 0); save it as UTF-8 YAML\n"
     )
+
+
+def test_a_huge_integer_in_one_file_leaves_the_next_file_checked(tmp_path: Path) -> None:
+    huge = write(tmp_path, MINIMAL + "extra: " + "1" * 5000 + "\n", "huge.yaml")
+    empty = write(tmp_path, edited("Stroke the back.", '""'), "empty.yaml")
+    result = check(huge, empty)
+    assert result.exit_code == 2
+    assert [line.split(": ", 2)[1] for line in result.stderr.splitlines()] == [
+        f"{huge}:7",
+        f"{empty}:6",
+    ]
 
 
 def test_a_routine_path_that_does_not_exist(tmp_path: Path) -> None:

@@ -58,6 +58,27 @@ def test_an_implicit_date_is_text_not_a_refused_tag() -> None:
     assert parse(MINIMAL.replace("Tiny", "2024-05-01")).title == "2024-05-01"
 
 
+def test_texts_and_ids_are_as_written_not_read_as_numbers() -> None:
+    """YAML 1.1 reads 12:30 as 750, 010 as 8, 0x1F as 31 and 1_000 as 1000: once spoken so."""
+    routine = parse(
+        "title: 12:30\nintro: 1:30\nsteps:\n"
+        "  - {id: 010, title: 0x1F, duration: 1m, say: 1_000}\n"
+        "  - {id: 1e3, title: .nan, duration: 1m, say: +12.50, reminders: [0o17, 1:30:00]}\n"
+    )
+    assert (routine.title, routine.intro) == ("12:30", ("1:30",))
+    assert [(s.id, s.title, s.say) for s in routine.steps] == [
+        ("010", "0x1F", "1_000"),
+        ("1e3", ".nan", "+12.50"),
+    ]
+    assert routine.steps[1].reminders == ("0o17", "1:30:00")
+
+
+@pytest.mark.parametrize("tagged", ["!!int abc", "!!float zz", "!!int 0b102", "!!int 12:30"])
+def test_a_number_tag_on_text_is_the_text(tagged: str) -> None:
+    """Once "unexpected ValueError", exit 1: YAML could not build the number."""
+    assert parse(MINIMAL.replace("Tiny", tagged)).title == tagged.split(" ", 1)[1]
+
+
 def test_included_parts_add_their_lines_after_the_routines_own() -> None:
     routine = parse(MINIMAL + "intro: Our own words.\ninclude: [preparation, women]\n")
     prep, women = load_part("preparation"), load_part("women")

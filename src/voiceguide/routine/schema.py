@@ -40,7 +40,12 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # routine, step and part
 _PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
-_STR = "tag:yaml.org,2002:str"
+# Scalars read as the characters written: no field of a routine is a number (durations are
+# parsed from their text, with bounds), and YAML 1.1 would turn "12:30" into 750, "010" into 8
+# and "1_000" into 1000, and fail on an integer of more than 4,300 digits.
+_AS_WRITTEN = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float")}
+_BOOL = "tag:yaml.org,2002:bool"
+_TRUE = frozenset(("true", "yes", "on"))  # only a value's kind is used: text refuses both
 _RESOLVER = yaml.resolver.Resolver()
 
 # Keys written with another word for what a known key means, and the key meant: a
@@ -194,7 +199,7 @@ class Doc:
         if index is None or not isinstance(steps, yaml.SequenceNode):
             return None
         title = _get(steps.value[index], "title") if index < len(steps.value) else None
-        if not isinstance(title, yaml.ScalarNode) or title.tag != _STR:
+        if not isinstance(title, yaml.ScalarNode) or not _as_written(title):
             return None
         text = title.value.strip()
         ok = text and len(text) <= MAX_TEXT_CHARS and unspeakable(text) is None
@@ -221,23 +226,21 @@ class Doc:
     # -- plain values
 
     def value(self, node: yaml.Node, field_path: str) -> Any:
-        """Plain Python value of a node, refusing any tag that could build objects."""
+        """Plain Python value of a node, refusing any tag that could build objects.
+
+        A scalar is its text as written (``_as_written``), or True/False or None for what
+        YAML reads as a boolean or as nothing, which no text field takes. Nothing is
+        constructed, so no scalar can fail to convert.
+        """
         self.lines.setdefault(field_path, node.start_mark.line + 1)
-        if node.tag not in _PLAIN_TAGS:
-            implicit = (
-                isinstance(node, yaml.ScalarNode)
-                and node.style is None
-                and node.tag == _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
-            )
-            if not implicit:
-                shown = node.tag.replace("tag:yaml.org,2002:", "!!")
-                self.report(node, field_path, f"the tag {shown} is not allowed; use plain YAML")
-                return INVALID
-            return node.value  # an implicit date or "=" is just text here
+        if node.tag not in _PLAIN_TAGS and not _implicit(node):
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.report(node, field_path, f"the tag {shown} is not allowed; use plain YAML")
+            return INVALID
         if isinstance(node, yaml.ScalarNode):
-            if node.tag == _STR:
+            if _as_written(node):
                 return node.value
-            return yaml.SafeLoader("").construct_object(node)
+            return node.value.lower() in _TRUE if node.tag == _BOOL else None
         if isinstance(node, yaml.SequenceNode):
             return [
                 (self.value(item, f"{field_path}[{i}]"), item) for i, item in enumerate(node.value)
@@ -307,9 +310,9 @@ class Doc:
         value, node = entry
         if value is INVALID:
             raise Skip
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
+        if not isinstance(value, str):
             raise self.fail(node, field_path, f"must be text, not {_kind(value)}")
-        out = str(value).strip()
+        out = value.strip()
         if not out and not allow_empty:
             raise self.fail(node, field_path, "is empty; write the words to say")
         if len(out) > MAX_TEXT_CHARS:
@@ -380,7 +383,7 @@ class Doc:
             raise Skip
         if not isinstance(node, yaml.ScalarNode) or isinstance(value, bool) or value is None:
             raise self.fail(node, field_path, f"must be a duration such as {ACCEPTED}")
-        raw = (value if isinstance(value, str) else str(node.value)).strip()
+        raw = value.strip()
         if raw.startswith("-"):
             raise self.fail(
                 node, field_path, f'"{raw}" is negative; give a positive duration such as 5m'
@@ -403,6 +406,20 @@ class Doc:
         return ms
 
 
+def _implicit(node: yaml.Node) -> bool:
+    """A plain scalar YAML gave a tag of its own (a date, "="): its text as written."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.style is None
+        and node.tag == _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+    )
+
+
+def _as_written(node: yaml.ScalarNode) -> bool:
+    """Whether a scalar stands for its own text: all but true/false and nothing."""
+    return node.tag in _AS_WRITTEN or (node.tag not in _PLAIN_TAGS and _implicit(node))
+
+
 def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
     """The value of ``key`` in a mapping node (its first, if written twice), or None."""
     if not isinstance(node, yaml.MappingNode):
@@ -420,6 +437,4 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if value is None:
         return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    return "a number" if isinstance(value, int | float) else "text"
+    return "true/false" if isinstance(value, bool) else "text"
