@@ -305,6 +305,25 @@ CASES = {
         "6: steps[0] (Step 1: One).say: has a sentence that contains the character U+2066 (LEFT-TO-RIGHT "
         "ISOLATE), which changes the order text is shown in; remove it",
     ),
+    "lone surrogate in the description": (  # passed check, then failed the build's tags
+        edited("title: Tiny", 'title: Tiny\ndescription: "x\\ud800y"'),
+        "2: description: contains U+D800, a lone surrogate (half of a UTF-16 pair), which no "
+        "text can hold; remove it",
+    ),
+    "private-use character in the description": (
+        edited("title: Tiny", 'title: Tiny\ndescription: "x\\ue000y"'),
+        "2: description: contains U+E000, a private-use character, which has no agreed "
+        "meaning or sound; remove it",
+    ),
+    "unassigned code point in the description": (
+        edited("title: Tiny", 'title: Tiny\ndescription: "x\\uffffy"'),
+        "2: description: contains U+FFFF, not an assigned Unicode character; remove it",
+    ),
+    "lone surrogate in a step's words": (
+        edited("Stroke the back.", '"Stroke\\udfff the back."'),
+        "6: steps[0] (Step 1: One).say: contains U+DFFF, a lone surrogate (half of a UTF-16 "
+        "pair), which no text can hold; remove it",
+    ),
     "include that tries to leave the parts folder": (
         MINIMAL + "include: [../../etc/passwd]\n",
         '7: include[0]: "../../etc/passwd" is not a shared part '
@@ -330,6 +349,42 @@ def test_bad_file_gives_one_exact_line_and_exit_2(tmp_path: Path, case: str) -> 
     assert result.exit_code == 2
     assert result.stderr == f"Error: {path}:{expected}\n"
     assert result.stdout == ""
+
+
+# Every text field of a routine: what is written in MINIMAL, or added to it (None), with a
+# lone surrogate (X) in the field, the line it is on and the field's name.
+SURROGATE_IN = {
+    "title": ("title: Tiny", "title: X", 1, "title"),
+    "description": (None, "description: X", 7, "description"),
+    "audience": (None, "audience: X", 7, "audience"),
+    "person": (None, "person: X", 7, "person"),
+    "position": (None, "position: X", 7, "position"),
+    "outro": (None, "outro: X", 7, "outro"),
+    "voice": (None, "voice: X", 7, "voice"),
+    "language": (None, "language: X", 7, "language"),
+    "intro": (None, "intro: [X]", 7, "intro[0]"),
+    "cautions": (None, "cautions: [X]", 7, "cautions[0]"),
+    "contraindications": (None, "contraindications: [X]", 7, "contraindications[0]"),
+    "rest": (None, "rest: {duration: 1m, say: X}", 7, "rest.say"),
+    "sounds": (None, "sounds: {step: X}", 7, "sounds.step"),
+    "pronounce": (None, "pronounce: {coccyx: X}", 7, "pronounce.coccyx"),
+    "step id": ("id: one", "id: X", 3, "steps[0] (Step 1: One).id"),
+    "step title": ("title: One", "title: X", 4, "steps[0].title"),
+    "step words": ("say: Stroke the back.", "say: X", 6, "steps[0] (Step 1: One).say"),
+    "reminder": (None, "    reminders: [X]", 7, "steps[0] (Step 1: One).reminders[0]"),
+    "cue": (None, "    cues: [{at: half, say: X}]", 7, "steps[0] (Step 1: One).cues[0].say"),
+}
+
+
+@pytest.mark.parametrize("field", list(SURROGATE_IN))
+def test_a_lone_surrogate_is_refused_in_every_text_field(tmp_path: Path, field: str) -> None:
+    old, new, line, name = SURROGATE_IN[field]
+    new = new.replace("X", '"a\\ud800b"')
+    path = write(tmp_path, MINIMAL + new + "\n" if old is None else edited(old, new))
+    assert problems_in(path) == [
+        f"{path}:{line}: {name}: contains U+D800, a lone surrogate (half of a UTF-16 pair), "
+        "which no text can hold; remove it"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,22 @@ _BIDI = frozenset((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066
 _JOINERS = frozenset((0x200C, 0x200D))  # zero-width non-joiner and joiner
 
 
+# Code points that are no character anyone can read, by Unicode category: half of a UTF-16
+# pair (no UTF-8 file, MP3 tag or page can hold it), one each font draws its own way or not
+# at all, and one not assigned.
+_NO_CHARACTER = {
+    "Cs": "a lone surrogate (half of a UTF-16 pair), which no text can hold",
+    "Co": "a private-use character, which has no agreed meaning or sound",
+    "Cn": "not an assigned Unicode character",
+}
+
+
+def _no_character(ch: str) -> str | None:
+    """Why ``ch`` is not a character anyone can read, or None."""
+    what = _NO_CHARACTER.get(unicodedata.category(ch))
+    return f"contains U+{ord(ch):04X}, {what}; remove it" if what else None
+
+
 def _named(ch: str) -> str:
     name = unicodedata.name(ch, "")
     return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
@@ -60,7 +76,9 @@ def unshowable(text: str) -> str | None:
     and tags show: bidirectional controls (a right-to-left override makes
     "gnp.exe" read "exe.png"), invisible format characters (Unicode category
     Cf: zero-width space, soft hyphen, word joiner, tags...) and C0 and C1
-    control characters are refused. Newline and tab are text. The one
+    control characters are refused, and so is what is no character at all:
+    a lone surrogate (which no UTF-8 file or tag can hold), a private-use
+    character and an unassigned code point. Newline and tab are text. The one
     exception is what some scripts need inside a word: a zero-width
     non-joiner or joiner right after a letter or a combining mark (Persian
     writes "می‌خواهم" with one; Devanagari, Malayalam and Sinhala choose a
@@ -77,6 +95,9 @@ def unshowable(text: str) -> str | None:
             return why
         if unicodedata.category(ch) == "Cc":
             return f"contains the control character U+{ord(ch):04X}; remove it"
+        why = _no_character(ch)
+        if why:
+            return why
     return None
 
 
@@ -87,8 +108,8 @@ def unspeakable(text: str) -> str | None:
     also reads emoji out by their names ("grinning face", "snowman"), which
     is never what a routine means, so emoji are refused with that reason.
     What may not be shown (``unshowable``) is refused with its own reason;
-    control, private-use and unassigned characters, and text with no letter
-    or digit ("...", "?"), have no sound at all.
+    control characters, and text with no letter or digit ("...", "?"), have
+    no sound at all.
     """
     for i, ch in enumerate("" if _plain(text) else text):
         if ch in "\n\t":
@@ -98,10 +119,10 @@ def unspeakable(text: str) -> str | None:
                 f'contains the emoji "{ch}", which the speech engine would read out by its '
                 "name; write the words you mean instead"
             )
-        why = _hidden(text, i)
+        why = _hidden(text, i) or _no_character(ch)
         if why:
             return why
-        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
+        if unicodedata.category(ch) == "Cc":
             return (
                 f"contains the character U+{ord(ch):04X}, which cannot be spoken; "
                 "use letters, digits and punctuation"
