@@ -168,6 +168,16 @@ CASES = {
         '8: steps[0] (Step 1: One).cues[0].at: "soon" is not half, a time after the start (2m) '
         "or a time before the end (-1m)",
     ),
+    "a step id of 65 characters": (  # was "is not a usable id", without the limit
+        edited("id: one", "id: " + "a" * 65),
+        '3: steps[0] (Step 1: One).id: "aaaaaaaaaaaaaaaaaaaaaaa…" is 65 characters long; '
+        "an id can have at most 64 characters",
+    ),
+    "a step id that does not start with a letter or digit": (
+        edited("id: one", "id: -one"),
+        '3: steps[0] (Step 1: One).id: "-one" is not a usable id; use lowercase letters, '
+        "digits, - and _, starting with a letter or digit",
+    ),
     "duplicate step ids": (
         MINIMAL + "  - id: one\n    title: Again\n    duration: 1m\n    say: Again.\n",
         '7: steps[1] (Step 2: Again).id: "one" is already used by steps[0] (Step 1: One); '
@@ -531,6 +541,27 @@ def test_every_template_problem_of_a_file_is_reported(tmp_path: Path) -> None:
         "names you can use: next, rest, routine, step",
         f"Error: {path}:16: outro: template error: 'x' is undefined; names you can use: rest, routine",
     ]
+
+
+def test_a_file_name_that_ends_in_a_newline_is_not_a_usable_id(tmp_path: Path) -> None:
+    """``$`` matches before a trailing newline: "abc\\n" passed as an id."""
+    path = write(tmp_path, MINIMAL, "abc\n.yaml")
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f'Error: {tmp_path}/abc\\n.yaml: "abc\\n" is not a usable routine id; name the file '
+        "with lowercase letters, digits, - and _ (for example my-routine.yaml)\n"
+    )
+
+
+def test_a_file_name_longer_than_an_id_says_the_limit(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL, "a" * 65 + ".yaml")
+    result = check(path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f'Error: {path}: "aaaaaaaaaaaaaaaaaaaaaaa…" is 65 characters long; a routine id can '
+        "have at most 64 characters\n"
+    )
 
 
 def test_a_file_name_that_is_not_a_usable_id(tmp_path: Path) -> None:

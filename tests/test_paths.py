@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from voiceguide.cli import cli
+from voiceguide.errors import one_line
 
 from .faultkit import TINY, build_args, leftovers, run, tiny, tiny_good, worker_fault
 from .test_faults import one_error_line
@@ -69,13 +70,17 @@ def test_routine_reached_through_dot_dot_and_an_absolute_path_writes_only_into_t
     assert files_under(tmp_path) == {Path(p) for p in expected}
 
 
-@pytest.mark.parametrize("name", ["..yaml", "a b.yaml", ".hidden.yaml", "UPPER.yaml"])
+@pytest.mark.parametrize(
+    "name", ["..yaml", "a b.yaml", ".hidden.yaml", "UPPER.yaml", "abc\n.yaml", "a" * 65 + ".yaml"]
+)
 def test_routine_file_whose_name_is_no_safe_id_is_refused(name: str, tmp_path: Path) -> None:
     routine = tmp_path / name
     routine.write_text(TINY)
     result = run("build", str(routine), "-o", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert "is not a usable routine id" in one_error_line(result.stderr)
+    said = one_error_line(result.stderr)
+    assert said.startswith(f"Error: {one_line(str(routine))}: "), said
+    assert said.endswith(("(for example my-routine.yaml)", "can have at most 64 characters"))
     assert not (tmp_path / "out").exists()
 
 

@@ -73,6 +73,10 @@ def test_texts_and_ids_are_as_written_not_read_as_numbers() -> None:
     assert routine.steps[1].reminders == ("0o17", "1:30:00")
 
 
+def test_a_step_id_of_64_characters_is_usable() -> None:
+    assert parse(MINIMAL.replace("id: one", "id: " + "a" * 64)).steps[0].id == "a" * 64
+
+
 @pytest.mark.parametrize("tagged", ["!!int abc", "!!float zz", "!!int 0b102", "!!int 12:30"])
 def test_a_number_tag_on_text_is_the_text(tagged: str) -> None:
     """Once "unexpected ValueError", exit 1: YAML could not build the number."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from .. import languages
 from ..errors import InputError, RoutineError
 from .durations import format_duration
+from .ids import id_problem, is_id
 from .model import (
     AUDIENCES,
     Origin,
@@ -29,7 +30,7 @@ from .model import (
     SharedPart,
     Step,
 )
-from .schema import ID_PATTERN, INVALID, MAX_ROUTINE_WORDS, MAX_TOTAL_MS, Doc, Entry, Skip
+from .schema import INVALID, MAX_ROUTINE_WORDS, MAX_TOTAL_MS, Doc, Entry, Skip
 from .steps import read_steps
 
 TOP_KEYS = ("title", "steps")
@@ -43,14 +44,15 @@ PART_KEYS = ("about", "intro", "contraindications", "cautions", "rest")
 
 def routine_id_for(path: Path) -> str:
     """The id is the file's stem; it names output files, so it must be a safe slug."""
-    stem = path.stem
-    if not ID_PATTERN.match(stem):
-        raise RoutineError(
-            f'"{stem}" is not a usable routine id; name the file with lowercase letters, '
-            "digits, - and _ (for example my-routine.yaml)",
-            path=path,
-        )
-    return stem
+    why = id_problem(
+        path.stem,
+        what="routine id",
+        spelling="name the file with lowercase letters, digits, - and _ (for example "
+        "my-routine.yaml)",
+    )
+    if why:
+        raise RoutineError(why, path=path)
+    return path.stem
 
 
 MAX_FILE_BYTES = 1_000_000
@@ -114,7 +116,7 @@ def part_names(language: str = languages.DEFAULT) -> list[str]:
     return sorted(
         p.name.removesuffix(".yaml")
         for p in folder.iterdir()
-        if p.name.endswith(".yaml") and ID_PATTERN.match(p.name.removesuffix(".yaml"))
+        if p.name.endswith(".yaml") and is_id(p.name.removesuffix(".yaml"))
     )
 
 

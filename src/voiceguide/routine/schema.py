@@ -11,7 +11,6 @@ the field, and says what would be accepted.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -35,7 +34,6 @@ MAX_LIST_TEXTS = 50  # intro, contraindications, cautions: each
 MAX_TEXT_WORDS = 800  # about five minutes of speech
 MAX_ROUTINE_WORDS = 10_000  # about an hour of speech at 150 words a minute
 MAX_TOTAL_MS = 6 * 3_600_000
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # routine, step and part ids: slugs
 
 _PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")

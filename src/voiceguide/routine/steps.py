@@ -14,8 +14,9 @@ import yaml
 
 from ..errors import RoutineError, heard_field
 from .durations import format_duration
+from .ids import id_problem
 from .model import Anchor, CueSpec, Step
-from .schema import ID_PATTERN, INVALID, MAX_CUES, MAX_REMINDERS, MAX_STEPS, Doc, Entry, Skip
+from .schema import INVALID, MAX_CUES, MAX_REMINDERS, MAX_STEPS, Doc, Entry, Skip
 
 
 def read_steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
@@ -62,12 +63,9 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
         return doc.attempt(check, found[key], f"{where}.{key}", default=None)
 
     step_id = get("id", doc.text)
-    if step_id is not None and not ID_PATTERN.match(step_id):
-        doc.report(
-            found["id"][1],
-            f"{where}.id",
-            f'"{step_id}" is not a usable id; use lowercase letters, digits, - and _',
-        )
+    why = id_problem(step_id) if step_id is not None else None
+    if why:
+        doc.report(found["id"][1], f"{where}.id", why)
         step_id = None
     title, say = get("title", doc.text), get("say", doc.text)
     duration = get("duration", doc.duration)
