@@ -543,6 +543,36 @@ def test_every_template_problem_of_a_file_is_reported(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("name", ["index", "feed", "icon", "sw", "manifest", "service-worker"])
+def test_a_routine_named_for_one_of_the_output_folders_files_is_refused_as_build_does(
+    tmp_path: Path, name: str
+) -> None:
+    """check said ok, then build refused the track's name, naming no file."""
+    path = write(tmp_path, MINIMAL, f"{name}.yaml")
+    assert problems_in(path) == [
+        f'{path}: the routine id "{name}" is a name the output folder keeps for its own files '
+        "(feed, icon, index, manifest, service-worker, sw); rename the file (for example "
+        f"my-{name}.yaml), or build it with --name my-{name}"
+    ]
+
+
+@pytest.mark.usefixtures("real_engine")  # the rest of the file is checked: its words timed
+def test_check_of_a_routine_named_index_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL, "index.yaml")
+    result = check(path)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f'Error: {path}: the routine id "index" is a name the output folder keeps for its own '
+        "files (feed, icon, index, manifest, service-worker, sw); rename the file (for example "
+        "my-index.yaml), or build it with --name my-index\n"
+    )
+
+
+def test_a_translation_named_index_is_named_index_and_its_language(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "language: de\n", "index.yaml")
+    assert problems_in(path) == []
+
+
 def test_a_file_name_that_ends_in_a_newline_is_not_a_usable_id(tmp_path: Path) -> None:
     """``$`` matches before a trailing newline: "abc\\n" passed as an id."""
     path = write(tmp_path, MINIMAL, "abc\n.yaml")

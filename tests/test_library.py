@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.output.files import routine_track_name
 from voiceguide.routine.library import builtin_dir, catalogue
 
 from .tiny import TINY, tiny_routine
@@ -167,7 +168,19 @@ def test_a_routine_whose_id_is_a_folder_file_needs_a_name(tmp_path: Path) -> Non
     result = run(tmp_path, "build", str(routine))
     assert result.returncode == 2, result.stderr
     assert result.stderr == (
-        'Error: the routine id "index": the folder\'s own files use this name; give the track'
-        " another with --name, for example classic-30m\n"
+        f'Error: {routine}: the routine id "index" is a name the output folder keeps for its '
+        "own files (feed, icon, index, manifest, service-worker, sw); rename the file (for "
+        "example my-index.yaml), or build it with --name my-index\n"
     )
     assert not (tmp_path / "output" / "index.mp3").exists()
+
+
+@pytest.mark.parametrize(
+    ("routine_id", "language", "name"),
+    [("classic", "en", "classic"), ("classic", "en-GB", "classic"), ("classic", "ru", "classic-ru"),
+     ("classic", "pt-BR", "classic-pt-br"), ("index", "de", "index-de")],
+)  # fmt: skip
+def test_a_routines_track_is_named_for_its_id_and_its_language(
+    routine_id: str, language: str, name: str
+) -> None:
+    assert routine_track_name(routine_id, language) == name

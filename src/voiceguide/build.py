@@ -20,7 +20,7 @@ from .audio import ambient, loudness, mixer
 from .audio.events import AudioEvent
 from .mp3 import pieces, true_peak
 from .output import site, track
-from .output.files import output_name, remove_leftovers
+from .output.files import output_name, remove_leftovers, routine_track_name
 from .pcm import sample_index
 from .routine import Routine
 from .script import Progress, prepare, routine_sounds
@@ -68,7 +68,9 @@ def build(
     ``base_url`` (where the folder is published) also writes ``feed.xml``.
     """
     name = (
-        output_name(name) if name else output_name(default_name(routine), option="the routine id")
+        output_name(name)
+        if name
+        else routine_track_name(routine.id, routine.language, source=routine.path or None)
     )
     fingerprint = fresh.fingerprint(routine, options, speaker)
     with fresh.output_lock(out_dir / f"{name}.mp3"):
@@ -79,13 +81,6 @@ def build(
             result = _build(routine, out_dir, options, speaker, fingerprint, progress, name)
     refresh_folder(out_dir, base_url)
     return result
-
-
-def default_name(routine: Routine) -> str:
-    """A track's files are named for its routine, and for the language where it is not
-    English: the shipped routines' translations share their English ids."""
-    tag = routine.language.lower()
-    return routine.id if tag.split("-")[0] == "en" else f"{routine.id}-{tag}"
 
 
 def refresh_folder(out_dir: Path, base_url: str | None = None) -> list[Path]:

@@ -2,10 +2,12 @@
 
 Like ffmpeg-normalize's ``validate_input_files``: every problem of every
 file is reported in one pass, so the user fixes them all at once. The file
-is checked field by field (``routine``), then every text is rendered in the
-template sandbox (``narration.narrate``), which finds unknown names and
-attempts to reach Python internals. ``narrate`` stops at the first faulty
-template, so the faulty text is set aside and the rest rendered again.
+is checked field by field (``routine``) and its id as the name ``build``
+gives its track (``output.files.routine_track_name``), then every text is
+rendered in the template sandbox (``narration.narrate``), which finds
+unknown names and attempts to reach Python internals. ``narrate`` stops at
+the first faulty template, so the faulty text is set aside and the rest
+rendered again.
 
 Last, what only speech can tell: the routine's timed script is made as
 ``build`` makes it (``script.prepare``, at the routine's default lengths,
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 from .errors import InputError, RoutineError
 from .narration import narrate
 from .narration.readability import readability_warnings
+from .output.files import routine_track_name
 from .routine import Routine, RoutineProblems, load_routine
 from .routine.model import REST_ID
 from .settings import BuildOptions
@@ -65,14 +68,24 @@ def check_file(
     except InputError as exc:
         return Checked([str(exc)])
     warnings = readability_warnings(routine)
+    named = name_problems(routine)
     found = template_problems(routine)
     if not found and speakers is not None:
         try:
             speaker = speakers(routine)  # the routine's voice: may be unknown
         except InputError as exc:
-            return Checked([str(exc)], warnings)
+            return Checked([*named, str(exc)], warnings)
         found = timing_problems(routine, speaker, options or BuildOptions())
-    return Checked(found, warnings)
+    return Checked(named + found, warnings)
+
+
+def name_problems(routine: Routine) -> list[str]:
+    """Why ``build`` could not name the routine's track after it, as ``build`` says it."""
+    try:
+        routine_track_name(routine.id, routine.language, source=routine.path or None)
+    except InputError as exc:
+        return [str(exc)]
+    return []
 
 
 def problems_in(path: Path, speakers: SpeakerFor | None = None) -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import signals
-from .build import build, default_name
+from .build import build
 from .errors import VoiceguideError
 from .output import files
 from .routine import load_routine
@@ -140,7 +140,8 @@ def _track_name(source: Path) -> str:
     """The name the build gives ``source``'s track (``classic-de``), or the file's stem when
     it cannot be read (its build would have failed, leaving the old track)."""
     try:
-        return default_name(load_routine(source))
+        routine = load_routine(source)
+        return files.routine_track_name(routine.id, routine.language)
     except VoiceguideError:
         return source.stem
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from .. import signals
 from ..errors import (
     OutputError,
+    RoutineError,
     VoiceguideError,
     disk_full,
     is_disk_full,
@@ -156,6 +157,27 @@ def _umask() -> int:
 TRACK_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 # The folder's own files and names kept for them: index.html, feed.xml, ...
 RESERVED_NAMES = frozenset({"index", "feed", "manifest", "icon", "sw", "service-worker"})
+
+
+def routine_track_name(routine_id: str, language: str, *, source: str | None = None) -> str:
+    """The name a routine's track is given when no other is: its id, and its language after
+    it where that is not English (``classic-ru``: the shipped routines' translations share
+    their English ids, and a translation never replaces the English track).
+
+    ``build`` names a track with it and ``check`` asks it, so a routine that ``check``
+    passes is one ``build`` can name. An id the folder keeps for its own files
+    (``index.yaml`` would be index.html) is refused naming ``source``, the routine file.
+    """
+    tag = language.lower()
+    name = routine_id if tag.split("-")[0] == "en" else f"{routine_id}-{tag}"
+    if name in RESERVED_NAMES:
+        raise RoutineError(
+            f'the routine id "{routine_id}" is a name the output folder keeps for its own '
+            f"files ({', '.join(sorted(RESERVED_NAMES))}); rename the file (for example "
+            f"my-{routine_id}.yaml), or build it with --name my-{routine_id}",
+            path=source,
+        )
+    return output_name(name, option="the routine id")
 
 
 def output_name(name: str, *, option: str = "--name") -> str:
