@@ -419,6 +419,16 @@ def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("written", ["folder.yaml", "folder/"])
+def test_a_folder_given_as_the_routine_is_named_a_folder(tmp_path: Path, written: str) -> None:
+    """find_routine said "no such routine file" before the loader could say what it is."""
+    (tmp_path / written).mkdir()
+    given = f"{tmp_path}/{written}"
+    result = check(given)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {given}: is a folder, not a routine file\n"
+
+
 def test_a_huge_integer_in_one_file_leaves_the_next_file_checked(tmp_path: Path) -> None:
     huge = write(tmp_path, MINIMAL + "extra: " + "1" * 5000 + "\n", "huge.yaml")
     empty = write(tmp_path, edited("Stroke the back.", '""'), "empty.yaml")

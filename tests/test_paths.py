@@ -91,6 +91,16 @@ def test_routine_path_that_does_not_exist_is_exit_2(routine: str, tmp_path: Path
     assert one_error_line(result.stderr) == f"Error: {routine}: no such routine file"
 
 
+def test_routine_path_that_is_a_folder_is_exit_2_saying_so(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").mkdir()
+    result = run("build", str(tmp_path / "mine.yaml"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == (
+        f"Error: {tmp_path / 'mine.yaml'}: is a folder, not a routine file"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_routine_id_that_is_not_in_the_folder_is_exit_2(tmp_path: Path) -> None:
     result = run("script", "missing", "--routines", str(tmp_path))
     assert result.exit_code == 2

@@ -114,6 +114,15 @@ def translations(name: str, given: Path | None = None) -> list[str]:
     return out + [t for t in tags if name in catalogue(given, t)]
 
 
+def not_a_file(path: Path, shown: str | None = None) -> InputError:
+    """Why a routine file given as ``path`` (written ``shown``) cannot be read: a folder, or
+    nothing there. Asked by ``find_routine`` and by the loader, so both say the same."""
+    written = str(path) if shown is None else shown
+    if path.is_dir():
+        return InputError(f"{written}: is a folder, not a routine file")
+    return InputError(f"{written}: no such routine file")
+
+
 def find_routine(name: str, given: Path | None = None, language: str | None = None) -> Path:
     """ROUTINE is a path to a YAML file (which speaks its own ``language:``), or the id of a
     built-in or the user's routine, in ``language`` (``language_asked``): the one way every
@@ -121,7 +130,7 @@ def find_routine(name: str, given: Path | None = None, language: str | None = No
     as_path = Path(name)
     if as_path.suffix in SUFFIXES or "/" in name or as_path.is_file():
         if not as_path.is_file():
-            raise InputError(f"{name}: no such routine file")
+            raise not_a_file(as_path, name)
         return as_path
     known = catalogue(given, language)
     if name in known:

@@ -21,6 +21,7 @@ from .. import languages
 from ..errors import InputError, RoutineError
 from .durations import format_duration
 from .ids import id_problem, is_id
+from .library import not_a_file
 from .model import (
     AUDIENCES,
     Origin,
@@ -67,10 +68,8 @@ def read_text(path: Path) -> str:
                 f"is {size} bytes; a routine file can be at most {MAX_FILE_BYTES} bytes", path=path
             )
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such routine file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a routine file") from None
+    except (FileNotFoundError, IsADirectoryError):
+        raise not_a_file(path) from None
     except UnicodeDecodeError as exc:
         raise RoutineError(
             f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 YAML", path=path
