@@ -178,6 +178,26 @@ CASES = {
         '3: steps[0] (Step 1: One).id: "-one" is not a usable id; use lowercase letters, '
         "digits, - and _, starting with a letter or digit",
     ),
+    "cue at a list": (  # was '"" is not half, ...'
+        MINIMAL + "    cues:\n      - at: [half]\n        say: Now.\n",
+        "8: steps[0] (Step 1: One).cues[0].at: must be half, a time after the start (2m) or a "
+        "time before the end (-1m), not a list",
+    ),
+    "cue at an empty text": (
+        MINIMAL + '    cues:\n      - at: ""\n        say: Now.\n',
+        "8: steps[0] (Step 1: One).cues[0].at: is empty; write half, a time after the start "
+        "(2m) or a time before the end (-1m)",
+    ),
+    "empty duration": (
+        edited("1m", '""'),
+        "5: steps[0] (Step 1: One).duration: is empty; give a duration such as 90s, 12m, "
+        "30 min, 1.5h, 1h30m, 1h 5m 30s, 12:30 or 1:02:03",
+    ),
+    "empty step id": (  # was "write the words to say"
+        edited("id: one", 'id: ""'),
+        "3: steps[0] (Step 1: One).id: is empty; give the step an id: lowercase letters, "
+        "digits, - and _, starting with a letter or digit",
+    ),
     "duplicate step ids": (
         MINIMAL + "  - id: one\n    title: Again\n    duration: 1m\n    say: Again.\n",
         '7: steps[1] (Step 2: Again).id: "one" is already used by steps[0] (Step 1: One); '
@@ -343,6 +363,29 @@ CASES = {
         MINIMAL + "include: [safty]\n",
         '7: include[0]: "safty" is not a shared part; did you mean "safety"? '
         "(parts: child-principles, child-safety, preparation, principles, rest, safety, women)",
+    ),
+    "empty voice": (  # was "is empty; write the words to say"
+        MINIMAL + 'voice: ""\n',
+        "7: voice: is empty; write a voice's name (see `voiceguide voices`), or leave it out "
+        "for the default",
+    ),
+    "empty language": (
+        MINIMAL + 'language: ""\n',
+        "7: language: is empty; write a language tag such as en, de or ru, or leave it out for "
+        "English",
+    ),
+    "empty sound": (
+        MINIMAL + 'sounds: {step: ""}\n',
+        "7: sounds.step: is empty; write the path of a WAV or MP3 file, or leave it out for the "
+        "usual sound",
+    ),
+    "empty audience": (
+        edited("title: Tiny", 'title: Tiny\naudience: ""'),
+        "2: audience: is empty; write adult or child, or leave it out",
+    ),
+    "empty respelling": (
+        MINIMAL + 'pronounce: {coccyx: ""}\n',
+        '7: pronounce.coccyx: is empty; write how to say "coccyx"',
     ),
     "unknown audience": (
         edited("title: Tiny", "title: Tiny\naudience: baby"),

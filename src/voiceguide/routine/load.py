@@ -16,6 +16,7 @@ import difflib
 import functools
 import re
 from pathlib import Path
+from typing import Any
 
 from .. import languages
 from ..errors import InputError, RoutineError
@@ -181,13 +182,13 @@ def _includes(doc: Doc, entry: Entry, language: str) -> list[SharedPart]:
 def _routine(doc: Doc, routine_id: str) -> Routine:
     top = doc.mapping(doc.root, "", required=TOP_KEYS, optional=TOP_OPTIONAL)
 
-    def optional_text(key: str, default: str = "", **kw: bool) -> str:
+    def optional_text(key: str, default: str = "", **kw: Any) -> str:
         return (
             doc.attempt(doc.text, top[key], key, default=default, **kw) if key in top else default
         )
 
     title = optional_text("title")
-    audience = optional_text("audience", "adult")
+    audience = optional_text("audience", "adult", empty="write adult or child, or leave it out")
     if audience not in AUDIENCES:
         doc.report(top["audience"][1], "audience", f'"{audience}" is not one of adult, child')
     nothing: tuple[str, ...] = ()
@@ -302,7 +303,12 @@ def _routine(doc: Doc, routine_id: str) -> Routine:
 
 def _language(doc: Doc, entry: Entry) -> str | None:
     """A BCP-47 tag with a catalogue (de-AT is spoken by de's); the catalogue's tag."""
-    written = doc.text(entry, "language", spoken=False)
+    written = doc.text(
+        entry,
+        "language",
+        spoken=False,
+        empty="write a language tag such as en, de or ru, or leave it out for English",
+    )
     if not languages.TAG.match(written):
         raise doc.fail(
             entry[1], "language", f'"{written}" is not a language tag; write one like en, de or ru'
@@ -322,7 +328,14 @@ def _sounds(doc: Doc, entry: Entry) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, item in found.items():
         where = f"sounds.{name}"
-        written = doc.attempt(doc.text, item, where, default="", spoken=False)
+        written = doc.attempt(
+            doc.text,
+            item,
+            where,
+            default="",
+            spoken=False,
+            empty="write the path of a WAV or MP3 file, or leave it out for the usual sound",
+        )
         if written:
             target = doc.attempt(_sound_path, doc, item, where, written, default=None)
             if target is not None:
@@ -353,7 +366,12 @@ def _sound_path(doc: Doc, item: Entry, where: str, written: str) -> Path:
 
 def _voice(doc: Doc, entry: Entry) -> str:
     """A voice name, or a Piper voice's .onnx file relative to the routine file."""
-    written = doc.text(entry, "voice", spoken=False)
+    written = doc.text(
+        entry,
+        "voice",
+        spoken=False,
+        empty="write a voice's name (see `voiceguide voices`), or leave it out for the default",
+    )
     if written.lower().endswith(".onnx") and not Path(written).expanduser().is_absolute():
         return str(Path(doc.path).parent / written)
     return written
@@ -375,7 +393,7 @@ def _pronounce(doc: Doc, entry: Entry) -> dict[str, str]:
         if not _WORD.match(str(word)):
             doc.report(item[1], where, "the key must be a word (letters, ' or -), such as coccyx")
             continue
-        said = doc.attempt(doc.text, item, where, default="")
+        said = doc.attempt(doc.text, item, where, default="", empty=f'write how to say "{word}"')
         if said:
             out[str(word)] = said
     return out

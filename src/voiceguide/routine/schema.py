@@ -303,16 +303,24 @@ class Doc:
     # -- typed fields
 
     def text(
-        self, entry: Entry, field_path: str, *, allow_empty: bool = False, spoken: bool = True
+        self,
+        entry: Entry,
+        field_path: str,
+        *,
+        allow_empty: bool = False,
+        spoken: bool = True,
+        empty: str = "write the words to say",
     ) -> str:
+        """A text field's words, stripped; ``empty`` says what to write when there are none
+        (a voice or a language is not words to say)."""
         value, node = entry
         if value is INVALID:
             raise Skip
         if not isinstance(value, str):
-            raise self.fail(node, field_path, f"must be text, not {_kind(value)}")
+            raise self.fail(node, field_path, f"must be text, not {kind_of(value)}")
         out = value.strip()
         if not out and not allow_empty:
-            raise self.fail(node, field_path, "is empty; write the words to say")
+            raise self.fail(node, field_path, f"is empty; {empty}")
         if len(out) > MAX_TEXT_CHARS:
             raise self.fail(
                 node,
@@ -343,7 +351,7 @@ class Doc:
             return (self.text(entry, field_path),)
         if not isinstance(value, list):
             raise self.fail(
-                node, field_path, f"must be text or a list of texts, not {_kind(value)}"
+                node, field_path, f"must be text or a list of texts, not {kind_of(value)}"
             )
         if len(value) > limit:
             raise self.fail(
@@ -363,14 +371,14 @@ class Doc:
         if isinstance(value, str):
             value = [(value, node)]
         if not isinstance(value, list):
-            raise self.fail(node, field_path, f"must be a list of names, not {_kind(value)}")
+            raise self.fail(node, field_path, f"must be a list of names, not {kind_of(value)}")
         out = []
         for i, (item, item_node) in enumerate(value):
             where = f"{field_path}[{i}]"
             if item is INVALID:
                 continue
             if not isinstance(item, str):
-                self.report(item_node, where, f"must be a name, not {_kind(item)}")
+                self.report(item_node, where, f"must be a name, not {kind_of(item)}")
                 continue
             out.append((item, item_node, where))
         return out
@@ -382,6 +390,8 @@ class Doc:
         if not isinstance(node, yaml.ScalarNode) or isinstance(value, bool) or value is None:
             raise self.fail(node, field_path, f"must be a duration such as {ACCEPTED}")
         raw = value.strip()
+        if not raw:
+            raise self.fail(node, field_path, f"is empty; give a duration such as {ACCEPTED}")
         if raw.startswith("-"):
             raise self.fail(
                 node, field_path, f'"{raw}" is negative; give a positive duration such as 5m'
@@ -428,7 +438,8 @@ def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a value that is not the text wanted is, in a message's words: "a list"..."""
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

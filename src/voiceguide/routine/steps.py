@@ -7,6 +7,7 @@ the file's other problems are found in the same pass.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -14,9 +15,9 @@ import yaml
 
 from ..errors import RoutineError, heard_field
 from .durations import format_duration
-from .ids import id_problem
+from .ids import SPELLING, id_problem
 from .model import Anchor, CueSpec, Step
-from .schema import INVALID, MAX_CUES, MAX_REMINDERS, MAX_STEPS, Doc, Entry, Skip
+from .schema import INVALID, MAX_CUES, MAX_REMINDERS, MAX_STEPS, Doc, Entry, Skip, kind_of
 
 
 def read_steps(doc: Doc, entry: Entry) -> tuple[Step, ...]:
@@ -62,7 +63,7 @@ def _step(doc: Doc, node: yaml.Node, where: str) -> Step | None:
             return None
         return doc.attempt(check, found[key], f"{where}.{key}", default=None)
 
-    step_id = get("id", doc.text)
+    step_id = get("id", functools.partial(doc.text, empty=f"give the step an id: {SPELLING}"))
     why = id_problem(step_id) if step_id is not None else None
     if why:
         doc.report(found["id"][1], f"{where}.id", why)
@@ -119,9 +120,13 @@ def _cue(doc: Doc, node: yaml.Node, where: str, step_max_ms: int | None) -> CueS
     say = doc.attempt(doc.text, found["say"], f"{where}.say", default=None) if "say" in found else None  # fmt: skip
     if "at" not in found or found["at"][0] is INVALID:
         raise Skip
-    at_node = found["at"][1]
-    at = str(at_node.value).strip() if isinstance(at_node, yaml.ScalarNode) else ""
+    written, at_node = found["at"]
     accepted = "half, a time after the start (2m) or a time before the end (-1m)"
+    if not isinstance(written, str):
+        raise doc.fail(at_node, f"{where}.at", f"must be {accepted}, not {kind_of(written)}")
+    at = written.strip()
+    if not at:
+        raise doc.fail(at_node, f"{where}.at", f"is empty; write {accepted}")
     anchor: Anchor
     if at == "half":
         anchor, offset = "half", 0
