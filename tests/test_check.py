@@ -218,6 +218,11 @@ CASES = {
         "6: steps[0] (Step 1: One).say: template error: 'cycler' is undefined; "
         "names you can use: next, rest, routine, step",
     ),
+    "a word YAML reads as true/false": (
+        edited("Stroke the back.", "No"),
+        "6: steps[0] (Step 1: One).say: must be text, not true/false: YAML reads No as one; "
+        'to say the word, write it in quotes: "No"',
+    ),
     "template with a misspelled name under a default": (  # the default is for fields only
         edited("Stroke the back.", "\"{{ stpe.title | default('the step') }} now.\""),
         "6: steps[0] (Step 1: One).say: template error: 'stpe' is undefined; "

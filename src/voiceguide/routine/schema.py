@@ -317,7 +317,7 @@ class Doc:
         if value is INVALID:
             raise Skip
         if not isinstance(value, str):
-            raise self.fail(node, field_path, f"must be text, not {kind_of(value)}")
+            raise self.fail(node, field_path, f"must be text, not {kind_of(value, node)}")
         out = value.strip()
         if not out and not allow_empty:
             raise self.fail(node, field_path, f"is empty; {empty}")
@@ -351,7 +351,7 @@ class Doc:
             return (self.text(entry, field_path),)
         if not isinstance(value, list):
             raise self.fail(
-                node, field_path, f"must be text or a list of texts, not {kind_of(value)}"
+                node, field_path, f"must be text or a list of texts, not {kind_of(value, node)}"
             )
         if len(value) > limit:
             raise self.fail(
@@ -438,12 +438,18 @@ def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def kind_of(value: Any) -> str:
-    """What a value that is not the text wanted is, in a message's words: "a list"..."""
+def kind_of(value: Any, node: yaml.Node | None = None) -> str:
+    """What a value that is not the text wanted is, in a message's words: "a list"...; a
+    word YAML reads as true/false (``say: No``) says how to keep it a word."""
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
     if value is None:
         return "nothing"
+    if isinstance(value, bool) and isinstance(node, yaml.ScalarNode):
+        word = node.value
+        return (
+            f'true/false: YAML reads {word} as one; to say the word, write it in quotes: "{word}"'
+        )
     return "true/false" if isinstance(value, bool) else "text"
