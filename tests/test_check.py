@@ -631,35 +631,34 @@ def test_a_translation_named_index_is_named_index_and_its_language(tmp_path: Pat
     assert problems_in(path) == []
 
 
-def test_a_file_name_that_ends_in_a_newline_is_not_a_usable_id(tmp_path: Path) -> None:
-    """``$`` matches before a trailing newline: "abc\\n" passed as an id."""
-    path = write(tmp_path, MINIMAL, "abc\n.yaml")
+NOT_AN_ID = (
+    "is not a usable routine id; name the file with lowercase letters, digits, - and _ "
+    "(for example my-routine.yaml)"
+)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "shown", "why"),
+    [
+        ("My Routine.yaml", "My Routine.yaml", f'"My Routine" {NOT_AN_ID}'),
+        # ``$`` matches before a trailing newline: "abc\n" passed as an id
+        ("abc\n.yaml", "abc\\n.yaml", f'"abc\\n" {NOT_AN_ID}'),
+        (
+            "a" * 65 + ".yaml",
+            "a" * 65 + ".yaml",
+            '"aaaaaaaaaaaaaaaaaaaaaaa…" is 65 characters long; a routine id can have at most '
+            "64 characters",
+        ),
+    ],
+    ids=["a space and capitals", "a newline at the end", "longer than an id"],
+)
+def test_a_file_name_that_is_not_a_usable_id(
+    tmp_path: Path, file_name: str, shown: str, why: str
+) -> None:
+    path = write(tmp_path, MINIMAL, file_name)
     result = check(path)
     assert result.exit_code == 2
-    assert result.stderr == (
-        f'Error: {tmp_path}/abc\\n.yaml: "abc\\n" is not a usable routine id; name the file '
-        "with lowercase letters, digits, - and _ (for example my-routine.yaml)\n"
-    )
-
-
-def test_a_file_name_longer_than_an_id_says_the_limit(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL, "a" * 65 + ".yaml")
-    result = check(path)
-    assert result.exit_code == 2
-    assert result.stderr == (
-        f'Error: {path}: "aaaaaaaaaaaaaaaaaaaaaaa…" is 65 characters long; a routine id can '
-        "have at most 64 characters\n"
-    )
-
-
-def test_a_file_name_that_is_not_a_usable_id(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL, "My Routine.yaml")
-    result = check(path)
-    assert result.exit_code == 2
-    assert result.stderr == (
-        f'Error: {path}: "My Routine" is not a usable routine id; name the file with lowercase '
-        "letters, digits, - and _ (for example my-routine.yaml)\n"
-    )
+    assert result.stderr == f"Error: {tmp_path}/{shown}: {why}\n"
 
 
 _scalars = st.one_of(

@@ -180,7 +180,7 @@ def sound_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ], func)  # fmt: skip
 
 
-def _a_folder(path: Any) -> Any:
+def _routines_folder(path: Any) -> Any:
     """--routines (or $VOICEGUIDE_ROUTINES) names a folder that is there, checked before the
     command runs (``routine.library.user_dir``: a mistyped one would list no routine of yours)."""
     from ..routine.library import user_dir
@@ -200,7 +200,7 @@ routines_option = click.option(
     "--routines",
     "routines_dir",
     type=SafePath(accepts="the folder that holds your routine files"),
-    callback=lambda ctx, param, value: _a_folder(value),
+    callback=lambda ctx, param, value: _routines_folder(value),
     default=None,
     help="A folder of your own routines, added to the built-in ones (default: $VOICEGUIDE_ROUTINES, else ./routines if it exists).",
 )
